@@ -1,0 +1,110 @@
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
+import { ServingError, invalidArgument } from '../errors.ts';
+import type { DType, Signature, Tensor, TensorSpec } from '../tensor/tensor.ts';
+import type { Backend, Session } from './backend.ts';
+
+/**
+ * The Backend for any onnxruntime flavour (node, web/wasm, web/webgpu). They share one API
+ * (onnxruntime-common); the flavour module is injected by a leaf (onnxruntime-node.ts, ...), so
+ * this file imports types only and stays platform-free.
+ */
+export interface OrtModule {
+  InferenceSession: { create(bytes: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  Tensor: new (type: OrtTensor.Type, data: unknown, dims: readonly number[]) => OrtTensor;
+}
+
+const ORT_TYPES: Record<string, DType> = {
+  float32: 'float32',
+  float64: 'float64',
+  float16: 'float16',
+  int8: 'int8',
+  int16: 'int16',
+  int32: 'int32',
+  int64: 'int64',
+  uint8: 'uint8',
+  uint16: 'uint16',
+  uint32: 'uint32',
+  uint64: 'uint64',
+  bool: 'bool',
+  string: 'string',
+};
+
+export function ortBackend(
+  name: string,
+  ort: OrtModule,
+  options: InferenceSession.SessionOptions = {},
+): Backend {
+  return {
+    name,
+    async load(bytes) {
+      let session: InferenceSession;
+      try {
+        session = await ort.InferenceSession.create(bytes, options);
+      } catch (err) {
+        throw new ServingError('INVALID_ARGUMENT', `Could not load the model as ONNX: ${firstLine(err)}`);
+      }
+      return new OrtSession(ort, session, {
+        inputs: session.inputMetadata.map(toSpec),
+        outputs: session.outputMetadata.map(toSpec),
+      });
+    },
+  };
+}
+
+class OrtSession implements Session {
+  constructor(
+    private readonly ort: OrtModule,
+    private readonly session: InferenceSession,
+    readonly signature: Signature,
+  ) {}
+
+  async run(inputs: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    const feeds: Record<string, OrtTensor> = {};
+    for (const [name, t] of Object.entries(inputs)) {
+      feeds[name] = new this.ort.Tensor(t.dtype, t.dtype === 'bool' ? toBoolData(t.data) : t.data, t.dims);
+    }
+    let results: InferenceSession.OnnxValueMapType;
+    try {
+      results = await this.session.run(feeds);
+    } catch (err) {
+      // onnxruntime reports shape and type mismatches as run errors: the caller's fault.
+      throw invalidArgument(firstLine(err));
+    }
+    const out: Record<string, Tensor> = {};
+    for (const spec of this.signature.outputs) {
+      const t = results[spec.name] as OrtTensor;
+      out[spec.name] = { dtype: spec.dtype, dims: [...t.dims], data: fromOrtData(t) };
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function toSpec(meta: InferenceSession.ValueMetadata): TensorSpec {
+  if (!meta.isTensor) throw invalidArgument(`Input or output ${meta.name} is not a tensor; only tensors are supported`);
+  const dtype = ORT_TYPES[meta.type];
+  if (!dtype) throw invalidArgument(`Input or output ${meta.name} has unsupported type ${meta.type}`);
+  // onnxruntime reports an empty shape both for scalars and for unknown rank; the ONNX graph
+  // is the authority, and scalars are rare in serving signatures, so an empty shape is a scalar.
+  return { name: meta.name, dtype, dims: meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
+}
+
+// onnxruntime wants bool tensors as Uint8Array in node and as boolean-compatible Uint8Array in web;
+// both accept Uint8Array. Kept as a function so the choice is made in one place.
+function toBoolData(data: Tensor['data']): Uint8Array {
+  return data as Uint8Array;
+}
+
+function fromOrtData(t: OrtTensor): Tensor['data'] {
+  const data = t.data as Tensor['data'] | boolean[];
+  if (t.type === 'bool' && !(data instanceof Uint8Array)) return Uint8Array.from(data as boolean[], (b) => (b ? 1 : 0));
+  return data as Tensor['data'];
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0].replace(/\s+at .*$/, '').slice(0, 500);
+}

@@ -1,0 +1,143 @@
+import { Hono, type Context } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import { bodyLimit } from 'hono/body-limit';
+import { ServingError, asServingError } from '../errors.ts';
+import type { Manager } from '../manager/manager.ts';
+import type { ServingMetrics } from '../metrics/serving-metrics.ts';
+import { PayloadTooLargeError } from './body.ts';
+import { handleInference, type RunFn } from './inference.ts';
+import { metadataBody, statusBody } from './model-info.ts';
+import { EmptyBodyError, parseModelPath, type ModelPath } from './path.ts';
+import { httpStatus } from './status-codes.ts';
+
+/**
+ * The REST surface every target serves: TF Serving's /v1 API, health and Prometheus metrics.
+ * Targets build it once per process/isolate with their manager and mount it as their handler.
+ */
+export interface AppOptions {
+  manager: Manager;
+  metrics: ServingMetrics;
+  /** Bearer tokens that may call the API; empty or absent: no authentication. */
+  apiKeys?: string[];
+  /** Largest accepted request body, compressed or not. */
+  maxBodyBytes: number;
+  /** Deadline of one inference request (TF Serving's --rest_api_timeout_in_ms). */
+  timeoutMs: number;
+  cors?: boolean;
+  /** Runs a servable; the batcher plugs in here. Default: one session.run per request. */
+  run?: RunFn;
+  now?: () => number;
+}
+
+export const HEALTH_PATH = '/healthz';
+export const METRICS_PATH = '/monitoring/prometheus/metrics';
+
+export function createApp(options: AppOptions): Hono {
+  const app = new Hono();
+  const now = options.now ?? (() => performance.now());
+  const run: RunFn = options.run ?? ((servable, inputs) => servable.session.run(inputs));
+
+  app.get(HEALTH_PATH, (c) => c.json({ status: 'ok', models: options.manager.modelNames() }));
+
+  if (options.apiKeys?.length) {
+    const unauthorized = { message: { error: 'Missing or invalid API key' } };
+    app.use('*', async (c, next) => {
+      if (new URL(c.req.url).pathname === HEALTH_PATH) return next();
+      return bearerAuth({
+        token: options.apiKeys!,
+        noAuthenticationHeader: unauthorized,
+        invalidAuthenticationHeader: { message: { error: 'Malformed Authorization header' } },
+        invalidToken: unauthorized,
+      })(c, next);
+    });
+  }
+
+  app.get(METRICS_PATH, (c) => c.text(options.metrics.registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: options.maxBodyBytes,
+      onError: (c) => errorResponse(c, new PayloadTooLargeError(options.maxBodyBytes), options.cors),
+    }),
+  );
+
+  app.all('*', async (c) => {
+    const pathname = new URL(c.req.url).pathname;
+    if (!/^\/v1\//i.test(pathname)) return c.text('Not Found', 404);
+    if (c.req.method === 'OPTIONS') return preflight(c, options.cors);
+    const started = now();
+    let path: ModelPath | undefined;
+    let version = '';
+    try {
+      path = parseModelPath(c.req.method, pathname);
+      const response = await dispatch(c, path, options, run, (v) => (version = String(v)));
+      record(options.metrics, path, version, response.status, (now() - started) / 1000);
+      return withCors(response, options.cors);
+    } catch (err) {
+      if (err instanceof EmptyBodyError) return withCors(new Response('', { status: 400, headers: JSON_HEADERS }), options.cors);
+      const response = errorResponse(c, err, options.cors);
+      if (path) record(options.metrics, path, version, response.status, (now() - started) / 1000);
+      return response;
+    }
+  });
+
+  app.onError((err, c) => errorResponse(c, err, options.cors));
+  return app;
+}
+
+async function dispatch(
+  c: Context,
+  path: ModelPath,
+  options: AppOptions,
+  run: RunFn,
+  ranVersion: (v: number) => void,
+): Promise<Response> {
+  const { manager } = options;
+  if (path.api === 'status') {
+    return json(statusBody(await manager.status(path.model, path.version)));
+  }
+  if (path.api === 'metadata') {
+    const lease = await manager.acquire(path.model, path);
+    try {
+      ranVersion(lease.servable.version);
+      return json(metadataBody(path.model, lease.servable.version, lease.servable.session.signature));
+    } finally {
+      lease.release();
+    }
+  }
+  return handleInference(c.req.raw, path, { ...options, run, ranVersion });
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+function json(body: string, headers: Record<string, string> = {}): Response {
+  return new Response(body, { status: 200, headers: { ...JSON_HEADERS, ...headers } });
+}
+
+function errorResponse(c: Context, err: unknown, cors?: boolean): Response {
+  const error = asServingError(err);
+  if (!(err instanceof ServingError)) console.error('edgeserve: unexpected error', err);
+  const status = err instanceof PayloadTooLargeError ? 413 : httpStatus(error.code);
+  return withCors(new Response(JSON.stringify({ error: error.message }), { status, headers: JSON_HEADERS }), cors);
+}
+
+function preflight(c: Context, cors?: boolean): Response {
+  const origin = c.req.header('origin') ?? '';
+  const ok = origin.includes('http://') || origin.includes('https://');
+  return withCors(new Response('', { status: ok ? 200 : 400 }), cors);
+}
+
+function withCors(response: Response, cors?: boolean): Response {
+  if (!cors) return response;
+  response.headers.set('Access-Control-Allow-Origin', '*');
+  response.headers.set('Access-Control-Allow-Methods', 'POST, GET');
+  response.headers.set('Access-Control-Allow-Headers', 'Content-Type');
+  return response;
+}
+
+function record(metrics: ServingMetrics, path: ModelPath, version: string, status: number, seconds: number): void {
+  const labels = { model: path.model, version, api: path.api };
+  metrics.requests.inc({ ...labels, status: String(status) });
+  metrics.requestLatency.observe(labels, seconds);
+}

@@ -1,0 +1,79 @@
+import { ServingError, invalidArgument } from '../errors.ts';
+import type { Manager } from '../manager/manager.ts';
+import type { Servable } from '../manager/servable.ts';
+import { encodeClassifyResponse, encodeRegressResponse, examplesToInputs, readExamplesBody } from '../tensor/examples.ts';
+import { decodeInputs, readPredictBody } from '../tensor/json-decode.ts';
+import { encodePredictResponse } from '../tensor/json-encode.ts';
+import { parseJson } from '../tensor/json-parse.ts';
+import { DEFAULT_SIGNATURE, type Tensor } from '../tensor/tensor.ts';
+import { readBodyText } from './body.ts';
+import type { ModelPath } from './path.ts';
+
+/** Runs inputs through a servable: a direct session.run, or the batcher. */
+export type RunFn = (servable: Servable, inputs: Record<string, Tensor>) => Promise<Record<string, Tensor>>;
+
+export interface InferenceContext {
+  manager: Manager;
+  maxBodyBytes: number;
+  timeoutMs: number;
+  run: RunFn;
+  /** Tells the caller which version answered (for metrics). */
+  ranVersion: (version: number) => void;
+}
+
+/**
+ * :predict, :classify and :regress in TF Serving's processing order (tfs-api.md section 3):
+ * parse body, read signature_name, resolve the servable, decode against its signature, run, encode.
+ */
+export async function handleInference(req: Request, path: ModelPath, ctx: InferenceContext): Promise<Response> {
+  const body = parseJson(await readBodyText(req, ctx.maxBodyBytes));
+  const request = path.api === 'predict' ? readPredictBody(body) : readExamplesBody(body, path.api as 'classify' | 'regress');
+  const lease = await ctx.manager.acquire(path.model, path);
+  const { servable } = lease;
+  let running: Promise<unknown> | null = null;
+  try {
+    ctx.ranVersion(servable.version);
+    const signature = servable.session.signature;
+    if (request.signatureName !== DEFAULT_SIGNATURE) {
+      throw invalidArgument(
+        path.api === 'predict'
+          ? `Serving signature name: "${request.signatureName}" not found in signature def`
+          : `No signature was found with the name: ${request.signatureName}`,
+      );
+    }
+    const inputs = 'format' in request ? decodeInputs(request, signature) : examplesToInputs(request.examples, signature);
+    const run = ctx.run(servable, inputs);
+    running = run;
+    const outputs = await withDeadline(run, ctx.timeoutMs);
+    running = null;
+    const text =
+      'format' in request
+        ? encodePredictResponse(request.format, outputs, signature.outputs.map((o) => o.name))
+        : path.api === 'classify'
+          ? encodeClassifyResponse(outputs, signature, servable.labels)
+          : encodeRegressResponse(outputs, signature);
+    return new Response(text, {
+      status: 200,
+      headers: {
+        'content-type': 'application/json',
+        'x-model-name': servable.model,
+        'x-model-version': String(servable.version),
+      },
+    });
+  } finally {
+    // A timed-out run still holds the session: release only once it has finished.
+    if (running) running.finally(() => lease.release()).catch(() => {});
+    else lease.release();
+  }
+}
+
+function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ServingError('DEADLINE_EXCEEDED', `Request did not finish within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,370 @@
+import type { Backend } from '../backend/backend.ts';
+import type { ModelConfig } from '../config/model-config.ts';
+import { ServingError, asServingError, invalidArgument, notFound } from '../errors.ts';
+import type { ServingMetrics } from '../metrics/serving-metrics.ts';
+import { discoverVersions } from '../repository/discovery.ts';
+import type { ModelSource } from '../repository/source.ts';
+import { readVersion } from '../repository/version-files.ts';
+import { aspiredVersions } from '../version/policy.ts';
+import type { Lease, Servable, VersionState, VersionStatus } from './servable.ts';
+
+/**
+ * The model cache (TF Serving's "manager"), shared by every request of one process or isolate.
+ *
+ * - Discovery is lazy: a model's versions are listed on first use, then revalidated in the
+ *   background when older than pollIntervalMs; a request that a warm version can answer never
+ *   waits for storage. No timers: serverless instances freeze between requests.
+ * - Loads are single-flight per version; a version that fails to load is END with its error and
+ *   does not disturb the others; storage faults (UNAVAILABLE) leave it START to be retried.
+ * - "Latest" prefers a warm version while a newer one loads in the background, so a rollout
+ *   never fails a request; a version that leaves the policy unloads once nothing uses it and a
+ *   newer one is AVAILABLE (TF Serving's availability-preserving policy).
+ * - Loaded servables stay within cacheBytes; least-recently-used ones that no request holds are
+ *   evicted first and return to START (they reload on next use). A lease pins a servable.
+ */
+export interface ModelBinding {
+  config: ModelConfig;
+  source: ModelSource;
+}
+
+export interface ManagerOptions {
+  backend: Backend;
+  cacheBytes: number;
+  /** Rediscover versions when the last listing is older than this; negative: list once. */
+  pollIntervalMs: number;
+  now?: () => number;
+  /** Keeps background work alive where the platform needs it (a Worker's waitUntil). */
+  defer?: (work: Promise<unknown>) => void;
+  metrics?: ServingMetrics;
+  log?: (message: string) => void;
+}
+
+/** Which version a request asks for: one of version or label, or neither for the latest. */
+export interface VersionRequest {
+  version?: number;
+  label?: string;
+}
+
+interface Slot {
+  version: number;
+  dir: string;
+  state: VersionState;
+  error: ServingError | null;
+  servable: Servable | null;
+  loading: Promise<Servable> | null;
+  inUse: number;
+  lastUsedMs: number;
+  aspired: boolean;
+}
+
+interface Entry {
+  name: string;
+  config: ModelConfig;
+  source: ModelSource;
+  slots: Map<number, Slot>;
+  /** Aspired versions, highest first. */
+  aspired: number[];
+  labels: Record<string, number>;
+  discoveredAtMs: number;
+  discovery: Promise<void> | null;
+}
+
+export class Manager {
+  private readonly models = new Map<string, Entry>();
+  private readonly now: () => number;
+  private usedBytes = 0;
+
+  constructor(
+    bindings: ModelBinding[],
+    private readonly options: ManagerOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    for (const { config, source } of bindings) {
+      this.models.set(config.name, {
+        name: config.name,
+        config,
+        source,
+        slots: new Map(),
+        aspired: [],
+        labels: { ...config.labels },
+        discoveredAtMs: -Infinity,
+        discovery: null,
+      });
+    }
+  }
+
+  get backendName(): string {
+    return this.options.backend.name;
+  }
+
+  modelNames(): string[] {
+    return [...this.models.keys()];
+  }
+
+  /** The servable a request should run; the caller must release the lease. */
+  async acquire(name: string, request: VersionRequest = {}): Promise<Lease> {
+    const entry = this.models.get(name);
+    if (!entry) {
+      if (request.label !== undefined) throw unrecognizedLabel(request.label);
+      throw notFound(servableNotFound(name, request.version));
+    }
+    await this.ensureFresh(entry);
+    let servable: Servable;
+    try {
+      servable = await this.resolveAndLoad(entry, request);
+    } catch (err) {
+      // A version uploaded after the last listing: wait for a listing already under way.
+      if (!(err instanceof ServingError && err.code === 'NOT_FOUND' && entry.discovery)) throw err;
+      await entry.discovery;
+      servable = await this.resolveAndLoad(entry, request);
+    }
+    return this.lease(entry, servable);
+  }
+
+  /** Every tracked version of a model (highest first), or just one; TF Serving's wording on misses. */
+  async status(name: string, version?: number): Promise<VersionStatus[]> {
+    const entry = this.models.get(name);
+    if (!entry) throw notFound(`Could not find any versions of model ${name}`);
+    await this.ensureFresh(entry);
+    if (version !== undefined) {
+      const slot = entry.slots.get(version);
+      if (!slot) throw notFound(`Could not find version ${version} of model ${name}`);
+      return [statusOf(slot)];
+    }
+    const slots = [...entry.slots.values()].sort((a, b) => b.version - a.version);
+    if (slots.length === 0) throw notFound(`Could not find any versions of model ${name}`);
+    return slots.map(statusOf);
+  }
+
+  /** Lists and loads the latest version of every model (the Node server warms up with this). */
+  async preload(): Promise<void> {
+    await Promise.all(
+      this.modelNames().map(async (name) => {
+        try {
+          (await this.acquire(name)).release();
+        } catch (err) {
+          this.log(`model ${name}: ${asServingError(err).message}`);
+        }
+      }),
+    );
+  }
+
+  private async ensureFresh(entry: Entry): Promise<void> {
+    if (entry.discoveredAtMs === -Infinity) return this.discover(entry);
+    const age = this.now() - entry.discoveredAtMs;
+    if (this.options.pollIntervalMs >= 0 && age >= this.options.pollIntervalMs && !entry.discovery) {
+      this.background(this.discover(entry));
+    }
+  }
+
+  private discover(entry: Entry): Promise<void> {
+    entry.discovery ??= (async () => {
+      try {
+        const dirs = await discoverVersions(entry.source);
+        const aspired = new Set(aspiredVersions(entry.config.versionPolicy, [...dirs.keys()]));
+        for (const v of Object.values(entry.labels)) if (dirs.has(v)) aspired.add(v);
+        entry.aspired = [...aspired].sort((a, b) => b - a);
+        for (const slot of entry.slots.values()) slot.aspired = aspired.has(slot.version);
+        for (const v of entry.aspired) this.track(entry, v, dirs.get(v)!);
+        entry.discoveredAtMs = this.now();
+        this.retire(entry);
+      } catch (err) {
+        const error = asServingError(err);
+        if (entry.discoveredAtMs === -Infinity) throw error;
+        // Keep serving what we know; try again after another interval.
+        entry.discoveredAtMs = this.now();
+        this.log(`model ${entry.name}: version discovery failed, keeping known versions: ${error.message}`);
+      } finally {
+        entry.discovery = null;
+      }
+    })();
+    return entry.discovery;
+  }
+
+  private track(entry: Entry, version: number, dir: string): void {
+    const slot = entry.slots.get(version);
+    if (!slot) {
+      entry.slots.set(version, {
+        version,
+        dir,
+        state: 'START',
+        error: null,
+        servable: null,
+        loading: null,
+        inUse: 0,
+        lastUsedMs: 0,
+        aspired: true,
+      });
+    } else if (slot.state === 'END' && slot.error === null) {
+      slot.state = 'START'; // unloaded earlier, aspired again (a label moved back): reloadable
+    }
+  }
+
+  private async resolveAndLoad(entry: Entry, request: VersionRequest): Promise<Servable> {
+    if (request.label !== undefined) {
+      const version = entry.labels[request.label];
+      if (version === undefined) throw unrecognizedLabel(request.label);
+      return this.loadSpecific(entry, version);
+    }
+    if (request.version !== undefined) return this.loadSpecific(entry, request.version);
+    return this.loadLatest(entry);
+  }
+
+  private loadSpecific(entry: Entry, version: number): Promise<Servable> {
+    const slot = entry.slots.get(version);
+    if (!slot || !slot.aspired || isFailed(slot)) throw notFound(servableNotFound(entry.name, version));
+    return this.load(entry, slot);
+  }
+
+  private async loadLatest(entry: Entry): Promise<Servable> {
+    for (;;) {
+      const candidates = entry.aspired.map((v) => entry.slots.get(v)!).filter((s) => !isFailed(s));
+      if (candidates.length === 0) throw notFound(servableNotFound(entry.name));
+      const [newest] = candidates;
+      const warm = candidates.find((s) => s.servable);
+      if (warm && warm !== newest) {
+        this.background(this.load(entry, newest));
+        return warm.servable!;
+      }
+      try {
+        return await this.load(entry, newest);
+      } catch (err) {
+        if (!isFailed(newest)) throw err; // storage fault: retry later, do not fall back silently
+      }
+    }
+  }
+
+  private load(entry: Entry, slot: Slot): Promise<Servable> {
+    if (slot.servable) return Promise.resolve(slot.servable);
+    slot.loading ??= this.loadNow(entry, slot).finally(() => {
+      slot.loading = null;
+    });
+    return slot.loading;
+  }
+
+  private async loadNow(entry: Entry, slot: Slot): Promise<Servable> {
+    const labels = { model: entry.name, version: String(slot.version) };
+    const started = this.now();
+    slot.state = 'LOADING';
+    slot.error = null;
+    try {
+      const files = await readVersion(entry.source, slot.dir);
+      const bytes = files.model.byteLength;
+      if (bytes > this.options.cacheBytes) {
+        throw new ServingError(
+          'RESOURCE_EXHAUSTED',
+          `Version ${slot.version} of model ${entry.name} is ${bytes} bytes, more than the model cache holds (cache_bytes=${this.options.cacheBytes})`,
+        );
+      }
+      await this.makeRoom(bytes);
+      this.usedBytes += bytes; // reserved before the session exists, so concurrent loads see it
+      let session;
+      try {
+        session = await this.options.backend.load(files.model);
+      } catch (err) {
+        this.usedBytes -= bytes;
+        throw err;
+      }
+      slot.servable = { model: entry.name, version: slot.version, session, labels: files.labels, bytes };
+      slot.state = 'AVAILABLE';
+      slot.lastUsedMs = this.now();
+      this.options.metrics?.loads.inc({ ...labels, outcome: 'ok' });
+      this.options.metrics?.loadLatency.observe(labels, (this.now() - started) / 1000);
+      this.updateBytesGauge();
+      this.retire(entry);
+      return slot.servable;
+    } catch (err) {
+      const error = asServingError(err, `Failed to load version ${slot.version} of model ${entry.name}`);
+      const transient = error.code === 'UNAVAILABLE' || error.code === 'DEADLINE_EXCEEDED';
+      slot.state = transient ? 'START' : 'END';
+      slot.error = error;
+      this.options.metrics?.loads.inc({ ...labels, outcome: 'error' });
+      this.log(`model ${entry.name} version ${slot.version}: load failed: ${error.message}`);
+      throw error;
+    }
+  }
+
+  private lease(entry: Entry, servable: Servable): Lease {
+    const slot = entry.slots.get(servable.version)!;
+    slot.inUse += 1;
+    slot.lastUsedMs = this.now();
+    let released = false;
+    return {
+      servable,
+      release: () => {
+        if (released) return;
+        released = true;
+        slot.inUse -= 1;
+        slot.lastUsedMs = this.now();
+        if (!slot.aspired) this.retire(entry);
+      },
+    };
+  }
+
+  /** Evicts idle servables, least recently used first, until `bytes` more fit the budget. */
+  private async makeRoom(bytes: number): Promise<void> {
+    const idle = [...this.models.values()]
+      .flatMap((e) => [...e.slots.values()])
+      .filter((s) => s.state === 'AVAILABLE' && s.inUse === 0)
+      .sort((a, b) => a.lastUsedMs - b.lastUsedMs);
+    for (const slot of idle) {
+      if (this.usedBytes + bytes <= this.options.cacheBytes) return;
+      await this.unload(slot, 'START');
+    }
+    // Everything left is in use: load anyway (over budget briefly) rather than fail a request.
+  }
+
+  /** Unloads versions that left the policy once nothing holds them and the model stays served. */
+  private retire(entry: Entry): void {
+    const served = entry.aspired.length === 0 || entry.aspired.some((v) => entry.slots.get(v)?.state === 'AVAILABLE');
+    if (!served) return;
+    for (const slot of entry.slots.values()) {
+      if (!slot.aspired && slot.state === 'AVAILABLE' && slot.inUse === 0) this.background(this.unload(slot, 'END'));
+    }
+  }
+
+  private async unload(slot: Slot, next: 'START' | 'END'): Promise<void> {
+    const servable = slot.servable;
+    if (!servable) return;
+    slot.state = 'UNLOADING';
+    slot.servable = null;
+    this.usedBytes -= servable.bytes;
+    this.updateBytesGauge();
+    try {
+      await servable.session.release();
+    } finally {
+      slot.state = next;
+    }
+  }
+
+  private background(work: Promise<unknown>): void {
+    const guarded = work.catch(() => {}); // failures are recorded on the slot and logged
+    if (this.options.defer) this.options.defer(guarded);
+  }
+
+  private updateBytesGauge(): void {
+    this.options.metrics?.cacheBytes.set({}, this.usedBytes);
+  }
+
+  private log(message: string): void {
+    this.options.log?.(message);
+  }
+}
+
+function isFailed(slot: Slot): boolean {
+  return slot.state === 'END' && slot.error !== null;
+}
+
+function statusOf(slot: Slot): VersionStatus {
+  return { version: slot.version, state: slot.state, error: slot.error };
+}
+
+function servableNotFound(name: string, version?: number): string {
+  return version === undefined
+    ? `Servable not found for request: Latest(${name})`
+    : `Servable not found for request: Specific(${name}, ${version})`;
+}
+
+function unrecognizedLabel(label: string): ServingError {
+  return invalidArgument(`Unrecognized servable version label: ${label}`);
+}

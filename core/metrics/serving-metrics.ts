@@ -1,0 +1,22 @@
+import { Registry } from './registry.ts';
+
+/** Seconds buckets shared by request and load latency: 1 ms .. 60 s. */
+const LATENCY_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** The metrics every target exports at /monitoring/prometheus/metrics. One instance per process. */
+export function servingMetrics(registry = new Registry()) {
+  return {
+    registry,
+    requests: registry.counter('edgeserve_requests_total', 'Requests by model, version, API and HTTP status.'),
+    requestLatency: registry.histogram(
+      'edgeserve_request_latency_seconds',
+      'Request latency by model, version and API.',
+      LATENCY_BUCKETS_S,
+    ),
+    loads: registry.counter('edgeserve_model_loads_total', 'Servable loads by model, version and outcome.'),
+    loadLatency: registry.histogram('edgeserve_model_load_latency_seconds', 'Servable load latency.', LATENCY_BUCKETS_S),
+    cacheBytes: registry.gauge('edgeserve_model_cache_bytes', 'Bytes of model held by loaded servables.'),
+  };
+}
+
+export type ServingMetrics = ReturnType<typeof servingMetrics>;

@@ -1,0 +1,37 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { unavailable } from '../../core/errors.ts';
+import type { ModelSource } from '../../core/repository/source.ts';
+
+/**
+ * A model folder on the local disk. TF-Serving-style folders (no manifest) serve as they are;
+ * a manifest, when present, is still verified. A missing base folder lists as empty.
+ */
+export function localSource(basePath: string): ModelSource {
+  return {
+    location: basePath,
+    requiresManifest: false,
+    async list() {
+      try {
+        return await readdir(basePath);
+      } catch (err) {
+        if (code(err) === 'ENOENT' || code(err) === 'ENOTDIR') return [];
+        throw unavailable(`Cannot list ${basePath}: ${code(err) ?? 'I/O error'}`);
+      }
+    },
+    async read(path) {
+      if (path.split('/').some((part) => part === '..' || part === '')) return null;
+      try {
+        const buf = await readFile(join(basePath, path));
+        return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+      } catch (err) {
+        if (code(err) === 'ENOENT' || code(err) === 'ENOTDIR' || code(err) === 'EISDIR') return null;
+        throw unavailable(`Cannot read ${basePath}/${path}: ${code(err) ?? 'I/O error'}`);
+      }
+    },
+  };
+}
+
+function code(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | null)?.code;
+}
