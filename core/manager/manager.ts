@@ -217,11 +217,14 @@ export class Manager {
   }
 
   private async loadLatest(entry: Entry): Promise<Servable> {
+    let failure: unknown = null;
     for (;;) {
       const candidates = entry.aspired.map((v) => entry.slots.get(v)!).filter((s) => !isFailed(s));
-      if (candidates.length === 0) throw notFound(servableNotFound(entry.name));
+      // Every version failed: the caller learns why from the last load it waited for.
+      if (candidates.length === 0) throw failure ?? notFound(servableNotFound(entry.name));
       const [newest] = candidates;
-      const warm = candidates.find((s) => s.servable);
+      // Any warm version (even one leaving the policy) answers while the newest loads.
+      const warm = newest.servable ? newest : highestWarm(entry);
       if (warm && warm !== newest) {
         this.background(this.load(entry, newest));
         return warm.servable!;
@@ -230,6 +233,7 @@ export class Manager {
         return await this.load(entry, newest);
       } catch (err) {
         if (!isFailed(newest)) throw err; // storage fault: retry later, do not fall back silently
+        failure = err;
       }
     }
   }
@@ -349,6 +353,10 @@ export class Manager {
   private log(message: string): void {
     this.options.log?.(message);
   }
+}
+
+function highestWarm(entry: Entry): Slot | undefined {
+  return [...entry.slots.values()].filter((s) => s.servable).sort((a, b) => b.version - a.version)[0];
 }
 
 function isFailed(slot: Slot): boolean {

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { Registry } from '../metrics/registry.ts';
+import { createBatcher } from './batcher.ts';
+import { FakeClock, fakeServable, outValues, params, rows, settle } from './fakes.ts';
+import { batchingMetrics } from './metrics.ts';
+import { pollPark } from './wait.ts';
+
+describe('batcher scheduling', () => {
+  it('runs a request on an idle queue at once, on its own tensors, whatever the timeout', async () => {
+    const clock = new FakeClock();
+    const { servable, runs } = fakeServable();
+    const batcher = createBatcher(params({ batchTimeoutMicros: 1_000_000 }), clock);
+    const inputs = rows([1, 2]);
+    const out = await batcher.run(servable, inputs);
+    expect(outValues(out)).toEqual([10, 20]);
+    expect(runs[0].inputs.x).toBe(inputs.x);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('merges requests that arrive while the runner is busy, and gives each its own rows in order', async () => {
+    const clock = new FakeClock();
+    const { servable, runs, rowsPerRun } = fakeServable({ manual: true });
+    const batcher = createBatcher(params(), clock);
+    const first = batcher.run(servable, rows([1]));
+    const rest = [batcher.run(servable, rows([2])), batcher.run(servable, rows([3, 4])), batcher.run(servable, rows([5]))];
+    await settle();
+    expect(rowsPerRun()).toEqual([1]);
+    runs[0].release();
+    await settle();
+    expect(rowsPerRun()).toEqual([1, 4]);
+    runs[1].release();
+    expect(outValues(await first)).toEqual([10]);
+    expect((await Promise.all(rest)).map(outValues)).toEqual([[20], [30, 40], [50]]);
+  });
+
+  it('holds an under-full batch until its oldest row waited batch_timeout_micros, a full one not at all', async () => {
+    const clock = new FakeClock();
+    const { servable, runs, rowsPerRun } = fakeServable({ manual: true });
+    const batcher = createBatcher(params({ maxBatchSize: 2, batchTimeoutMicros: 5000 }), clock);
+    void batcher.run(servable, rows([1]));
+    await clock.advance(1);
+    void batcher.run(servable, rows([2]));
+    runs[0].release();
+    await clock.advance(4);
+    expect(rowsPerRun()).toEqual([1]);
+    await clock.advance(1);
+    expect(rowsPerRun()).toEqual([1, 1]);
+    void batcher.run(servable, rows([3]));
+    void batcher.run(servable, rows([4]));
+    runs[1].release();
+    await settle();
+    expect(rowsPerRun()).toEqual([1, 1, 2]);
+  });
+
+  it('keeps incompatible requests and different servables in separate batches', async () => {
+    const clock = new FakeClock();
+    const { servable, runs, rowsPerRun } = fakeServable({ manual: true });
+    const other = fakeServable();
+    const batcher = createBatcher(params({ maxBatchSize: 8 }), clock);
+    void batcher.run(servable, rows([0]));
+    const wide = batcher.run(servable, rows([1, 2], [1, 2]));
+    const narrow = [batcher.run(servable, rows([3])), batcher.run(servable, rows([4]))];
+    const ints = batcher.run(servable, { x: { dtype: 'int32', dims: [1, 1], data: Int32Array.from([5]) } });
+    expect(outValues(await batcher.run(other.servable, rows([6])))).toEqual([60]);
+    for (let i = 0; i < 4; i++) {
+      runs[i].release();
+      await settle();
+    }
+    expect(rowsPerRun()).toEqual([1, 1, 2, 1]);
+    expect(outValues(await wide)).toEqual([10, 20]);
+    expect((await Promise.all(narrow)).map(outValues)).toEqual([[30], [40]]);
+    await ints;
+  });
+
+  it('pads to the next allowed batch size with the last request’s first row, and never returns padding', async () => {
+    const clock = new FakeClock();
+    const { servable, runs, rowsPerRun } = fakeServable({ manual: true });
+    const batcher = createBatcher(params({ maxBatchSize: 8, allowedBatchSizes: [2, 4, 8] }), clock);
+    const a = batcher.run(servable, rows([1]));
+    const b = [batcher.run(servable, rows([2])), batcher.run(servable, rows([3, 4]))];
+    await settle();
+    runs[0].release();
+    await settle();
+    expect(rowsPerRun()).toEqual([2, 4]);
+    expect(Array.from(runs[0].inputs.x.data as Float32Array)).toEqual([1, 1]);
+    expect(Array.from(runs[1].inputs.x.data as Float32Array)).toEqual([2, 3, 4, 3]);
+    runs[1].release();
+    expect(outValues(await a)).toEqual([10]);
+    expect((await Promise.all(b)).map(outValues)).toEqual([[20], [30, 40]]);
+  });
+
+  it('splits a large request across batches and joins its rows again', async () => {
+    const clock = new FakeClock();
+    const { servable, runs, rowsPerRun } = fakeServable({ manual: true });
+    const split = params({ maxBatchSize: 10, maxExecutionBatchSize: 4, enableLargeBatchSplitting: true });
+    const batcher = createBatcher(split, clock);
+    void batcher.run(servable, rows([0]));
+    const small = batcher.run(servable, rows([1, 2, 3]));
+    const large = batcher.run(servable, rows([4, 5, 6, 7, 8, 9]));
+    for (let i = 0; i < 4; i++) {
+      await settle();
+      runs[i].release();
+    }
+    expect(rowsPerRun()).toEqual([1, 4, 4, 1]);
+    expect(outValues(await small)).toEqual([10, 20, 30]);
+    expect(outValues(await large)).toEqual([40, 50, 60, 70, 80, 90]);
+  });
+
+  it('runs up to num_batch_threads batches of one servable at a time', async () => {
+    const clock = new FakeClock();
+    const { servable, rowsPerRun } = fakeServable({ manual: true });
+    const batcher = createBatcher(params({ numBatchThreads: 2 }), clock);
+    for (let i = 0; i < 4; i++) void batcher.run(servable, rows([i]));
+    await settle();
+    expect(rowsPerRun()).toEqual([1, 1]);
+  });
+
+  it('on Workers (pollPark) each caller learns its result from its own timer only', async () => {
+    const clock = new FakeClock();
+    const { servable, runs } = fakeServable({ manual: true });
+    const batcher = createBatcher(params(), { ...clock, park: pollPark(clock.setTimer, 1) });
+    const first = batcher.run(servable, rows([1]));
+    const results: number[][] = [];
+    for (const v of [2, 3]) void batcher.run(servable, rows([v])).then((out) => results.push(outValues(out)));
+    await settle();
+    runs[0].release();
+    await first;
+    await settle();
+    expect(runs.length).toBe(1);
+    await clock.advance(1);
+    expect(runs.length).toBe(2);
+    runs[1].release();
+    await settle();
+    expect(results).toEqual([[20]]);
+    await clock.advance(1);
+    expect(results).toEqual([[20], [30]]);
+  });
+
+  it('counts runs, requests, batch sizes, padding and queueing time per servable', async () => {
+    const clock = new FakeClock();
+    const registry = new Registry();
+    const { servable, runs } = fakeServable({ manual: true });
+    const batcher = createBatcher(params({ maxBatchSize: 4, allowedBatchSizes: [4] }), { ...clock, metrics: batchingMetrics(registry) });
+    const all = [batcher.run(servable, rows([1])), batcher.run(servable, rows([2])), batcher.run(servable, rows([3]))];
+    await clock.advance(2);
+    runs[0].release();
+    await settle();
+    runs[1].release();
+    await Promise.all(all);
+    const text = registry.render();
+    expect(text).toContain('edgeserve_batch_runs_total{model="m",version="1"} 2');
+    expect(text).toContain('edgeserve_batch_requests_total{model="m",version="1",outcome="ok"} 3');
+    expect(text).toContain('edgeserve_batch_size_bucket{model="m",version="1",le="4"} 2');
+    expect(text).toContain('edgeserve_batch_padding_rows_total{model="m",version="1"} 5');
+    expect(text).toContain('edgeserve_batch_queueing_latency_seconds_sum{model="m",version="1"} 0.004');
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * In-instance micro-batching with TF Serving's BatchingParameters (tfs-api.md section 13).
+ *
+ * Design: there is no scheduler loop and no batch thread. Every caller runs its own little loop,
+ * in its own request context:
+ *
+ *     enqueue my rows;  until I have my result: if the oldest runnable batch holds my rows, run
+ *     it (concat, session.run, split, hand every member its rows); else park.
+ *
+ * So a batch is always executed by one of its own members, and every other member learns its
+ * result by waking up in its own context and reading it from shared, plain data. No promise
+ * crosses request contexts. How a parked caller wakes is the one platform choice (wait.ts):
+ * notifyPark (Node, Deno, Lambda) resolves it directly when its result lands or its batch becomes
+ * runnable; pollPark (Cloudflare Workers, where a promise resolved from another request's context
+ * can be cancelled as hung) lets only the caller's own timer wake it, every pollMs.
+ * On Workers the executing request must outlive its own response if its client goes away
+ * mid-run: pass the run's promise to ctx.waitUntil.
+ *
+ * Rules (TF Serving's, per servable; a session has one signature, so one queue per servable):
+ * - Requests merge only when input names, dtypes and non-batch dims agree; others get their own
+ *   batches in the same queue. A batch runs when full, when its oldest row has waited
+ *   batchTimeoutMicros, or at once if it was opened on an idle queue (no added latency when
+ *   idle); at most numBatchThreads batches of one servable run at a time.
+ * - Padding up to allowedBatchSizes copies the last request's first row; it never reaches a caller.
+ * - With enableLargeBatchSplitting a request fills the open batch and spills into new ones of
+ *   maxExecutionBatchSize rows; its pieces are joined again before it returns.
+ * - A full queue fails at once (UNAVAILABLE); a failed run fails only its members; a request whose
+ *   signal aborts before its batch runs leaves the batch and is never run (CANCELLED).
+ * The batch-of-one path concatenates and splits nothing: it runs the caller's own tensors.
+ */
+import type { BatchingParameters } from '../config/batching.ts';
+import { ServingError, asServingError, unavailable } from '../errors.ts';
+import type { Servable } from '../manager/servable.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { batchInputs, describeTask, joinChunks, splitOutputs } from './merge.ts';
+import type { BatchingMetrics } from './metrics.ts';
+import { Queue, type Batch, type Task } from './queue.ts';
+import { newWaiter, notifyPark, type Park, type SetTimer } from './wait.ts';
+
+export interface BatcherDeps {
+  /** Milliseconds on a monotonic clock (performance.now). */
+  now: () => number;
+  setTimer: SetTimer;
+  /** How a waiting caller parks; default notifyPark(setTimer). Workers: pollPark(setTimer, 1). */
+  park?: Park;
+  metrics?: BatchingMetrics;
+}
+
+/**
+ * One per process or isolate, shared by all requests. run() is a RunFn (core/http/inference.ts)
+ * with an optional abort signal (the client went away, or the request's deadline passed).
+ * close() fails every queued request with UNAVAILABLE and refuses new ones; runs in flight finish.
+ */
+export interface Batcher {
+  run(servable: Servable, inputs: Record<string, Tensor>, options?: { signal?: AbortSignal }): Promise<Record<string, Tensor>>;
+  close(): void;
+}
+
+/** `parameters` may be a function of the servable (per-model overrides); it is read once per queue. */
+export function createBatcher(parameters: BatchingParameters | ((servable: Servable) => BatchingParameters), deps: BatcherDeps): Batcher {
+  const { now, metrics } = deps;
+  const park = deps.park ?? notifyPark(deps.setTimer);
+  const paramsFor = typeof parameters === 'function' ? parameters : () => parameters;
+  const queues = new Map<Servable, Queue>();
+  let closed = false;
+
+  const labels = (q: Queue) => ({ model: q.servable.model, version: String(q.servable.version) });
+  const cancelled = () => new ServingError('CANCELLED', 'The request was cancelled before its batch ran');
+
+  /** Wakes the member of the next runnable batch that holds its first rows. */
+  function poke(q: Queue): void {
+    q.runnable(now())?.chunks[0].task.waiter.wake();
+  }
+
+  function finish(q: Queue, task: Task, outcome: NonNullable<Task['outcome']>, label: string): void {
+    if (task.outcome) return;
+    task.outcome = outcome;
+    q.withdraw(task);
+    metrics?.requests.inc({ ...labels(q), outcome: label });
+    task.waiter.wake();
+    poke(q);
+  }
+
+  function fail(q: Queue, task: Task, error: ServingError): void {
+    finish(q, task, { error }, error.code === 'CANCELLED' ? 'cancelled' : 'error');
+  }
+
+  async function execute(q: Queue, batch: Batch): Promise<void> {
+    q.claim(batch);
+    poke(q);
+    const startedMs = now();
+    const allowed = q.params.allowedBatchSizes;
+    const padded = allowed.find((size) => size >= batch.rows) ?? batch.rows;
+    const lbl = labels(q);
+    for (const c of batch.chunks) metrics?.queueingLatency.observe(lbl, (startedMs - c.task.enqueuedMs) / 1000);
+    try {
+      const outputs = await q.servable.session.run(batchInputs(batch, padded - batch.rows));
+      metrics?.runLatency.observe(lbl, (now() - startedMs) / 1000);
+      const parts = splitOutputs(batch, outputs, padded);
+      batch.chunks.forEach((c, i) => {
+        c.outputs = parts[i];
+        if (++c.task.done === c.task.chunks.length) finish(q, c.task, { outputs: joinChunks(c.task) }, 'ok');
+      });
+    } catch (err) {
+      for (const c of batch.chunks) fail(q, c.task, asServingError(err));
+    } finally {
+      metrics?.runs.inc(lbl);
+      metrics?.batchSize.observe(lbl, padded);
+      if (padded > batch.rows) metrics?.paddingRows.inc(lbl, padded - batch.rows);
+      q.running--;
+      poke(q);
+      if (q.idle) queues.delete(q.servable);
+    }
+  }
+
+  async function run(servable: Servable, inputs: Record<string, Tensor>, options: { signal?: AbortSignal } = {}) {
+    const { signal } = options;
+    if (closed) throw unavailable('The batcher is shut down');
+    if (signal?.aborted) throw cancelled();
+    let q = queues.get(servable);
+    if (!q) queues.set(servable, (q = new Queue(servable, paramsFor(servable))));
+    const enqueuedMs = now();
+    let task: Task;
+    try {
+      const { rows, key } = describeTask(inputs, q.params.maxBatchSize);
+      task = { inputs, rows, key, enqueuedMs, chunks: [], waiter: newWaiter(), done: 0, outcome: null };
+      q.enqueue(task, enqueuedMs);
+    } catch (err) {
+      metrics?.requests.inc({ ...labels(q), outcome: 'rejected' });
+      if (q.idle) queues.delete(servable);
+      throw err;
+    }
+    poke(q);
+    const queue = q;
+    const onAbort = () => fail(queue, task, cancelled());
+    signal?.addEventListener('abort', onAbort);
+    try {
+      while (!task.outcome) {
+        const batch = q.runnable(now());
+        if (batch && task.chunks.some((c) => c.batch === batch)) await execute(q, batch);
+        else await park(task.waiter, q.leaderWaitMs(task, now()));
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    if ('error' in task.outcome) throw task.outcome.error;
+    return task.outcome.outputs;
+  }
+
+  function close(): void {
+    closed = true;
+    for (const q of queues.values()) {
+      for (const b of [...q.batches]) for (const c of [...b.chunks]) fail(q, c.task, unavailable('The batcher is shut down'));
+    }
+  }
+
+  return { run, close };
+}

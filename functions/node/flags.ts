@@ -1,0 +1,161 @@
+import { ConfigError } from '../../core/config/config-error.ts';
+
+/**
+ * The node server's command line, tensorflow_model_server style, parsed and checked. Built once
+ * at start-up by parseFlags; main.ts turns it into listeners, the model list and the cache.
+ * Invariants when help is false: exactly one of modelBasePath / modelConfigFile is set;
+ * batchingParametersFile implies enableBatching; the two ports differ unless one is 0 (off).
+ */
+export interface ServerFlags {
+  restApiPort: number;
+  restApiHost: string;
+  /** gRPC port. */
+  port: number;
+  modelName: string;
+  modelBasePath?: string;
+  modelConfigFile?: string;
+  fileSystemPollWaitSeconds: number;
+  backend: 'node' | 'wasm';
+  cacheBytes: number;
+  /** Empty: no authentication. */
+  apiKeys: string[];
+  maxBodyBytes: number;
+  restApiTimeoutInMs: number;
+  enableBatching: boolean;
+  batchingParametersFile?: string;
+  restApiEnableCorsSupport: boolean;
+  help: boolean;
+}
+
+const DEFAULTS: ServerFlags = {
+  restApiPort: 8501,
+  restApiHost: '127.0.0.1',
+  port: 8500,
+  modelName: 'default',
+  fileSystemPollWaitSeconds: 1,
+  backend: 'node',
+  cacheBytes: 1024 ** 3,
+  apiKeys: [],
+  maxBodyBytes: 64 * 1024 ** 2,
+  restApiTimeoutInMs: 30_000,
+  enableBatching: false,
+  restApiEnableCorsSupport: false,
+  help: false,
+};
+
+/** A value parser: returns the typed value or throws an Error whose message ends "expected ...". */
+type Parse = (value: string) => unknown;
+
+const fail = (expected: string): never => {
+  throw new Error(`expected ${expected}`);
+};
+const port: Parse = (v) => (/^\d+$/.test(v) && Number(v) <= 65535 ? Number(v) : fail('a port number 0-65535 (0 = off)'));
+const integer: Parse = (v) => (/^-?\d+$/.test(v) && Number.isSafeInteger(Number(v)) ? Number(v) : fail('an integer'));
+const positiveInt: Parse = (v) => (/^\d+$/.test(v) && Number(v) > 0 && Number.isSafeInteger(Number(v)) ? Number(v) : fail('a positive integer'));
+const text: Parse = (v) => (v !== '' ? v : fail('a non-empty value'));
+const bool: Parse = (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : fail('true or false'));
+const backend: Parse = (v) => (v === 'node' || v === 'wasm' ? v : fail('node or wasm'));
+const list: Parse = (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+
+const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+const bytes: Parse = (v) => {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(v);
+  const n = m && Object.hasOwn(UNITS, m[2].toLowerCase()) ? Math.floor(Number(m[1]) * UNITS[m[2].toLowerCase()]) : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : fail('a positive byte count, like 1073741824, 512MiB or 2GB');
+};
+
+interface Flag {
+  key: keyof ServerFlags;
+  parse: Parse;
+  help: string;
+}
+
+const FLAGS: Record<string, Flag> = {
+  rest_api_port: { key: 'restApiPort', parse: port, help: 'HTTP/REST port; 0 = off' },
+  rest_api_host: { key: 'restApiHost', parse: text, help: 'HTTP/REST address to bind; use 0.0.0.0 in containers' },
+  port: { key: 'port', parse: port, help: 'gRPC port; 0 = off' },
+  model_name: { key: 'modelName', parse: text, help: 'name of the one model served from --model_base_path (env MODEL_NAME)' },
+  model_base_path: { key: 'modelBasePath', parse: text, help: 'folder or URL holding the model\'s version folders (env MODEL_BASE_PATH: its parent)' },
+  model_config_file: { key: 'modelConfigFile', parse: text, help: 'ModelServerConfig file, text format or JSON; excludes --model_base_path' },
+  file_system_poll_wait_seconds: { key: 'fileSystemPollWaitSeconds', parse: integer, help: 'seconds between version scans; 0 = once, negative = never' },
+  backend: { key: 'backend', parse: backend, help: 'node (onnxruntime-node) or wasm (onnxruntime-web)' },
+  cache_bytes: { key: 'cacheBytes', parse: bytes, help: 'byte budget of loaded models (suffixes KB, MB, GB, KiB, MiB, GiB)' },
+  api_keys: { key: 'apiKeys', parse: list, help: 'comma-separated keys that requests must present; empty = open (env EDGESERVE_API_KEYS)' },
+  max_body_bytes: { key: 'maxBodyBytes', parse: bytes, help: 'largest request body accepted' },
+  rest_api_timeout_in_ms: { key: 'restApiTimeoutInMs', parse: positiveInt, help: 'per-request timeout' },
+  enable_batching: { key: 'enableBatching', parse: bool, help: 'merge concurrent requests into batches' },
+  batching_parameters_file: { key: 'batchingParametersFile', parse: text, help: 'BatchingParameters file (text format); needs --enable_batching' },
+  rest_api_enable_cors_support: { key: 'restApiEnableCorsSupport', parse: bool, help: 'answer CORS preflight requests' },
+  help: { key: 'help', parse: bool, help: 'print this help and exit' },
+};
+
+/**
+ * Parses argv (without the node and script entries) like tensorflow_model_server:
+ * `--flag=value`, `--flag value`, booleans as `--flag` or `--flag=true|false`; one dash works too;
+ * a repeated flag's last value wins. Environment fallbacks, as in the tensorflow/serving image:
+ * MODEL_NAME for --model_name; MODEL_BASE_PATH, the parent folder, gives --model_base_path
+ * $MODEL_BASE_PATH/<model_name> unless --model_base_path or --model_config_file is given;
+ * EDGESERVE_API_KEYS for --api_keys. Flags win over env. Pure: no process access.
+ * Throws ConfigError naming the flag for unknown flags, bad values and conflicting flags.
+ */
+export function parseFlags(argv: readonly string[], env: Record<string, string | undefined>): ServerFlags {
+  const flags: ServerFlags = { ...DEFAULTS };
+  const given = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--?([A-Za-z0-9_]+)(?:=(.*))?$/s.exec(argv[i]);
+    if (!m) throw new ConfigError(`unexpected argument ${JSON.stringify(argv[i])}: flags look like --name=value (see --help)`);
+    const [, name, inline] = m;
+    if (!Object.hasOwn(FLAGS, name)) throw new ConfigError(`unknown flag --${name} (see --help)`);
+    const flag = FLAGS[name];
+    let value = inline;
+    if (value === undefined && flag.parse === bool) value = 'true';
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined || value.startsWith('--')) throw new ConfigError(`flag --${name} needs a value: --${name}=<value>`);
+    }
+    try {
+      (flags as unknown as Record<string, unknown>)[flag.key] = flag.parse(value);
+    } catch (err) {
+      throw new ConfigError(`--${name}=${value}: ${(err as Error).message}`);
+    }
+    given.add(name);
+  }
+  if (!given.has('model_name') && env.MODEL_NAME) flags.modelName = env.MODEL_NAME;
+  if (!given.has('api_keys') && env.EDGESERVE_API_KEYS) flags.apiKeys = list(env.EDGESERVE_API_KEYS) as string[];
+  if (!given.has('model_base_path') && !given.has('model_config_file') && env.MODEL_BASE_PATH) {
+    flags.modelBasePath = `${env.MODEL_BASE_PATH.replace(/\/+$/, '')}/${flags.modelName}`;
+  }
+  if (!flags.help) check(flags);
+  return flags;
+}
+
+function check(flags: ServerFlags): void {
+  if (flags.modelConfigFile !== undefined && flags.modelBasePath !== undefined) {
+    throw new ConfigError('--model_config_file and --model_base_path cannot be used together: list the models in the config file');
+  }
+  if (flags.modelConfigFile === undefined && flags.modelBasePath === undefined) {
+    throw new ConfigError('no models to serve: pass --model_config_file=<file> or --model_base_path=<folder> (or set MODEL_BASE_PATH)');
+  }
+  if (flags.batchingParametersFile !== undefined && !flags.enableBatching) {
+    throw new ConfigError('--batching_parameters_file is set without --enable_batching=true');
+  }
+  if (flags.port !== 0 && flags.port === flags.restApiPort) {
+    throw new ConfigError(`--port and --rest_api_port are both ${flags.port}: use different ports`);
+  }
+}
+
+/** The --help text: every flag with its default. */
+export function usage(): string {
+  const lines = Object.entries(FLAGS).map(([name, flag]) => {
+    const value = DEFAULTS[flag.key];
+    const shown = value === undefined || (Array.isArray(value) && value.length === 0) ? '' : `=${showDefault(flag, value)}`;
+    return `  --${name}${shown}\n      ${flag.help}`;
+  });
+  return `Usage: edgeserve [--flag=value ...]\n\nFlags (with defaults):\n${lines.join('\n')}\n`;
+}
+
+function showDefault(flag: Flag, value: unknown): string {
+  if (flag.parse !== bytes || typeof value !== 'number') return String(value);
+  if (value % 1024 ** 3 === 0) return `${value / 1024 ** 3}GiB`;
+  return value % 1024 ** 2 === 0 ? `${value / 1024 ** 2}MiB` : String(value);
+}

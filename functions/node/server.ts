@@ -1,0 +1,77 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { Backend } from '../../core/backend/backend.ts';
+import { parseModelServerConfig, singleModelConfig, type ModelConfig } from '../../core/config/model-config.ts';
+import { createApp } from '../../core/http/app.ts';
+import { Manager } from '../../core/manager/manager.ts';
+import { servingMetrics } from '../../core/metrics/serving-metrics.ts';
+import type { ServerFlags } from './flags.ts';
+import { localSource } from './local-source.ts';
+
+/**
+ * The Node composition root: flags -> model list -> sources -> manager -> Hono app -> listener.
+ * Used by main.ts (the CLI) and by tests that want a server in-process.
+ */
+export interface RunningServer {
+  url: string;
+  manager: Manager;
+  close(): Promise<void>;
+}
+
+export async function startServer(flags: ServerFlags, log = (m: string) => console.log(m)): Promise<RunningServer> {
+  const configs = await loadModelConfigs(flags);
+  const backend = await createBackend(flags.backend);
+  const metrics = servingMetrics();
+  const manager = new Manager(
+    configs.map((config) => ({ config, source: localSource(config.basePath) })),
+    {
+      backend,
+      cacheBytes: flags.cacheBytes,
+      pollIntervalMs: flags.fileSystemPollWaitSeconds * 1000,
+      metrics,
+      log: (m) => log(`edgeserve: ${m}`),
+    },
+  );
+  await manager.preload();
+  const app = createApp({
+    manager,
+    metrics,
+    apiKeys: flags.apiKeys,
+    maxBodyBytes: flags.maxBodyBytes,
+    timeoutMs: flags.restApiTimeoutInMs,
+    cors: flags.restApiEnableCorsSupport,
+  });
+  const server = await listen(app.fetch, flags.restApiHost, flags.restApiPort);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : flags.restApiPort;
+  const url = `http://${flags.restApiHost}:${port}`;
+  log(`edgeserve: serving ${configs.map((c) => c.name).join(', ')} with ${backend.name}; REST API at ${url}`);
+  return {
+    url,
+    manager,
+    close: () => new Promise((done) => server.close(() => done())),
+  };
+}
+
+export async function loadModelConfigs(flags: ServerFlags): Promise<ModelConfig[]> {
+  if (flags.modelConfigFile) {
+    const file = resolve(flags.modelConfigFile);
+    return parseModelServerConfig(await readFile(file, 'utf8'), flags.modelConfigFile, dirname(file));
+  }
+  const base = flags.modelBasePath!;
+  return [singleModelConfig(flags.modelName, isAbsolute(base) || base.includes('://') ? base : resolve(base))];
+}
+
+async function createBackend(kind: ServerFlags['backend']): Promise<Backend> {
+  // Imported on demand: each flavour loads its own native or wasm runtime.
+  if (kind === 'wasm') return (await import('../../core/backend/onnxruntime-wasm.ts')).onnxruntimeWasm();
+  return (await import('../../core/backend/onnxruntime-node.ts')).onnxruntimeNode();
+}
+
+function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
+  return new Promise((done, fail) => {
+    const server = serve({ fetch, hostname, port }, () => done(server));
+    server.once('error', fail);
+  });
+}
