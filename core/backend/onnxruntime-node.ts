@@ -6,6 +6,6 @@ import { ortBackend, type OrtModule } from './ort-session.ts';
 export function onnxruntimeNode(options: { executionProviders?: string[]; intraOpNumThreads?: number } = {}): Backend {
   return ortBackend('onnxruntime-node', ort as unknown as OrtModule, {
     executionProviders: options.executionProviders ?? ['cpu'],
-    intraOpNumThreads: options.intraOpNumThreads,
+    ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
   });
 }

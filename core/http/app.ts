@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
 import { ServingError, asServingError } from '../errors.ts';
@@ -72,17 +73,17 @@ export function createApp(options: AppOptions): Hono {
     try {
       path = parseModelPath(c.req.method, pathname);
       const response = await dispatch(c, path, options, run, (v) => (version = String(v)));
-      record(options.metrics, path, version, response.status, (now() - started) / 1000);
+      record(options, path, version, response.status, (now() - started) / 1000);
       return withCors(response, options.cors);
     } catch (err) {
-      if (err instanceof EmptyBodyError) return withCors(new Response('', { status: 400, headers: JSON_HEADERS }), options.cors);
+      if (err instanceof EmptyBodyError) return withCors(new Response('', { status: 400, headers: jsonHeaders() }), options.cors);
       const response = errorResponse(c, err, options.cors);
-      if (path) record(options.metrics, path, version, response.status, (now() - started) / 1000);
+      if (path) record(options, path, version, response.status, (now() - started) / 1000);
       return response;
     }
   });
 
-  app.onError((err, c) => errorResponse(c, err, options.cors));
+  app.onError((err, c) => (err instanceof HTTPException ? err.getResponse() : errorResponse(c, err, options.cors)));
   return app;
 }
 
@@ -109,17 +110,18 @@ async function dispatch(
   return handleInference(c.req.raw, path, { ...options, run, ranVersion });
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
+// A fresh object per response: @hono/node-server writes content-length into the init headers.
+const jsonHeaders = () => ({ 'content-type': 'application/json' });
 
 function json(body: string, headers: Record<string, string> = {}): Response {
-  return new Response(body, { status: 200, headers: { ...JSON_HEADERS, ...headers } });
+  return new Response(body, { status: 200, headers: { ...jsonHeaders(), ...headers } });
 }
 
 function errorResponse(c: Context, err: unknown, cors?: boolean): Response {
   const error = asServingError(err);
   if (!(err instanceof ServingError)) console.error('edgeserve: unexpected error', err);
   const status = err instanceof PayloadTooLargeError ? 413 : httpStatus(error.code);
-  return withCors(new Response(JSON.stringify({ error: error.message }), { status, headers: JSON_HEADERS }), cors);
+  return withCors(new Response(JSON.stringify({ error: error.message }), { status, headers: jsonHeaders() }), cors);
 }
 
 function preflight(c: Context, cors?: boolean): Response {
@@ -136,8 +138,11 @@ function withCors(response: Response, cors?: boolean): Response {
   return response;
 }
 
-function record(metrics: ServingMetrics, path: ModelPath, version: string, status: number, seconds: number): void {
-  const labels = { model: path.model, version, api: path.api };
+function record(options: AppOptions, path: ModelPath, version: string, status: number, seconds: number): void {
+  // Unknown names share one series, so callers cannot grow the metrics without bound.
+  const model = options.manager.modelNames().includes(path.model) ? path.model : '(unknown)';
+  const labels = { model, version, api: path.api };
+  const { metrics } = options;
   metrics.requests.inc({ ...labels, status: String(status) });
   metrics.requestLatency.observe(labels, seconds);
 }

@@ -1,7 +1,8 @@
 import { ServingError, invalidArgument } from '../errors.ts';
 import type { Manager } from '../manager/manager.ts';
 import type { Servable } from '../manager/servable.ts';
-import { encodeClassifyResponse, encodeRegressResponse, examplesToInputs, readExamplesBody } from '../tensor/examples.ts';
+import { examplesToInputs, readExamplesBody } from '../tensor/examples.ts';
+import { encodeClassifyResponse, encodeRegressResponse } from '../tensor/examples-encode.ts';
 import { decodeInputs, readPredictBody } from '../tensor/json-decode.ts';
 import { encodePredictResponse } from '../tensor/json-encode.ts';
 import { parseJson } from '../tensor/json-parse.ts';

@@ -62,6 +62,8 @@ interface Entry {
   config: ModelConfig;
   source: ModelSource;
   slots: Map<number, Slot>;
+  /** Complete versions in storage at the last listing: version -> folder name. */
+  dirs: Map<number, string>;
   /** Aspired versions, highest first. */
   aspired: number[];
   labels: Record<string, number>;
@@ -85,6 +87,7 @@ export class Manager {
         config,
         source,
         slots: new Map(),
+        dirs: new Map(),
         aspired: [],
         labels: { ...config.labels },
         discoveredAtMs: -Infinity,
@@ -136,14 +139,25 @@ export class Manager {
     return slots.map(statusOf);
   }
 
-  /** Lists and loads the latest version of every model (the Node server warms up with this). */
+  /**
+   * Lists every model and loads each aspired version, highest first, as TF Serving does at start;
+   * long-lived servers call it so the first requests are warm. Failures are recorded, not thrown.
+   */
   async preload(): Promise<void> {
     await Promise.all(
-      this.modelNames().map(async (name) => {
+      [...this.models.values()].map(async (entry) => {
         try {
-          (await this.acquire(name)).release();
+          await this.discover(entry);
+          // A failed load re-applies the policy (an older version may become aspired): re-scan.
+          const tried = new Set<Slot>();
+          for (;;) {
+            const next = entry.aspired.map((v) => entry.slots.get(v)!).find((s) => !s.servable && !tried.has(s));
+            if (!next) break;
+            tried.add(next);
+            await this.load(entry, next).catch(() => {});
+          }
         } catch (err) {
-          this.log(`model ${name}: ${asServingError(err).message}`);
+          this.log(`model ${entry.name}: ${asServingError(err).message}`);
         }
       }),
     );
@@ -160,14 +174,9 @@ export class Manager {
   private discover(entry: Entry): Promise<void> {
     entry.discovery ??= (async () => {
       try {
-        const dirs = await discoverVersions(entry.source);
-        const aspired = new Set(aspiredVersions(entry.config.versionPolicy, [...dirs.keys()]));
-        for (const v of Object.values(entry.labels)) if (dirs.has(v)) aspired.add(v);
-        entry.aspired = [...aspired].sort((a, b) => b - a);
-        for (const slot of entry.slots.values()) slot.aspired = aspired.has(slot.version);
-        for (const v of entry.aspired) this.track(entry, v, dirs.get(v)!);
+        entry.dirs = await discoverVersions(entry.source);
+        this.reaspire(entry);
         entry.discoveredAtMs = this.now();
-        this.retire(entry);
       } catch (err) {
         const error = asServingError(err);
         if (entry.discoveredAtMs === -Infinity) throw error;
@@ -179,6 +188,20 @@ export class Manager {
       }
     })();
     return entry.discovery;
+  }
+
+  /**
+   * Applies the version policy to the complete versions that have not failed, so a corrupt newest
+   * version leaves the previous one serving, plus every labelled version (labels pin versions).
+   */
+  private reaspire(entry: Entry): void {
+    const healthy = [...entry.dirs.keys()].filter((v) => !isFailed(entry.slots.get(v)));
+    const aspired = new Set(aspiredVersions(entry.config.versionPolicy, healthy));
+    for (const v of Object.values(entry.labels)) if (entry.dirs.has(v)) aspired.add(v);
+    entry.aspired = [...aspired].sort((a, b) => b - a);
+    for (const slot of entry.slots.values()) slot.aspired = aspired.has(slot.version);
+    for (const v of entry.aspired) this.track(entry, v, entry.dirs.get(v)!);
+    this.retire(entry);
   }
 
   private track(entry: Entry, version: number, dir: string): void {
@@ -282,6 +305,7 @@ export class Manager {
       const transient = error.code === 'UNAVAILABLE' || error.code === 'DEADLINE_EXCEEDED';
       slot.state = transient ? 'START' : 'END';
       slot.error = error;
+      if (!transient) this.reaspire(entry);
       this.options.metrics?.loads.inc({ ...labels, outcome: 'error' });
       this.log(`model ${entry.name} version ${slot.version}: load failed: ${error.message}`);
       throw error;
@@ -359,8 +383,8 @@ function highestWarm(entry: Entry): Slot | undefined {
   return [...entry.slots.values()].filter((s) => s.servable).sort((a, b) => b.version - a.version)[0];
 }
 
-function isFailed(slot: Slot): boolean {
-  return slot.state === 'END' && slot.error !== null;
+function isFailed(slot: Slot | undefined): boolean {
+  return slot !== undefined && slot.state === 'END' && slot.error !== null;
 }
 
 function statusOf(slot: Slot): VersionStatus {

@@ -40,7 +40,7 @@ export function decodeBase64Text(s: string): string | null {
       n = 0;
     }
   }
-  if (n === 1 || (pad > 0 && n + pad !== 4)) return null;
+  if (n === 1 || (pad > 0 && (n === 0 || n + pad !== 4))) return null;
   if (n === 2) out[len++] = (acc >> 4) & 255;
   if (n === 3) {
     out[len++] = (acc >> 10) & 255;

@@ -1,8 +1,11 @@
 import { invalidArgument } from '../errors.ts';
+import { floatToHalf } from './float-format.ts';
 import { docError, readSignatureName, requestObject } from './json-body.ts';
-import { decodeBase64Object, INT_RANGES, isBase64Object } from './json-leaf.ts';
+import { shapeText } from './json-fill.ts';
+import { decodeBase64Object, INT_RANGES, isBase64Object, tfTypeName } from './json-leaf.ts';
 import { jsonTypeName } from './json-text.ts';
-import { JsonDouble, type JsonValue } from './json-value.ts';
+import { JsonDouble, type JsonObject, type JsonValue } from './json-value.ts';
+import { allocate, elementCount, type Signature, type Tensor, type TensorData, type TensorSpec } from './tensor.ts';
 
 /**
  * One tf.Example feature as TF Serving builds it from JSON (tfs-api.md 6.1). Bytes are JS strings
@@ -34,7 +37,6 @@ export interface ExamplesBody {
  * `method` does not change any wording (it names the caller's API for symmetry with the routes).
  */
 export function readExamplesBody(body: JsonValue, method: 'classify' | 'regress'): ExamplesBody {
-  void method;
   const doc = requestObject(body);
   const signatureName = readSignatureName(doc);
   const contextValue = doc.get('context');
@@ -79,7 +81,7 @@ function addValue(f: { kind: Feature['kind']; values: unknown[] }, name: string,
     throw invalidArgument(`Unexpected element type in feature: ${name} expecting type: ${f.kind}`);
   }
   f.kind = kind;
-  if (kind === 'bytes') f.values.push(typeof v === 'string' ? v : decodeBase64Object(v as Map<string, JsonValue>));
+  if (kind === 'bytes') f.values.push(typeof v === 'string' ? v : decodeBase64Object(v as JsonObject));
   else if (kind === 'float') f.values.push(Math.fround(v instanceof JsonDouble ? v.value : Number(v)));
   else if (typeof v === 'boolean') f.values.push(v ? 1n : 0n);
   else {
@@ -97,4 +99,87 @@ function valueKind(v: JsonValue): Exclude<Feature['kind'], 'none'> | null {
   if (typeof v === 'bigint') return v >= INT64_MIN && v <= UINT64_MAX ? 'int64' : 'float'; // rapidjson: a double
   if (v instanceof JsonDouble) return 'float';
   return null;
+}
+
+/**
+ * Input tensors for an ONNX model from examples. ONNX models take tensors, not serialized
+ * tf.Examples, so features map to inputs by name:
+ * - every feature name must be an input name, and every input must be a feature of every example;
+ * - example i fills row i of its input; the row's shape is the input's non-batch dims when they
+ *   are all fixed (the feature must hold exactly that many values), else (a dynamic non-batch dim,
+ *   or unknown rank) the row is 1-D with the feature's length, which must be the same in every
+ *   example;
+ * - values convert to the input's dtype: float inputs take float and int64 features, integer and
+ *   bool inputs take int64 features (range-checked; bool takes 0/1), string inputs take bytes.
+ * Anything else is INVALID_ARGUMENT naming the feature. Result keyed by input name.
+ */
+export function examplesToInputs(examples: Features[], signature: Signature): Record<string, Tensor> {
+  const names = signature.inputs.map((s) => s.name);
+  const known = new Set(names);
+  examples.forEach((example, i) => {
+    for (const name of example.keys()) {
+      if (!known.has(name)) {
+        throw invalidArgument(`Feature: ${name} of example ${i} is not an input of the model; inputs are: ${names.join(', ')}`);
+      }
+    }
+  });
+  const tensors: Record<string, Tensor> = Object.create(null);
+  for (const spec of signature.inputs) tensors[spec.name] = inputTensor(spec, examples);
+  return tensors;
+}
+
+function inputTensor(spec: TensorSpec, examples: Features[]): Tensor {
+  const { name, dtype, dims } = spec;
+  if (dims !== null && dims.length === 0) {
+    throw invalidArgument(`Input ${name} is a scalar (rank 0), so it cannot take one value per example`);
+  }
+  const features = examples.map((example, i) => {
+    const f = example.get(name);
+    if (f === undefined) throw invalidArgument(`Example ${i} has no feature: ${name}; every model input must be given`);
+    return f;
+  });
+  const fixed = dims !== null && dims.slice(1).every((d) => d >= 0);
+  const rowDims = fixed ? dims.slice(1) : [features[0].values.length];
+  const rowSize = elementCount(rowDims);
+  const data = allocate(dtype, examples.length * rowSize);
+  const convert = valueConverter(spec);
+  features.forEach((f, i) => {
+    if (f.values.length !== rowSize) {
+      throw invalidArgument(
+        fixed
+          ? `Feature: ${name} has ${f.values.length} values in example ${i}; input ${name} of shape ${shapeText(dims)} takes ${rowSize} per example`
+          : `Feature: ${name} has ${f.values.length} values in example ${i} but ${rowSize} in example 0`,
+      );
+    }
+    if (f.kind === 'none') return;
+    f.values.forEach((v: string | number | bigint, k: number) => {
+      (data as unknown[])[i * rowSize + k] = convert(f.kind, v);
+    });
+  });
+  return { dtype, dims: [examples.length, ...rowDims], data };
+}
+
+type Converter = (kind: Feature['kind'], v: string | number | bigint) => TensorData[number];
+
+/** Converts one feature value to the input's data representation, or throws. */
+function valueConverter(spec: TensorSpec): Converter {
+  const { name, dtype } = spec;
+  const floating = dtype === 'float32' || dtype === 'float64' || dtype === 'float16';
+  const accepted: Feature['kind'][] = dtype === 'string' ? ['bytes'] : floating ? ['float', 'int64'] : ['int64'];
+  const range = dtype === 'bool' ? ([0n, 1n] as const) : INT_RANGES[dtype];
+  const big = dtype === 'int64' || dtype === 'uint64';
+  return (kind, v) => {
+    if (!accepted.includes(kind)) {
+      throw invalidArgument(
+        `Feature: ${name} has ${kind} values, but input ${name} has type ${tfTypeName(dtype)}, which takes ${accepted.join(' or ')} values`,
+      );
+    }
+    if (dtype === 'string') return v as string;
+    if (floating) return dtype === 'float16' ? floatToHalf(Number(v)) : Number(v);
+    const b = v as bigint;
+    if (b < range![0] || b > range![1]) {
+      throw invalidArgument(`Feature: ${name} value ${b} is out of range for input ${name} of type ${tfTypeName(dtype)}`);
+    }
+    return big ? b : Number(b);
+  };
 }

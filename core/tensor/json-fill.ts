@@ -29,6 +29,10 @@ export function inferShape(v: JsonValue): number[] {
 export function matchesShape(v: JsonValue, level: number, dims: readonly number[]): boolean {
   if (level === dims.length) return !Array.isArray(v);
   if (!Array.isArray(v) || v.length !== dims[level]) return false;
+  if (level === dims.length - 1) {
+    for (let k = 0; k < v.length; k++) if (Array.isArray(v[k])) return false;
+    return true;
+  }
   for (let k = 0; k < v.length; k++) if (!matchesShape(v[k], level + 1, dims)) return false;
   return true;
 }

@@ -21,7 +21,7 @@ export function typeError(v: JsonValue, dtype: DType): ServingError {
 }
 
 /** True for `{"b64": "<string>"}` with no other member: TF's base64 object. */
-export function isBase64Object(v: JsonValue): v is JsonObject {
+export function isBase64Object(v: JsonValue): boolean {
   return v instanceof Map && v.size === 1 && typeof v.get('b64') === 'string';
 }
 

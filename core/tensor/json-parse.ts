@@ -1,4 +1,5 @@
 import { invalidArgument, type ServingError } from '../errors.ts';
+import { parseError, readString, type Cursor } from './json-lexer.ts';
 import { JsonDouble, type JsonObject, type JsonValue } from './json-value.ts';
 
 /**
@@ -32,11 +33,11 @@ export function parseJson(text: string): JsonValue {
   return p.value();
 }
 
-class Parser {
+class Parser implements Cursor {
   pos = 0;
   private depth = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(readonly text: string) {}
 
   peek(): number {
     return this.text.charCodeAt(this.pos);
@@ -49,7 +50,7 @@ class Parser {
   }
 
   fail(message: string, index: number): ServingError {
-    return invalidArgument(`JSON Parse error: ${message} at offset: ${utf8Offset(this.text, index)}`);
+    return parseError(this.text, message, index);
   }
 
   value(): JsonValue {
@@ -59,7 +60,7 @@ class Parser {
       case 0x5b:
         return this.array();
       case 0x22:
-        return this.string();
+        return readString(this);
       case 0x6e:
         return this.literal('null', null);
       case 0x74:
@@ -85,7 +86,7 @@ class Parser {
     if (this.peek() === 0x7d) return this.leave(obj);
     for (;;) {
       if (this.peek() !== 0x22) throw this.fail('Missing a name for object member.', this.pos);
-      const key = this.string();
+      const key = readString(this);
       this.skipWs();
       if (this.peek() !== 0x3a) throw this.fail('Missing a colon after a name of object member.', this.pos);
       this.pos++;
@@ -103,17 +104,32 @@ class Parser {
 
   private array(): JsonValue[] {
     this.enter();
-    const arr: JsonValue[] = [];
-    if (this.peek() === 0x5d) return this.leave(arr);
-    for (;;) {
-      arr.push(this.value());
-      this.skipWs();
-      const c = this.peek();
-      if (c === 0x5d) return this.leave(arr);
-      if (c !== 0x2c) throw this.fail("Missing a comma or ']' after an array element.", this.pos);
-      this.pos++;
-      this.skipWs();
-    }
+    if (this.peek() === 0x5d) return this.leave([]);
+    // Short lists (pixels, coordinates) are built at their exact size: push() would reserve 17
+    // slots for each, which dominates memory and GC time for image batches.
+    const a = this.value();
+    if (this.endOfArray()) return this.leave([a]);
+    const b = this.value();
+    if (this.endOfArray()) return this.leave([a, b]);
+    const c = this.value();
+    if (this.endOfArray()) return this.leave([a, b, c]);
+    const d = this.value();
+    if (this.endOfArray()) return this.leave([a, b, c, d]);
+    const arr: JsonValue[] = [a, b, c, d];
+    do arr.push(this.value());
+    while (!this.endOfArray());
+    return this.leave(arr);
+  }
+
+  /** After an element: true at ']', past the ',' (and whitespace) otherwise. */
+  private endOfArray(): boolean {
+    this.skipWs();
+    const c = this.peek();
+    if (c === 0x5d) return true;
+    if (c !== 0x2c) throw this.fail("Missing a comma or ']' after an array element.", this.pos);
+    this.pos++;
+    this.skipWs();
+    return false;
   }
 
   private leave<T>(v: T): T {
@@ -129,80 +145,6 @@ class Parser {
     }
     this.pos += word.length;
     return v;
-  }
-
-  private string(): string {
-    const t = this.text;
-    const start = this.pos + 1;
-    for (let i = start; ; i++) {
-      const c = t.charCodeAt(i);
-      if (c === 0x22) {
-        this.pos = i + 1;
-        return t.slice(start, i);
-      }
-      if (c === 0x5c) return this.escapedString(start, i);
-      if (c < 0x20 || c !== c) throw this.controlInString(c, i);
-    }
-  }
-
-  /** Slow path: the string has escapes; `i` is the first backslash. */
-  private escapedString(start: number, i: number): string {
-    const t = this.text;
-    const parts: string[] = [t.slice(start, i)];
-    let from = i;
-    for (;;) {
-      const c = t.charCodeAt(i);
-      if (c === 0x22) {
-        parts.push(t.slice(from, i));
-        this.pos = i + 1;
-        return parts.join('');
-      }
-      if (c < 0x20 || c !== c) throw this.controlInString(c, i);
-      if (c !== 0x5c) {
-        i++;
-        continue;
-      }
-      parts.push(t.slice(from, i));
-      const esc = i;
-      const e = t.charCodeAt(i + 1);
-      const simple = SIMPLE_ESCAPES[e];
-      if (simple !== undefined) {
-        parts.push(simple);
-        i += 2;
-      } else if (e === 0x75) {
-        let cp = this.hex4(i + 2, esc);
-        i += 6;
-        if (cp >= 0xd800 && cp <= 0xdfff) {
-          const low = cp <= 0xdbff && t.charCodeAt(i) === 0x5c && t.charCodeAt(i + 1) === 0x75 ? this.hex4(i + 2, esc) : -1;
-          if (low < 0xdc00 || low > 0xdfff) throw this.fail('The surrogate pair in string is invalid.', esc);
-          parts.push(String.fromCharCode(cp, low));
-          i += 6;
-        } else {
-          parts.push(String.fromCharCode(cp));
-        }
-      } else {
-        throw this.fail('Invalid escape character in string.', esc);
-      }
-      from = i;
-    }
-  }
-
-  private hex4(at: number, esc: number): number {
-    let cp = 0;
-    for (let k = 0; k < 4; k++) {
-      const c = this.text.charCodeAt(at + k);
-      const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1;
-      if (d < 0) throw this.fail('Incorrect hex digit after \\u escape in string.', esc);
-      cp = cp * 16 + d;
-    }
-    return cp;
-  }
-
-  private controlInString(c: number, i: number): ServingError {
-    // End of input and NUL both read as '\0' in rapidjson.
-    return c === 0 || c !== c
-      ? this.fail('Missing a closing quotation mark in string.', i)
-      : this.fail('Invalid encoding in string.', i);
   }
 
   private number(): JsonValue {
@@ -290,30 +232,4 @@ class Parser {
     if (word === 'NaN') return NaN;
     return neg ? -Infinity : Infinity;
   }
-}
-
-const SIMPLE_ESCAPES: Record<number, string> = {
-  0x22: '"',
-  0x5c: '\\',
-  0x2f: '/',
-  0x62: '\b',
-  0x66: '\f',
-  0x6e: '\n',
-  0x72: '\r',
-  0x74: '\t',
-};
-
-/** rapidjson reports offsets in bytes of the UTF-8 body; JS indexes UTF-16 code units. */
-function utf8Offset(text: string, index: number): number {
-  let n = 0;
-  for (let i = 0; i < index; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < index && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
 }

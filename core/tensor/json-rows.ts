@@ -1,6 +1,6 @@
 import { internal, invalidArgument, ServingError } from '../errors.ts';
 import { fillTensor, inferShape, matchesShape, sameDims, shapeText } from './json-fill.ts';
-import { isBase64Object, leafWriter } from './json-leaf.ts';
+import { isBase64Object, leafWriter, type LeafWriter } from './json-leaf.ts';
 import { renderJson } from './json-text.ts';
 import type { JsonObject, JsonValue } from './json-value.ts';
 import { allocate, elementCount, type Tensor, type TensorSpec } from './tensor.ts';
@@ -27,15 +27,16 @@ export function decodeRows(instances: JsonValue[], specs: readonly TensorSpec[])
   }
   const batch = instances.length;
   const tensors: Record<string, Tensor> = Object.create(null);
-  for (const spec of specs) {
-    const dims = rowDims.get(spec.name) as number[];
-    tensors[spec.name] = { dtype: spec.dtype, dims: [batch, ...dims], data: allocate(spec.dtype, batch * elementCount(dims)) };
+  const leaves = new Map<string, LeafWriter>();
+  // Only inputs the rows feed: plain rows feed the first input alone, even when there are more.
+  for (const [name, dims] of rowDims) {
+    const { dtype } = specs.find((s) => s.name === name) as TensorSpec;
+    tensors[name] = { dtype, dims: [batch, ...dims], data: allocate(dtype, batch * elementCount(dims)) };
+    leaves.set(name, leafWriter(dtype));
   }
-  const leaves = new Map(specs.map((s) => [s.name, leafWriter(s.dtype)]));
   const fillRow = (i: number, name: string, v: JsonValue) => {
-    const t = tensors[name];
     const dims = rowDims.get(name) as number[];
-    fillTensor(v, 0, dims, leaves.get(name)!, t.data, i * elementCount(dims));
+    fillTensor(v, 0, dims, leaves.get(name) as LeafWriter, tensors[name].data, i * elementCount(dims));
   };
   instances.forEach((elem, i) => {
     if (named) {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -15,7 +16,8 @@ export interface ServerProcess {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export async function startServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/node/main.ts', '--rest_api_port=0', ...args], {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/node/main.ts', `--rest_api_port=${port}`, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,5 +41,17 @@ function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
+  });
+}
+
+/** A port the OS just handed out (as TF Serving, --rest_api_port=0 means "off", not "any"). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
   });
 }

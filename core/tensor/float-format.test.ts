@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { floatToHalf, formatFloat32, formatFloat64, halfToFloat } from './float-format.ts';
+
+// Expected strings were checked against C printf semantics (Python's %-formatting: correctly
+// rounded, exact ties to even), applying TF Serving's algorithm (tfs-api.md 9.2).
+
+describe('formatFloat32', () => {
+  it('matches the tfs-api.md 9.2 examples', () => {
+    expect(formatFloat32(3)).toBe('3.0');
+    expect(formatFloat32(0.1)).toBe('0.1');
+    expect(formatFloat32(999999)).toBe('999999.0');
+    expect(formatFloat32(9000000)).toBe('9e+06');
+    expect(formatFloat32(0.00003)).toBe('3e-05');
+    expect(formatFloat32(555557.5)).toBe('555557.5');
+    expect(formatFloat32(Math.PI)).toBe('3.14159274');
+    expect(formatFloat32(1 / 3)).toBe('0.333333343');
+    expect(formatFloat32(1435774336)).toBe('1.43577434e+09');
+    expect(formatFloat32(123456792)).toBe('123456792.0');
+    expect(formatFloat32(-0)).toBe('-0.0');
+  });
+
+  it('writes non-finite values as bare tokens', () => {
+    expect([NaN, Infinity, -Infinity].map(formatFloat32)).toEqual(['NaN', 'Infinity', '-Infinity']);
+    expect(formatFloat32(1e39)).toBe('Infinity'); // rounds to float first
+  });
+
+  it.each([
+    [0, '0.0'],
+    [0.5, '0.5'],
+    [-2.5, '-2.5'],
+    [1e-5, '1e-05'],
+    [0.0001, '0.0001'],
+    [1e10, '1e+10'],
+    [1e6, '1e+06'],
+    [100000, '100000.0'],
+    [1234567, '1234567.0'],
+    [16777217, '16777216.0'],
+    [65504, '65504.0'],
+    [2 ** -13, '0.000122070312'], // %.9g of an exact tie: rounds to even, not up
+    [2 ** -20, '9.53674316e-07'],
+    [3.4028234663852886e38, '3.40282347e+38'],
+    [1.401298464324817e-45, '1.4013e-45'],
+  ])('%d -> %s', (x, text) => {
+    expect(formatFloat32(x)).toBe(text);
+  });
+});
+
+describe('formatFloat64', () => {
+  it('matches the tfs-api.md 9.2 examples', () => {
+    expect(formatFloat64(0.1)).toBe('0.1');
+    expect(formatFloat64(1 / 3)).toBe('0.33333333333333331');
+    expect(formatFloat64(8)).toBe('8.0');
+  });
+
+  it.each([
+    [10001 / 2 ** 20, '0.0095376968383789062'], // %.17g tie to even
+    [2 ** -13, '0.0001220703125'],
+    [1e100, '1e+100'],
+    [1e-7, '1e-07'],
+    [5e-324, '4.94066e-324'],
+    [1.7976931348623157e308, '1.7976931348623157e+308'],
+    [0.1 + 0.2, '0.30000000000000004'],
+    [123456.5, '123456.5'],
+    [2 ** 53, '9007199254740992.0'],
+    [-0, '-0.0'],
+    [NaN, 'NaN'],
+    [-Infinity, '-Infinity'],
+  ])('%d -> %s', (x, text) => {
+    expect(formatFloat64(x)).toBe(text);
+  });
+});
+
+describe('float16', () => {
+  it('converts known values', () => {
+    expect(floatToHalf(1)).toBe(0x3c00);
+    expect(floatToHalf(-2)).toBe(0xc000);
+    expect(floatToHalf(65504)).toBe(0x7bff);
+    expect(floatToHalf(65519.99)).toBe(0x7bff);
+    expect(floatToHalf(65520)).toBe(0x7c00); // halfway to 2^16: ties to even, i.e. Infinity
+    expect(floatToHalf(-1e10)).toBe(0xfc00);
+    expect(floatToHalf(NaN)).toBe(0x7e00);
+    expect(floatToHalf(-0)).toBe(0x8000);
+    expect(floatToHalf(2 ** -24)).toBe(0x0001);
+    expect(floatToHalf(2 ** -25)).toBe(0x0000); // tie to even
+    expect(floatToHalf(3 * 2 ** -25)).toBe(0x0002); // tie to even
+    expect(floatToHalf(2 ** -14)).toBe(0x0400);
+    expect(floatToHalf(2 ** -14 - 2 ** -25)).toBe(0x0400); // rounds up into the normals
+    expect(floatToHalf(1 + 2 ** -11)).toBe(0x3c00); // tie to even
+    expect(floatToHalf(1 + 3 * 2 ** -11)).toBe(0x3c02); // tie to even
+    expect(floatToHalf(0.1)).toBe(0x2e66);
+    expect(halfToFloat(0x3555)).toBe(0.333251953125);
+    expect(halfToFloat(0xfc00)).toBe(-Infinity);
+    expect(halfToFloat(0x7e00)).toBeNaN();
+    expect(Object.is(halfToFloat(0x8000), -0)).toBe(true);
+  });
+
+  it('round-trips every half value', () => {
+    for (let h = 0; h < 0x10000; h++) {
+      const x = halfToFloat(h);
+      if (Number.isNaN(x)) continue;
+      expect(floatToHalf(x)).toBe(h);
+    }
+  });
+
+  it('rounds to the nearest half', () => {
+    for (let h = 0; h < 0x7bff; h += 7) {
+      const lo = halfToFloat(h);
+      const hi = halfToFloat(h + 1);
+      expect(floatToHalf(lo + (hi - lo) * 0.49)).toBe(h);
+      expect(floatToHalf(lo + (hi - lo) * 0.51)).toBe(h + 1);
+    }
+  });
+});
