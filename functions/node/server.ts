@@ -28,7 +28,8 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
     {
       backend,
       cacheBytes: flags.cacheBytes,
-      pollIntervalMs: flags.fileSystemPollWaitSeconds * 1000,
+      // TF Serving: 0 polls once, negative never; either way we list once, on first use.
+      pollIntervalMs: flags.fileSystemPollWaitSeconds > 0 ? flags.fileSystemPollWaitSeconds * 1000 : -1,
       metrics,
       log: (m) => log(`edgeserve: ${m}`),
     },
