@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { type BatchingParameters, defaultBatchingParameters, parseBatchingParameters } from './batching.ts';
 import { ConfigError } from './config-error.ts';
+import { thrown } from '../../test/support/thrown.ts';
 
 const defaults = { numBatchThreads: 6 };
 const parse = (input: string | object) => parseBatchingParameters(input, 'batching.config', defaults);
-const errorOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
+const errorOf = (fn: () => unknown): string => thrown(fn, ConfigError).message;
 
 const TF_DEFAULTS: BatchingParameters = {
   maxBatchSize: 1000,

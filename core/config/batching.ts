@@ -1,5 +1,6 @@
 import { ConfigError } from './config-error.ts';
-import { type TextField, type TextMessage, asBool, asInt, messageFromJson, parseTextOrJson, unwrapValue } from './text-format.ts';
+import { parseTextOrJson } from './text-format.ts';
+import { type TextField, type TextMessage, asBool, asInt, messageFromJson, unwrapValue } from './text-message.ts';
 
 /**
  * TF Serving's BatchingParameters, resolved: every field has a value (TF's default where unset).

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error.ts';
 import { type ModelConfig, parseModelServerConfig, singleModelConfig } from './model-config.ts';
+import { thrown } from '../../test/support/thrown.ts';
 
 // The example from TF Serving's serving_config.md (spec section 12), plus a second model.
 const TF_CONFIG = `
@@ -42,15 +43,7 @@ const EXPECTED: ModelConfig[] = [
 
 const parse = (text: string, baseDir = '/etc/serving') => parseModelServerConfig(text, 'models.config', baseDir);
 const one = (fields: string) => parse(`model_config_list { config { ${fields} } }`)[0];
-const errorOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
+const errorOf = (fn: () => unknown): string => thrown(fn, ConfigError).message;
 const base = 'name: "m" base_path: "/m" model_platform: "onnx"';
 
 describe('parseModelServerConfig', () => {

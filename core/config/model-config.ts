@@ -1,6 +1,7 @@
 import type { BatchingParameters } from './batching.ts';
 import { ConfigError } from './config-error.ts';
-import { type TextField, type TextMessage, asInt, asMessage, asString, parseTextOrJson } from './text-format.ts';
+import { parseTextOrJson } from './text-format.ts';
+import { type TextField, type TextMessage, asInt, asMessage, asString } from './text-message.ts';
 
 /** Which versions of a model may serve (TF Serving's ServableVersionPolicy). See version/policy.ts. */
 export type VersionPolicy = { kind: 'latest'; numVersions: number } | { kind: 'all' } | { kind: 'specific'; versions: number[] };

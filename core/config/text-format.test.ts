@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error.ts';
+import { thrown } from '../../test/support/thrown.ts';
+import { parseTextOrJson, parseTextProto } from './text-format.ts';
 import {
   TextIdentifier,
   TextMessage,
@@ -8,10 +10,8 @@ import {
   asMessage,
   asString,
   messageFromJson,
-  parseTextOrJson,
-  parseTextProto,
   unwrapValue,
-} from './text-format.ts';
+} from './text-message.ts';
 
 /** Field values as plain data, for readable assertions. */
 function plain(msg: TextMessage): Record<string, unknown[]> {
@@ -23,15 +23,7 @@ function plain(msg: TextMessage): Record<string, unknown[]> {
 }
 
 const parse = (text: string) => plain(parseTextProto(text, 'f.pbtxt'));
-const errorOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
+const errorOf = (fn: () => unknown): string => thrown(fn, ConfigError).message;
 
 describe('parseTextProto', () => {
   it('parses scalars, identifiers, repeated fields and nested messages in both bracket styles', () => {

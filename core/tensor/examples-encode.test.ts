@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ServingError } from '../errors.ts';
 import { encodeClassifyResponse, encodeRegressResponse } from './examples-encode.ts';
 import type { DType, Signature, Tensor, TensorData } from './tensor.ts';
+import { servingErrorMessage } from '../../test/support/thrown.ts';
 
 const t = (dtype: DType, dims: number[], data: TensorData): Tensor => ({ dtype, dims, data });
 const f32 = (dims: number[], values: number[]) => t('float32', dims, new Float32Array(values));
@@ -18,16 +19,7 @@ const classify = (outputs: Record<string, Tensor>, labels: string[] | null = nul
   encodeClassifyResponse(outputs, signatureOf(outputs), labels);
 const regress = (outputs: Record<string, Tensor>) => encodeRegressResponse(outputs, signatureOf(outputs));
 
-function failure(run: () => unknown): string {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ServingError);
-    expect((e as ServingError).code).toBe('INVALID_ARGUMENT');
-    return (e as ServingError).message;
-  }
-  throw new Error('did not throw');
-}
+const failure = (run: () => unknown): string => servingErrorMessage(run);
 
 describe('encodeClassifyResponse', () => {
   it('uses the only float output as scores, with empty labels (half_plus_two classify_x_to_y)', () => {

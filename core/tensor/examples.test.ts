@@ -3,19 +3,11 @@ import { ServingError } from '../errors.ts';
 import { examplesToInputs, readExamplesBody, type Features } from './examples.ts';
 import { parseJson } from './json-parse.ts';
 import type { DType, TensorSpec } from './tensor.ts';
+import { servingErrorMessage } from '../../test/support/thrown.ts';
 
 const read = (text: string, method: 'classify' | 'regress' = 'classify') => readExamplesBody(parseJson(text), method);
 
-function failure(run: () => unknown): string {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ServingError);
-    expect((e as ServingError).code).toBe('INVALID_ARGUMENT');
-    return (e as ServingError).message;
-  }
-  throw new Error('did not throw');
-}
+const failure = (run: () => unknown): string => servingErrorMessage(run);
 
 describe('readExamplesBody', () => {
   it('maps JSON elements to tf.Example feature kinds', () => {

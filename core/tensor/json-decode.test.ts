@@ -3,6 +3,7 @@ import { ServingError } from '../errors.ts';
 import { decodeInputs, readPredictBody } from './json-decode.ts';
 import { parseJson } from './json-parse.ts';
 import type { DType, Tensor, TensorSpec } from './tensor.ts';
+import { servingErrorMessage } from '../../test/support/thrown.ts';
 
 const spec = (name: string, dtype: DType = 'float32', dims: number[] | null = null): TensorSpec => ({ name, dtype, dims });
 
@@ -10,16 +11,7 @@ function decode(text: string, ...inputs: TensorSpec[]): Record<string, Tensor> {
   return decodeInputs(readPredictBody(parseJson(text)), { inputs, outputs: [] });
 }
 
-function failure(run: () => unknown): string {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ServingError);
-    expect((e as ServingError).code).toBe('INVALID_ARGUMENT');
-    return (e as ServingError).message;
-  }
-  throw new Error('did not throw');
-}
+const failure = (run: () => unknown): string => servingErrorMessage(run);
 
 const decodeError = (text: string, ...inputs: TensorSpec[]) => failure(() => decode(text, ...inputs));
 const x = spec('x');

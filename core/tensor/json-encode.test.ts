@@ -3,19 +3,12 @@ import { ServingError } from '../errors.ts';
 import { encodePredictResponse } from './json-encode.ts';
 import { parseJson } from './json-parse.ts';
 import type { DType, Tensor, TensorData } from './tensor.ts';
+import { thrown } from '../../test/support/thrown.ts';
 
 const t = (dtype: DType, dims: number[], data: TensorData): Tensor => ({ dtype, dims, data });
 const f32 = (dims: number[], values: number[]) => t('float32', dims, new Float32Array(values));
 
-function failure(run: () => unknown): ServingError {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ServingError);
-    return e as ServingError;
-  }
-  throw new Error('did not throw');
-}
+const failure = (run: () => unknown): ServingError => thrown(run, ServingError);
 
 describe('encodePredictResponse: one output', () => {
   const y = f32([2, 2], [2.5, 3, 3.5, 4]);

@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/config/config-error.ts';
 import { type ServerFlags, parseFlags, usage } from './flags.ts';
+import { thrown } from '../../test/support/thrown.ts';
 
 const parse = (argv: string[], env: Record<string, string | undefined> = {}) => parseFlags(argv, env);
-const errorOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
+const errorOf = (fn: () => unknown): string => thrown(fn, ConfigError).message;
 
 const DEFAULTS: ServerFlags = {
   restApiPort: 8501,
