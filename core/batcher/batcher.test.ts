@@ -52,6 +52,56 @@ describe('batcher scheduling', () => {
     expect(rowsPerRun()).toEqual([1, 1, 2]);
   });
 
+  it('runs sequential requests at once however long the timeout (concurrency 1)', async () => {
+    const clock = new FakeClock();
+    const { servable, rowsPerRun } = fakeServable();
+    const batcher = createBatcher(params({ batchTimeoutMicros: 1_000_000 }), clock);
+    for (let i = 0; i < 3; i++) {
+      await batcher.run(servable, rows([i]));
+      await clock.advance(1);
+    }
+    expect(rowsPerRun()).toEqual([1, 1, 1]);
+  });
+
+  it('waits (up to the timeout) for the callers the last run served, instead of running one alone', async () => {
+    const clock = new FakeClock();
+    const { servable, runs, rowsPerRun } = fakeServable({ manual: true });
+    const batcher = createBatcher(params({ batchTimeoutMicros: 5000 }), clock);
+    const a = batcher.run(servable, rows([1]));
+    void batcher.run(servable, rows([2]));
+    runs[0].release();
+    await a;
+    await clock.advance(1);
+    expect(rowsPerRun()).toEqual([1]);
+    void batcher.run(servable, rows([3]));
+    await settle();
+    expect(rowsPerRun()).toEqual([1, 2]);
+    runs[1].release();
+    await settle();
+    void batcher.run(servable, rows([4]));
+    await clock.advance(4);
+    expect(rowsPerRun()).toEqual([1, 2]);
+    await clock.advance(1);
+    expect(rowsPerRun()).toEqual([1, 2, 1]);
+  });
+
+  it('forgets that demand once the queue sat idle for the timeout', async () => {
+    const clock = new FakeClock();
+    const { servable, runs, rowsPerRun } = fakeServable({ manual: true });
+    const batcher = createBatcher(params({ batchTimeoutMicros: 5000 }), clock);
+    void batcher.run(servable, rows([1]));
+    void batcher.run(servable, rows([2]));
+    void batcher.run(servable, rows([3]));
+    runs[0].release();
+    await clock.advance(5);
+    expect(rowsPerRun()).toEqual([1, 2]);
+    runs[1].release();
+    await clock.advance(5);
+    void batcher.run(servable, rows([4]));
+    await settle();
+    expect(rowsPerRun()).toEqual([1, 2, 1]);
+  });
+
   it('keeps incompatible requests and different servables in separate batches', async () => {
     const clock = new FakeClock();
     const { servable, runs, rowsPerRun } = fakeServable({ manual: true });

@@ -18,9 +18,9 @@
  *
  * Rules (TF Serving's, per servable; a session has one signature, so one queue per servable):
  * - Requests merge only when input names, dtypes and non-batch dims agree; others get their own
- *   batches in the same queue. A batch runs when full, when its oldest row has waited
- *   batchTimeoutMicros, or at once if it was opened on an idle queue (no added latency when
- *   idle); at most numBatchThreads batches of one servable run at a time.
+ *   batches in the same queue. When a batch may run is queue.ts's rule: at once on an idle
+ *   queue, otherwise when full, when it holds the rows the previous run saw in flight, or after
+ *   batchTimeoutMicros; at most numBatchThreads batches of one servable run at a time.
  * - Padding up to allowedBatchSizes copies the last request's first row; it never reaches a caller.
  * - With enableLargeBatchSplitting a request fills the open batch and spills into new ones of
  *   maxExecutionBatchSize rows; its pieces are joined again before it returns.
@@ -44,6 +44,13 @@ export interface BatcherDeps {
   /** How a waiting caller parks; default notifyPark(setTimer). Workers: pollPark(setTimer, 1). */
   park?: Park;
   metrics?: BatchingMetrics;
+  /**
+   * Where a run blocks the thread (onnxruntime-web's WASM in a Worker isolate), requests can only
+   * join a batch while its runner lets the event loop deliver them: a caller about to run a batch
+   * first awaits this once (Workers: a 1 ms timer of its own, so no promise crosses request
+   * contexts), then looks again. Default: none; runs that wait on a thread pool overlap anyway.
+   */
+  yieldBeforeRun?: () => Promise<void>;
 }
 
 /**
@@ -56,20 +63,23 @@ export interface Batcher {
   close(): void;
 }
 
-/** `parameters` may be a function of the servable (per-model overrides); it is read once per queue. */
+/** `parameters` may be a function of the servable (per-model overrides); it is read once per servable. */
 export function createBatcher(parameters: BatchingParameters | ((servable: Servable) => BatchingParameters), deps: BatcherDeps): Batcher {
   const { now, metrics } = deps;
   const park = deps.park ?? notifyPark(deps.setTimer);
   const paramsFor = typeof parameters === 'function' ? parameters : () => parameters;
-  const queues = new Map<Servable, Queue>();
+  const queues = new WeakMap<Servable, Queue>();
+  /** Queues with batches queued or running: what close() must fail. */
+  const active = new Set<Queue>();
   let closed = false;
 
   const labels = (q: Queue) => ({ model: q.servable.model, version: String(q.servable.version) });
   const cancelled = () => new ServingError('CANCELLED', 'The request was cancelled before its batch ran');
 
-  /** Wakes the member of the next runnable batch that holds its first rows. */
+  /** Wakes the member holding the first rows of the next runnable batch. */
   function poke(q: Queue): void {
-    q.runnable(now())?.chunks[0].task.waiter.wake();
+    if (q.idle) active.delete(q);
+    else q.runnable(now())?.chunks[0].task.waiter.wake();
   }
 
   function finish(q: Queue, task: Task, outcome: NonNullable<Task['outcome']>, label: string): void {
@@ -78,6 +88,8 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
     q.withdraw(task);
     metrics?.requests.inc({ ...labels(q), outcome: label });
     task.waiter.wake();
+    // A batch that lost its first member has a new one, who must now watch the batch timeout.
+    for (const c of task.chunks) if (c.batch.queued) c.batch.chunks[0].task.waiter.wake();
     poke(q);
   }
 
@@ -107,9 +119,8 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
       metrics?.runs.inc(lbl);
       metrics?.batchSize.observe(lbl, padded);
       if (padded > batch.rows) metrics?.paddingRows.inc(lbl, padded - batch.rows);
-      q.running--;
+      q.finished(batch, now());
       poke(q);
-      if (q.idle) queues.delete(q.servable);
     }
   }
 
@@ -117,8 +128,9 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
     const { signal } = options;
     if (closed) throw unavailable('The batcher is shut down');
     if (signal?.aborted) throw cancelled();
-    let q = queues.get(servable);
-    if (!q) queues.set(servable, (q = new Queue(servable, paramsFor(servable))));
+    const q = queues.get(servable) ?? new Queue(servable, paramsFor(servable));
+    queues.set(servable, q);
+    active.add(q);
     const enqueuedMs = now();
     let task: Task;
     try {
@@ -127,18 +139,20 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
       q.enqueue(task, enqueuedMs);
     } catch (err) {
       metrics?.requests.inc({ ...labels(q), outcome: 'rejected' });
-      if (q.idle) queues.delete(servable);
+      poke(q);
       throw err;
     }
     poke(q);
-    const queue = q;
-    const onAbort = () => fail(queue, task, cancelled());
+    const onAbort = () => fail(q, task, cancelled());
     signal?.addEventListener('abort', onAbort);
     try {
+      let yielded = !deps.yieldBeforeRun;
       while (!task.outcome) {
         const batch = q.runnable(now());
-        if (batch && task.chunks.some((c) => c.batch === batch)) await execute(q, batch);
-        else await park(task.waiter, q.leaderWaitMs(task, now()));
+        if (batch && task.chunks.some((c) => c.batch === batch)) {
+          if (yielded) await execute(q, batch);
+          else await deps.yieldBeforeRun!().then(() => (yielded = true));
+        } else await park(task.waiter, q.leaderWaitMs(task, now()));
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -149,7 +163,7 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
 
   function close(): void {
     closed = true;
-    for (const q of queues.values()) {
+    for (const q of active) {
       for (const b of [...q.batches]) for (const c of [...b.chunks]) fail(q, c.task, unavailable('The batcher is shut down'));
     }
   }

@@ -27,6 +27,8 @@ export interface AppOptions {
   cors?: boolean;
   /** Runs a servable; the batcher plugs in here. Default: one session.run per request. */
   run?: RunFn;
+  /** Binary (application/x-protobuf) predict answers tensor_content instead of typed *_val fields. */
+  tensorContent?: boolean;
   now?: () => number;
 }
 

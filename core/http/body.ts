@@ -6,8 +6,13 @@ import { ServingError, invalidArgument } from '../errors.ts';
  * small gzip bomb cannot expand past maxBytes.
  */
 export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
+  return new TextDecoder().decode(await readBodyBytes(req, maxBytes));
+}
+
+/** The request body's bytes, with readBodyText's gzip handling and limits. */
+export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uint8Array> {
   const gzip = (req.headers.get('content-encoding') ?? '').toLowerCase().includes('gzip');
-  if (!req.body) return '';
+  if (!req.body) return new Uint8Array(0);
   const stream = gzip ? req.body.pipeThrough(new DecompressionStream('gzip')) : req.body;
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -27,8 +32,7 @@ export async function readBodyText(req: Request, maxBytes: number): Promise<stri
     if (err instanceof ServingError) throw err;
     throw invalidArgument(gzip ? 'Request body is not valid gzip' : 'Could not read the request body');
   }
-  const bytes = chunks.length === 1 ? chunks[0] : concat(chunks, size);
-  return new TextDecoder().decode(bytes);
+  return chunks.length === 1 ? chunks[0] : concat(chunks, size);
 }
 
 /** A body over the limit: RESOURCE_EXHAUSTED, answered 413 rather than the table's 429. */

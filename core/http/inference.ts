@@ -7,6 +7,7 @@ import { decodeInputs, readPredictBody } from '../tensor/json-decode.ts';
 import { encodePredictResponse } from '../tensor/json-encode.ts';
 import { parseJson } from '../tensor/json-parse.ts';
 import { DEFAULT_SIGNATURE, type Tensor } from '../tensor/tensor.ts';
+import { handleBinaryPredict, isProtobufRequest } from './binary-predict.ts';
 import { readBodyText } from './body.ts';
 import type { ModelPath } from './path.ts';
 
@@ -20,6 +21,8 @@ export interface InferenceContext {
   run: RunFn;
   /** Tells the caller which version answered (for metrics). */
   ranVersion: (version: number) => void;
+  /** Binary predict writes outputs as tensor_content (--enable_serialization_as_tensor_content). */
+  tensorContent?: boolean;
 }
 
 /**
@@ -27,6 +30,7 @@ export interface InferenceContext {
  * parse body, read signature_name, resolve the servable, decode against its signature, run, encode.
  */
 export async function handleInference(req: Request, path: ModelPath, ctx: InferenceContext): Promise<Response> {
+  if (isProtobufRequest(req)) return handleBinaryPredict(req, path, ctx);
   const body = parseJson(await readBodyText(req, ctx.maxBodyBytes));
   const request = path.api === 'predict' ? readPredictBody(body) : readExamplesBody(body, path.api as 'classify' | 'regress');
   const lease = await ctx.manager.acquire(path.model, path);

@@ -1,8 +1,10 @@
 import type { Backend } from '../backend/backend.ts';
-import type { ModelConfig } from '../config/model-config.ts';
+import type { BatchingDefaults, BatchingParameters } from '../config/batching.ts';
+import type { ModelConfig, VersionPolicy } from '../config/model-config.ts';
 import { ServingError, asServingError, invalidArgument, notFound } from '../errors.ts';
 import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import { discoverVersions } from '../repository/discovery.ts';
+import { MODEL_JSON_FILE, parseModelJson } from '../repository/model-json.ts';
 import type { ModelSource } from '../repository/source.ts';
 import { readVersion } from '../repository/version-files.ts';
 import { aspiredVersions } from '../version/policy.ts';
@@ -14,6 +16,11 @@ import type { Lease, Servable, VersionState, VersionStatus } from './servable.ts
  * - Discovery is lazy: a model's versions are listed on first use, then revalidated in the
  *   background when older than pollIntervalMs; a request that a warm version can answer never
  *   waits for storage. No timers: serverless instances freeze between requests.
+ * - The model's model.json (version policy, labels, batching) is read with each listing and
+ *   replaces the config's values; an invalid one is logged and the previous settings stay.
+ * - Storage faults back off: after a failed listing or a load that failed for want of storage,
+ *   requests that need storage fail fast with that error (503) until the backoff (retryBackoffMs,
+ *   doubling per failure up to 30 s) ends, instead of each one hammering a store that is down.
  * - Loads are single-flight per version; a version that fails to load is END with its error and
  *   does not disturb the others; storage faults (UNAVAILABLE) leave it START to be retried.
  * - "Latest" prefers a warm version while a newer one loads in the background, so a rollout
@@ -37,6 +44,17 @@ export interface ManagerOptions {
   defer?: (work: Promise<unknown>) => void;
   metrics?: ServingMetrics;
   log?: (message: string) => void;
+  /** First wait after a storage fault before storage is tried again; default 1000. */
+  retryBackoffMs?: number;
+  /** For batching sections of model.json; default one batch thread. */
+  batchingDefaults?: BatchingDefaults;
+  /**
+   * Largest version (bytes of its files) this target loads; larger ones end as END with
+   * FAILED_PRECONDITION before their bytes are read (see readVersion). Unset: no limit.
+   */
+  maxModelBytes?: number;
+  /** Appended to that error: where such a model can be served instead (the container target). */
+  maxModelBytesAdvice?: string;
 }
 
 /** Which version a request asks for: one of version or label, or neither for the latest. */
@@ -55,6 +73,9 @@ interface Slot {
   inUse: number;
   lastUsedMs: number;
   aspired: boolean;
+  /** Consecutive loads that failed for want of storage, and when the next may be tried. */
+  faults: number;
+  retryAtMs: number;
 }
 
 interface Entry {
@@ -66,8 +87,17 @@ interface Entry {
   dirs: Map<number, string>;
   /** Aspired versions, highest first. */
   aspired: number[];
+  /** From model.json when it sets them, else from the config. */
+  policy: VersionPolicy;
   labels: Record<string, number>;
-  discoveredAtMs: number;
+  batching: BatchingParameters | undefined;
+  /** The model.json text last applied or rejected (null: none), so an unchanged file is skipped. */
+  settingsText: string | null;
+  discovered: boolean;
+  /** When the next listing is due: a poll interval after a success, a backoff after a failure. */
+  checkAtMs: number;
+  faults: number;
+  lastError: ServingError | null;
   discovery: Promise<void> | null;
 }
 
@@ -81,19 +111,33 @@ export class Manager {
     private readonly options: ManagerOptions,
   ) {
     this.now = options.now ?? Date.now;
-    for (const { config, source } of bindings) {
-      this.models.set(config.name, {
-        name: config.name,
-        config,
-        source,
-        slots: new Map(),
-        dirs: new Map(),
-        aspired: [],
-        labels: { ...config.labels },
-        discoveredAtMs: -Infinity,
-        discovery: null,
-      });
-    }
+    for (const binding of bindings) this.addModel(binding);
+  }
+
+  /**
+   * Serves one more model (a folder that appeared at a repository's root); its versions are listed
+   * on first use, like the others'. Returns false, changing nothing, when the name is taken.
+   */
+  addModel({ config, source }: ModelBinding): boolean {
+    if (this.models.has(config.name)) return false;
+    this.models.set(config.name, {
+      name: config.name,
+      config,
+      source,
+      slots: new Map(),
+      dirs: new Map(),
+      aspired: [],
+      policy: config.versionPolicy,
+      labels: { ...config.labels },
+      batching: undefined,
+      settingsText: null,
+      discovered: false,
+      checkAtMs: 0,
+      faults: 0,
+      lastError: null,
+      discovery: null,
+    });
+    return true;
   }
 
   get backendName(): string {
@@ -102,6 +146,11 @@ export class Manager {
 
   modelNames(): string[] {
     return [...this.models.keys()];
+  }
+
+  /** The batching parameters a model's model.json sets (as of its last listing), or undefined. */
+  batchingFor(name: string): BatchingParameters | undefined {
+    return this.models.get(name)?.batching;
   }
 
   /** The servable a request should run; the caller must release the lease. */
@@ -164,9 +213,12 @@ export class Manager {
   }
 
   private async ensureFresh(entry: Entry): Promise<void> {
-    if (entry.discoveredAtMs === -Infinity) return this.discover(entry);
-    const age = this.now() - entry.discoveredAtMs;
-    if (this.options.pollIntervalMs >= 0 && age >= this.options.pollIntervalMs && !entry.discovery) {
+    if (!entry.discovered) {
+      // Never listed: the request waits for the listing, or fails fast while storage backs off.
+      if (entry.lastError && !entry.discovery && this.now() < entry.checkAtMs) throw entry.lastError;
+      return this.discover(entry);
+    }
+    if (this.options.pollIntervalMs >= 0 && this.now() >= entry.checkAtMs && !entry.discovery) {
       this.background(this.discover(entry));
     }
   }
@@ -174,14 +226,21 @@ export class Manager {
   private discover(entry: Entry): Promise<void> {
     entry.discovery ??= (async () => {
       try {
-        entry.dirs = await discoverVersions(entry.source);
+        const names = await entry.source.list();
+        await this.applySettings(entry, names);
+        entry.dirs = await discoverVersions(entry.source, names);
         this.reaspire(entry);
-        entry.discoveredAtMs = this.now();
+        entry.discovered = true;
+        entry.faults = 0;
+        entry.lastError = null;
+        entry.checkAtMs = this.now() + this.options.pollIntervalMs;
       } catch (err) {
         const error = asServingError(err);
-        if (entry.discoveredAtMs === -Infinity) throw error;
-        // Keep serving what we know; try again after another interval.
-        entry.discoveredAtMs = this.now();
+        entry.faults += 1;
+        entry.lastError = error;
+        entry.checkAtMs = this.now() + Math.max(this.options.pollIntervalMs, this.backoffMs(entry.faults));
+        if (!entry.discovered) throw error;
+        // Keep serving what we know; try again after the backoff.
         this.log(`model ${entry.name}: version discovery failed, keeping known versions: ${error.message}`);
       } finally {
         entry.discovery = null;
@@ -191,12 +250,38 @@ export class Manager {
   }
 
   /**
+   * Applies model.json when the listing shows one (null: back to the config's settings). A file
+   * that does not parse is logged once and changes nothing; a storage fault fails the listing.
+   */
+  private async applySettings(entry: Entry, names: string[]): Promise<void> {
+    const bytes = names.includes(MODEL_JSON_FILE) ? await entry.source.read(MODEL_JSON_FILE) : null;
+    const text = bytes && new TextDecoder().decode(bytes);
+    if (text === entry.settingsText) return;
+    entry.settingsText = text;
+    const where = `${entry.source.location}/${MODEL_JSON_FILE}`;
+    try {
+      const settings = text === null ? {} : parseModelJson(text, where, this.options.batchingDefaults ?? { numBatchThreads: 1 });
+      entry.policy = settings.versionPolicy ?? entry.config.versionPolicy;
+      entry.labels = settings.labels ?? { ...entry.config.labels };
+      entry.batching = settings.batching;
+      if (text !== null) this.log(`model ${entry.name}: applied ${where}: labels ${JSON.stringify(entry.labels)}`);
+    } catch (err) {
+      this.log(`model ${entry.name}: ignoring ${where}, keeping the previous settings: ${(err as Error).message}`);
+    }
+  }
+
+  private backoffMs(faults: number): number {
+    const first = this.options.retryBackoffMs ?? 1000;
+    return Math.min(first * 2 ** (faults - 1), Math.max(first, 30_000));
+  }
+
+  /**
    * Applies the version policy to the complete versions that have not failed, so a corrupt newest
    * version leaves the previous one serving, plus every labelled version (labels pin versions).
    */
   private reaspire(entry: Entry): void {
     const healthy = [...entry.dirs.keys()].filter((v) => !isFailed(entry.slots.get(v)));
-    const aspired = new Set(aspiredVersions(entry.config.versionPolicy, healthy));
+    const aspired = new Set(aspiredVersions(entry.policy, healthy));
     for (const v of Object.values(entry.labels)) if (entry.dirs.has(v)) aspired.add(v);
     entry.aspired = [...aspired].sort((a, b) => b - a);
     for (const slot of entry.slots.values()) slot.aspired = aspired.has(slot.version);
@@ -217,6 +302,8 @@ export class Manager {
         inUse: 0,
         lastUsedMs: 0,
         aspired: true,
+        faults: 0,
+        retryAtMs: 0,
       });
     } else if (slot.state === 'END' && slot.error === null) {
       slot.state = 'START'; // unloaded earlier, aspired again (a label moved back): reloadable
@@ -225,9 +312,8 @@ export class Manager {
 
   private async resolveAndLoad(entry: Entry, request: VersionRequest): Promise<Servable> {
     if (request.label !== undefined) {
-      const version = entry.labels[request.label];
-      if (version === undefined) throw unrecognizedLabel(request.label);
-      return this.loadSpecific(entry, version);
+      if (!Object.hasOwn(entry.labels, request.label)) throw unrecognizedLabel(request.label);
+      return this.loadSpecific(entry, entry.labels[request.label]);
     }
     if (request.version !== undefined) return this.loadSpecific(entry, request.version);
     return this.loadLatest(entry);
@@ -263,6 +349,8 @@ export class Manager {
 
   private load(entry: Entry, slot: Slot): Promise<Servable> {
     if (slot.servable) return Promise.resolve(slot.servable);
+    // The last load failed for want of storage: fail fast until its backoff ends.
+    if (!slot.loading && slot.error && slot.state === 'START' && this.now() < slot.retryAtMs) return Promise.reject(slot.error);
     slot.loading ??= this.loadNow(entry, slot).finally(() => {
       slot.loading = null;
     });
@@ -275,7 +363,7 @@ export class Manager {
     slot.state = 'LOADING';
     slot.error = null;
     try {
-      const files = await readVersion(entry.source, slot.dir);
+      const files = await readVersion(entry.source, slot.dir, (size) => this.checkModelSize(entry, slot, size));
       const bytes = files.model.byteLength;
       if (bytes > this.options.cacheBytes) {
         throw new ServingError(
@@ -294,6 +382,7 @@ export class Manager {
       }
       slot.servable = { model: entry.name, version: slot.version, session, labels: files.labels, bytes };
       slot.state = 'AVAILABLE';
+      slot.faults = 0;
       slot.lastUsedMs = this.now();
       this.options.metrics?.loads.inc({ ...labels, outcome: 'ok' });
       this.options.metrics?.loadLatency.observe(labels, (this.now() - started) / 1000);
@@ -305,11 +394,22 @@ export class Manager {
       const transient = error.code === 'UNAVAILABLE' || error.code === 'DEADLINE_EXCEEDED';
       slot.state = transient ? 'START' : 'END';
       slot.error = error;
+      if (transient) slot.retryAtMs = this.now() + this.backoffMs((slot.faults += 1));
       if (!transient) this.reaspire(entry);
       this.options.metrics?.loads.inc({ ...labels, outcome: 'error' });
       this.log(`model ${entry.name} version ${slot.version}: load failed: ${error.message}`);
       throw error;
     }
+  }
+
+  private checkModelSize(entry: Entry, slot: Slot, bytes: number): void {
+    const max = this.options.maxModelBytes;
+    if (max === undefined || bytes <= max) return;
+    const advice = this.options.maxModelBytesAdvice ? `: ${this.options.maxModelBytesAdvice}` : '';
+    throw new ServingError(
+      'FAILED_PRECONDITION',
+      `Version ${slot.version} of model ${entry.name} is ${bytes} bytes, more than this target loads (max_model_bytes=${max})${advice}`,
+    );
   }
 
   private lease(entry: Entry, servable: Servable): Lease {

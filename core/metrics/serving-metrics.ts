@@ -16,6 +16,10 @@ export function servingMetrics(registry = new Registry()) {
     loads: registry.counter('edgeserve_model_loads_total', 'Servable loads by model, version and outcome.'),
     loadLatency: registry.histogram('edgeserve_model_load_latency_seconds', 'Servable load latency.', LATENCY_BUCKETS_S),
     cacheBytes: registry.gauge('edgeserve_model_cache_bytes', 'Bytes of model held by loaded servables.'),
+    storageCalls: registry.counter(
+      'edgeserve_storage_calls_total',
+      'Model repository calls (list, read) by model, operation and outcome (ok, missing, error).',
+    ),
   };
 }
 

@@ -7,12 +7,13 @@ import type { ModelSource } from './source.ts';
  * folders parse to one number, the later in listing order wins, as in TF Serving. Sources that
  * need a manifest count a version only once its manifest exists, so a half-uploaded version is
  * invisible; completeness is remembered per folder (versions are immutable once complete).
+ * `names` is the base's listing when the caller already has it (saves a storage call).
  */
 const completeDirs = new WeakMap<ModelSource, Set<string>>();
 
-export async function discoverVersions(source: ModelSource): Promise<Map<number, string>> {
+export async function discoverVersions(source: ModelSource, names?: string[]): Promise<Map<number, string>> {
   const versions = new Map<number, string>();
-  for (const name of await source.list()) {
+  for (const name of names ?? (await source.list())) {
     const version = parseVersionDir(name);
     if (version !== null) versions.set(version, name);
   }

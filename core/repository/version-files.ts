@@ -20,21 +20,32 @@ export const MODEL_FILE = 'model.onnx';
 export const MANIFEST_FILE = 'manifest.json';
 export const LABELS_FILE = 'labels.txt';
 
-export async function readVersion(source: ModelSource, dir: string): Promise<VersionFiles> {
+/**
+ * `checkSize`, when given, sees the version's size before its model bytes are read when a manifest
+ * declares it (the sum of the listed files), else the size of model.onnx once read; it throws to
+ * refuse the version (a target's model size limit), so an oversize model is never downloaded.
+ */
+export async function readVersion(source: ModelSource, dir: string, checkSize?: (bytes: number) => void): Promise<VersionFiles> {
   const manifestBytes = await source.read(`${dir}/${MANIFEST_FILE}`);
   if (!manifestBytes && source.requiresManifest) {
     throw failedPrecondition(`Version ${dir} of ${source.location} has no ${MANIFEST_FILE}; it is incomplete`);
   }
+  const manifest = manifestBytes && parseManifest(manifestBytes, `${source.location}/${dir}/${MANIFEST_FILE}`);
+  if (manifest) checkSize?.(manifest.files.reduce((sum, f) => sum + f.size, 0));
   const model = await source.read(`${dir}/${MODEL_FILE}`);
   if (!model) throw failedPrecondition(`Version ${dir} of ${source.location} has no ${MODEL_FILE}`);
-  if (manifestBytes) {
-    const manifest = parseManifest(manifestBytes, `${source.location}/${dir}/${MANIFEST_FILE}`);
+  if (!manifest) checkSize?.(model.byteLength);
+  // With a manifest, only the files it lists (verified) are used: an unlisted labels.txt is ignored.
+  let labelBytes: Uint8Array | null = null;
+  if (manifest) {
     for (const entry of manifest.files) {
       const bytes = entry.path === MODEL_FILE ? model : await source.read(`${dir}/${entry.path}`);
       await verify(bytes, entry, `${source.location}/${dir}`);
+      if (entry.path === LABELS_FILE) labelBytes = bytes;
     }
+  } else {
+    labelBytes = await source.read(`${dir}/${LABELS_FILE}`);
   }
-  const labelBytes = await source.read(`${dir}/${LABELS_FILE}`);
   return { model, labels: labelBytes ? parseLabels(labelBytes) : null };
 }
 
@@ -77,7 +88,8 @@ async function verify(bytes: Uint8Array | null, entry: Manifest['files'][number]
   }
 }
 
-function isSafeRelativePath(path: string): boolean {
+/** A relative path of non-empty segments, none "." or "..", with no backslash and no leading "/". */
+export function isSafeRelativePath(path: string): boolean {
   return path.length > 0 && !path.startsWith('/') && !path.includes('\\') && path.split('/').every((p) => p !== '' && p !== '.' && p !== '..');
 }
 

@@ -6,14 +6,35 @@ import { quoteJson } from './json-text.ts';
 import type { DType, Signature, Tensor, TensorSpec } from './tensor.ts';
 
 /**
- * Classify and regress responses (tfs-api.md 6.3) from an ONNX model's outputs. TF Serving needs
- * outputs keyed `classes`/`scores` (classify) or `outputs` (regress); ONNX models name outputs
- * freely, so the rules below also accept the obvious single-output cases. Scores and values are
- * written as float32 (9.2), whatever float width the model uses.
+ * Classify and regress results (tfs-api.md 6.3) from an ONNX model's outputs: structured
+ * (classifyResults, regressResults; the gRPC API uses these) and as REST JSON text (encode*).
+ * TF Serving needs outputs keyed `classes`/`scores` (classify) or `outputs` (regress); ONNX models
+ * name outputs freely, so the rules below also accept the obvious single-output cases. Scores and
+ * values are float32 (9.2), whatever float width the model uses.
  */
 
+/** One class of one example: TF Serving's tensorflow.serving.Class. */
+export interface ClassScore {
+  label: string;
+  score: number;
+}
+
 /**
- * `{"results": [[[label, score], ...] per example]}`.
+ * `{"results": [[[label, score], ...] per example]}`, from classifyResults (below).
+ */
+export function encodeClassifyResponse(
+  outputs: Record<string, Tensor>,
+  signature: Signature,
+  labels: string[] | null,
+): string {
+  const rows = classifyResults(outputs, signature, labels).map(
+    (classes) => `[${classes.map((c) => `[${quoteJson(c.label)},${formatFloat32(c.score)}]`).join(',')}]`,
+  );
+  return `{"results":[${rows.join(',')}]}`;
+}
+
+/**
+ * The classes of each example, in order (the JSON and gRPC Classify responses both use this).
  * Scores: the output named `scores`, else the model's only float output; shape [batch, n].
  * Labels: the string output named `classes` ([batch, n]) if any, else `labels[c]` for column c
  * (the model's labels, one per score column), else "" (as TF Serving). A model with `classes`
@@ -21,11 +42,7 @@ import type { DType, Signature, Tensor, TensorSpec } from './tensor.ts';
  * output, several float outputs none named `scores`, wrong dtype or shape, labels of the wrong
  * count) is INVALID_ARGUMENT.
  */
-export function encodeClassifyResponse(
-  outputs: Record<string, Tensor>,
-  signature: Signature,
-  labels: string[] | null,
-): string {
+export function classifyResults(outputs: Record<string, Tensor>, signature: Signature, labels: string[] | null): ClassScore[][] {
   const { scoresSpec, classesSpec } = classifyOutputs(signature);
   const scores = scoresSpec && matrix(outputs, scoresSpec.name);
   const classes = classesSpec && matrix(outputs, classesSpec.name);
@@ -43,21 +60,25 @@ export function encodeClassifyResponse(
   }
   const score = scores ? floatReader(scores) : () => 0;
   const label = classes ? (i: number) => (classes.data as string[])[i] : (i: number) => (labels ? labels[i % n] : '');
-  const rows: string[] = [];
+  const rows: ClassScore[][] = [];
   for (let b = 0; b < batch; b++) {
-    const pairs: string[] = [];
-    for (let c = 0, i = b * n; c < n; c++, i++) pairs.push(`[${quoteJson(label(i))},${formatFloat32(score(i))}]`);
-    rows.push(`[${pairs.join(',')}]`);
+    const row: ClassScore[] = [];
+    for (let c = 0, i = b * n; c < n; c++, i++) row.push({ label: label(i), score: Math.fround(score(i)) });
+    rows.push(row);
   }
-  return `{"results":[${rows.join(',')}]}`;
+  return rows;
+}
+
+/** `{"results": [v, ...]}`, from regressResults (below). */
+export function encodeRegressResponse(outputs: Record<string, Tensor>, signature: Signature): string {
+  return `{"results":[${regressResults(outputs, signature).map(formatFloat32).join(',')}]}`;
 }
 
 /**
- * `{"results": [v, ...]}`, one value per example, from the output named `outputs`, else the
- * model's only output; it must be float, of shape [batch] or [batch, 1]. Otherwise
- * INVALID_ARGUMENT.
+ * One float32 value per example, from the output named `outputs`, else the model's only output;
+ * it must be float, of shape [batch] or [batch, 1]. Otherwise INVALID_ARGUMENT.
  */
-export function encodeRegressResponse(outputs: Record<string, Tensor>, signature: Signature): string {
+export function regressResults(outputs: Record<string, Tensor>, signature: Signature): number[] {
   const all = signature.outputs;
   const spec = all.find((o) => o.name === 'outputs') ?? (all.length === 1 ? all[0] : undefined);
   if (spec === undefined) {
@@ -69,9 +90,9 @@ export function encodeRegressResponse(outputs: Record<string, Tensor>, signature
     throw invalidArgument(`Expected output Tensor shape to be either [batch_size] or [batch_size, 1] but got ${shapeText(t.dims)}`);
   }
   const value = floatReader(t);
-  const values: string[] = [];
-  for (let i = 0; i < t.dims[0]; i++) values.push(formatFloat32(value(i)));
-  return `{"results":[${values.join(',')}]}`;
+  const values: number[] = [];
+  for (let i = 0; i < t.dims[0]; i++) values.push(Math.fround(value(i)));
+  return values;
 }
 
 function classifyOutputs(signature: Signature): { scoresSpec?: TensorSpec; classesSpec?: TensorSpec } {

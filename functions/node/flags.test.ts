@@ -20,6 +20,7 @@ const DEFAULTS: ServerFlags = {
   restApiTimeoutInMs: 30000,
   enableBatching: false,
   restApiEnableCorsSupport: false,
+  enableSerializationAsTensorContent: false,
   help: false,
 };
 

@@ -17,6 +17,8 @@ export interface ServerFlags {
   fileSystemPollWaitSeconds: number;
   backend: 'node' | 'wasm';
   cacheBytes: number;
+  /** Largest model version loaded (bytes of its files); unset: no limit. Edge targets set one. */
+  maxModelBytes?: number;
   /** Empty: no authentication. */
   apiKeys: string[];
   maxBodyBytes: number;
@@ -24,6 +26,10 @@ export interface ServerFlags {
   enableBatching: boolean;
   batchingParametersFile?: string;
   restApiEnableCorsSupport: boolean;
+  /** Binary predict (gRPC and application/x-protobuf) answers tensor_content, not typed *_val fields. */
+  enableSerializationAsTensorContent: boolean;
+  /** S3-compatible endpoint for s3:// base paths; unset: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS. */
+  s3Endpoint?: string;
   help: boolean;
 }
 
@@ -40,6 +46,7 @@ const DEFAULTS: ServerFlags = {
   restApiTimeoutInMs: 30_000,
   enableBatching: false,
   restApiEnableCorsSupport: false,
+  enableSerializationAsTensorContent: false,
   help: false,
 };
 
@@ -80,12 +87,19 @@ const FLAGS: Record<string, Flag> = {
   file_system_poll_wait_seconds: { key: 'fileSystemPollWaitSeconds', parse: integer, help: 'seconds between version scans; 0 = once, negative = never' },
   backend: { key: 'backend', parse: backend, help: 'node (onnxruntime-node) or wasm (onnxruntime-web)' },
   cache_bytes: { key: 'cacheBytes', parse: bytes, help: 'byte budget of loaded models (suffixes KB, MB, GB, KiB, MiB, GiB)' },
+  max_model_bytes: { key: 'maxModelBytes', parse: bytes, help: 'refuse model versions larger than this, before reading them; default: no limit' },
   api_keys: { key: 'apiKeys', parse: list, help: 'comma-separated keys that requests must present; empty = open (env EDGESERVE_API_KEYS)' },
   max_body_bytes: { key: 'maxBodyBytes', parse: bytes, help: 'largest request body accepted' },
   rest_api_timeout_in_ms: { key: 'restApiTimeoutInMs', parse: positiveInt, help: 'per-request timeout' },
   enable_batching: { key: 'enableBatching', parse: bool, help: 'merge concurrent requests into batches' },
   batching_parameters_file: { key: 'batchingParametersFile', parse: text, help: 'BatchingParameters file (text format); needs --enable_batching' },
   rest_api_enable_cors_support: { key: 'restApiEnableCorsSupport', parse: bool, help: 'answer CORS preflight requests' },
+  enable_serialization_as_tensor_content: {
+    key: 'enableSerializationAsTensorContent',
+    parse: bool,
+    help: 'binary predict outputs (gRPC, application/x-protobuf) as tensor_content instead of typed *_val fields',
+  },
+  s3_endpoint: { key: 's3Endpoint', parse: text, help: 'S3-compatible endpoint for s3:// paths, path-style (MinIO, R2); default AWS_ENDPOINT_URL_S3' },
   help: { key: 'help', parse: bool, help: 'print this help and exit' },
 };
 

@@ -4,10 +4,13 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Backend } from '../../core/backend/backend.ts';
 import { parseModelServerConfig, singleModelConfig, type ModelConfig } from '../../core/config/model-config.ts';
 import { createApp } from '../../core/http/app.ts';
+import type { RunFn } from '../../core/http/inference.ts';
 import { Manager } from '../../core/manager/manager.ts';
 import { servingMetrics } from '../../core/metrics/serving-metrics.ts';
 import type { ServerFlags } from './flags.ts';
-import { localSource } from './local-source.ts';
+import { countedSource } from '../../core/repository/counted-source.ts';
+import { sourceFactory } from './sources.ts';
+import { startGrpcServer, type RunningGrpcServer } from './grpc-server.ts';
 
 /**
  * The Node composition root: flags -> model list -> sources -> manager -> Hono app -> listener.
@@ -15,19 +18,33 @@ import { localSource } from './local-source.ts';
  */
 export interface RunningServer {
   url: string;
+  /** host:port of the gRPC API; null when --port=0. */
+  grpcAddress: string | null;
   manager: Manager;
   close(): Promise<void>;
 }
 
-export async function startServer(flags: ServerFlags, log = (m: string) => console.log(m)): Promise<RunningServer> {
+/** What an embedding entry (functions/container) supplies instead of the flags' defaults. */
+export interface ServerOptions {
+  /** The inference backend; default: from --backend. */
+  backend?: Backend;
+}
+
+export async function startServer(flags: ServerFlags, log = (m: string) => console.log(m), options: ServerOptions = {}): Promise<RunningServer> {
   const configs = await loadModelConfigs(flags);
-  const backend = await createBackend(flags.backend);
+  const backend = options.backend ?? (await createBackend(flags.backend));
   const metrics = servingMetrics();
+  const sourceAt = sourceFactory({ endpoint: flags.s3Endpoint, env: process.env });
+  const bindings = configs.map((config) => ({
+    config,
+    source: countedSource(sourceAt(config.basePath), config.name, metrics.storageCalls),
+  }));
   const manager = new Manager(
-    configs.map((config) => ({ config, source: localSource(config.basePath) })),
+    bindings,
     {
       backend,
       cacheBytes: flags.cacheBytes,
+      maxModelBytes: flags.maxModelBytes,
       // TF Serving: 0 polls once, negative never; either way we list once, on first use.
       pollIntervalMs: flags.fileSystemPollWaitSeconds > 0 ? flags.fileSystemPollWaitSeconds * 1000 : -1,
       metrics,
@@ -35,9 +52,13 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
     },
   );
   await manager.preload();
+  // One RunFn for REST and gRPC: the batcher, when enabled, plugs in here for both.
+  const run: RunFn | undefined = undefined;
   const app = createApp({
     manager,
     metrics,
+    run,
+    tensorContent: flags.enableSerializationAsTensorContent,
     apiKeys: flags.apiKeys,
     maxBodyBytes: flags.maxBodyBytes,
     timeoutMs: flags.restApiTimeoutInMs,
@@ -47,11 +68,33 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : flags.restApiPort;
   const url = `http://${flags.restApiHost}:${port}`;
+  let grpc: RunningGrpcServer | null = null;
+  if (flags.port > 0) {
+    grpc = await startGrpcServer({
+      manager,
+      metrics,
+      run,
+      host: flags.restApiHost,
+      port: flags.port,
+      maxMessageBytes: flags.maxBodyBytes,
+      defaultTimeoutMs: flags.restApiTimeoutInMs,
+      apiKeys: flags.apiKeys,
+      tensorContent: flags.enableSerializationAsTensorContent,
+      log,
+    }).catch(async (err) => {
+      await new Promise<void>((done) => server.close(() => done()));
+      throw err;
+    });
+    log(`edgeserve: gRPC API at ${grpc.address}`);
+  }
   log(`edgeserve: serving ${configs.map((c) => c.name).join(', ')} with ${backend.name}; REST API at ${url}`);
   return {
     url,
+    grpcAddress: grpc?.address ?? null,
     manager,
-    close: () => new Promise((done) => server.close(() => done())),
+    close: async () => {
+      await Promise.all([new Promise<void>((done) => server.close(() => done())), grpc?.close()]);
+    },
   };
 }
 

@@ -5,9 +5,13 @@ import { fileURLToPath } from 'node:url';
 /**
  * Starts the real Node server (functions/node/main.ts) as a child process on an ephemeral loopback
  * port and resolves once it prints its address. For end-to-end tests: they talk HTTP to it.
+ * gRPC is off (--port=0) unless options.grpc asks for it on another ephemeral port, or args pass
+ * --port themselves; options.entry runs another entry point with the same flags (the container's).
  */
 export interface ServerProcess {
   url: string;
+  /** host:port of the gRPC API; null when it is off. */
+  grpcAddress: string | null;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
   stop(): Promise<void>;
@@ -15,9 +19,17 @@ export interface ServerProcess {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export async function startServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+export interface StartOptions {
+  grpc?: boolean;
+  entry?: string;
+}
+
+export async function startServer(args: string[], env: Record<string, string> = {}, options: StartOptions = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/node/main.ts', `--rest_api_port=${port}`, ...args], {
+  let grpcPort = 0;
+  while (options.grpc && (grpcPort === 0 || grpcPort === port)) grpcPort = await freePort();
+  const entry = options.entry ?? 'functions/node/main.ts';
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, `--rest_api_port=${port}`, `--port=${grpcPort}`, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -33,7 +45,8 @@ export async function startServer(args: string[], env: Record<string, string> = 
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
   });
-  return { url, output: () => output, stop: () => stop(child) };
+  const grpcAddress = /gRPC API at (\S+)/.exec(output)?.[1] ?? null;
+  return { url, grpcAddress, output: () => output, stop: () => stop(child) };
 }
 
 function stop(child: ChildProcess): Promise<void> {

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../backend/backend.ts';
+import { Manager } from '../manager/manager.ts';
+import { Catalog } from './catalog.ts';
+import { MemorySource } from './memory-source.ts';
+
+const backend: Backend = { name: 'fake', load: async () => ({ signature: { inputs: [], outputs: [] }, run: async () => ({}), release: async () => {} }) };
+
+function setup(rootFiles: string[], options: { pollIntervalMs?: number } = {}) {
+  const root = new MemorySource('r2://MODELS');
+  for (const path of rootFiles) root.put(path, 'x');
+  const clock = { ms: 0 };
+  const background: Promise<unknown>[] = [];
+  const logs: string[] = [];
+  const manager = new Manager([], { backend, cacheBytes: 1 << 20, pollIntervalMs: -1 });
+  const catalog = new Catalog({
+    root,
+    sourceFor: (name) => new MemorySource(`r2://MODELS/${name}`),
+    manager,
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    now: () => clock.ms,
+    defer: (work) => background.push(work),
+    log: (m) => logs.push(m),
+  });
+  return { root, clock, background, logs, manager, catalog };
+}
+
+describe('Catalog', () => {
+  it('serves every folder at the root, not hidden names or models.json; concurrent first calls share one listing', async () => {
+    const { root, manager, catalog } = setup(['a/1/model.onnx', 'b/model.json', '.hidden/x', 'models.json']);
+    await Promise.all([catalog.refresh(), catalog.refresh()]);
+    expect(manager.modelNames().sort()).toEqual(['a', 'b']);
+    expect(root.calls).toBe(1);
+  });
+
+  it('relists in the background once the listing is older than the poll interval, and adds new folders', async () => {
+    const { root, clock, background, logs, manager, catalog } = setup(['a/1/model.onnx']);
+    await catalog.refresh();
+    root.put('c/1/model.onnx', 'x');
+    clock.ms = 999;
+    await catalog.refresh();
+    expect(background).toHaveLength(0);
+    clock.ms = 1000;
+    const refreshed = catalog.refresh();
+    expect(background).toHaveLength(1); // the listing runs in the background; the caller goes on
+    expect(manager.modelNames()).toEqual(['a']);
+    await refreshed;
+    await Promise.all(background);
+    expect(manager.modelNames()).toEqual(['a', 'c']);
+    expect(logs).toContain('found new model c at r2://MODELS/c');
+  });
+
+  it('lists once when the poll interval is negative', async () => {
+    const { root, clock, background, catalog } = setup(['a/1/model.onnx'], { pollIntervalMs: -1 });
+    await catalog.refresh();
+    clock.ms = 1e9;
+    await catalog.refresh();
+    expect(background).toHaveLength(0);
+    expect(root.calls).toBe(1);
+  });
+
+  it('fails a first listing with the storage error, fails fast until retryMs, then lists again', async () => {
+    const { root, clock, manager, catalog } = setup(['a/1/model.onnx']);
+    root.down = true;
+    await expect(catalog.refresh()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(catalog.refresh()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(root.calls).toBe(1);
+    root.down = false;
+    clock.ms = 1000;
+    await catalog.refresh();
+    expect(manager.modelNames()).toEqual(['a']);
+  });
+
+  it('keeps the known models when a revalidation fails', async () => {
+    const { root, clock, background, logs, manager, catalog } = setup(['a/1/model.onnx']);
+    await catalog.refresh();
+    root.down = true;
+    clock.ms = 1000;
+    await catalog.refresh();
+    await Promise.all(background);
+    expect(manager.modelNames()).toEqual(['a']);
+    expect(logs.some((m) => m.includes('listing r2://MODELS failed'))).toBe(true);
+  });
+});

@@ -1,0 +1,110 @@
+import { parseBatchingParameters, type BatchingDefaults, type BatchingParameters } from '../config/batching.ts';
+import { ConfigError } from '../config/config-error.ts';
+import type { VersionPolicy } from '../config/model-config.ts';
+import { readPlacement, type Placement } from '../config/placement.ts';
+
+/**
+ * `<base>/model.json`: per-model settings that live next to the versions, so that changing them is
+ * one upload (move `stable` from 3 to 4, or back). Every key is optional; a present key replaces
+ * the config file's value for that model, an absent one leaves it.
+ *
+ *   {
+ *     "version_policy": {"latest": {"num_versions": 2}} | {"all": {}} | {"specific": {"versions": [1, 2]}},
+ *     "labels": {"stable": 3, "canary": 4},
+ *     "batching": {"max_batch_size": 32, "batch_timeout_micros": 2000, ...}   (BatchingParameters, snake_case)
+ *     "placement": "any" | "container"   (core/config/placement.ts: edge targets refuse "container")
+ *   }
+ *
+ * The manager reads it at discovery and on each revalidation; the CLI writes it (`edgeserve label`).
+ * parseModelJson is pure and throws ConfigError naming `where` and the offending key.
+ */
+export const MODEL_JSON_FILE = 'model.json';
+
+export interface ModelSettings {
+  versionPolicy?: VersionPolicy;
+  labels?: Record<string, number>;
+  batching?: BatchingParameters;
+  /** "container": only the container tier serves this model (core/config/placement.ts). */
+  placement?: Placement;
+}
+
+const POLICY_FORMS = '{"latest": {"num_versions": N}}, {"all": {}} or {"specific": {"versions": [N, ...]}}';
+
+export function parseModelJson(input: Uint8Array | string, where: string, defaults: BatchingDefaults): ModelSettings {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(typeof input === 'string' ? input : new TextDecoder().decode(input));
+  } catch (err) {
+    throw new ConfigError(`${where}: invalid JSON: ${(err as Error).message}`);
+  }
+  const root = object(doc, where);
+  expectOnly(root, ['version_policy', 'labels', 'batching', 'placement'], where);
+  const settings: ModelSettings = {};
+  if (root.placement !== undefined) settings.placement = readPlacement(root.placement, `${where}: placement`);
+  if (root.version_policy !== undefined) settings.versionPolicy = readPolicy(root.version_policy, `${where}: version_policy`);
+  if (root.labels !== undefined) settings.labels = readLabels(root.labels, `${where}: labels`);
+  if (root.batching !== undefined) {
+    settings.batching = parseBatchingParameters(object(root.batching, `${where}: batching`), `${where}: batching`, defaults);
+  }
+  return settings;
+}
+
+function readPolicy(value: unknown, where: string): VersionPolicy {
+  const policy = object(value, where);
+  const kinds = Object.keys(policy);
+  if (kinds.length !== 1) throw new ConfigError(`${where}: must be one of ${POLICY_FORMS}`);
+  const [kind] = kinds;
+  const body = object(policy[kind], `${where}.${kind}`);
+  switch (kind) {
+    case 'all':
+      expectOnly(body, [], `${where}.all`);
+      return { kind: 'all' };
+    case 'latest': {
+      expectOnly(body, ['num_versions'], `${where}.latest`);
+      const n = body.num_versions === undefined ? 1 : integer(body.num_versions, `${where}.latest.num_versions`, 0);
+      return { kind: 'latest', numVersions: Math.max(n, 1) }; // 0 means 1, as in TF Serving
+    }
+    case 'specific': {
+      expectOnly(body, ['versions'], `${where}.specific`);
+      const versions = body.versions;
+      if (!Array.isArray(versions) || versions.length === 0) {
+        throw new ConfigError(`${where}.specific.versions: must be a non-empty list of version numbers`);
+      }
+      const list = versions.map((v, i) => integer(v, `${where}.specific.versions[${i}]`, 1));
+      return { kind: 'specific', versions: [...new Set(list)].sort((a, b) => b - a) };
+    }
+    default:
+      throw new ConfigError(`${where}: unknown policy "${kind}"; must be one of ${POLICY_FORMS}`);
+  }
+}
+
+function readLabels(value: unknown, where: string): Record<string, number> {
+  const labels = object(value, where);
+  const out: Record<string, number> = {};
+  for (const [label, version] of Object.entries(labels)) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(label)) throw new ConfigError(`${where}: invalid label name ${JSON.stringify(label)} (letters, digits, _ . -)`);
+    Object.defineProperty(out, label, { value: integer(version, `${where}.${label}`, 1), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+function object(value: unknown, where: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${where}: must be a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+function expectOnly(obj: Record<string, unknown>, keys: string[], where: string): void {
+  for (const key of Object.keys(obj)) {
+    if (!keys.includes(key)) {
+      const expected = keys.length ? `expected one of: ${keys.join(', ')}` : 'expected no fields';
+      throw new ConfigError(`${where}: unknown field "${key}" (${expected})`);
+    }
+  }
+}
+
+function integer(value: unknown, where: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new ConfigError(`${where}: must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

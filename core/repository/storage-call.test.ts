@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { ServingError } from '../errors.ts';
+import { storageCall, type Failure, type StoragePolicy } from './storage-call.ts';
+
+// Timers and sleeps are injected: `timers` holds the pending timeout callbacks; tests fire them.
+function harness(over: Partial<StoragePolicy> = {}) {
+  const timers = new Set<() => void>();
+  const sleeps: number[] = [];
+  const policy: StoragePolicy = {
+    timeoutMs: 100,
+    retries: 2,
+    backoffMs: 50,
+    setTimer: (fire) => {
+      const timer = () => fire(); // one entry per timer set, even for the same callback
+      timers.add(timer);
+      return () => timers.delete(timer);
+    },
+    sleep: async (ms) => void sleeps.push(ms),
+    random: () => 0.5,
+    ...over,
+  };
+  const fireAll = () => [...timers].forEach((f) => f());
+  return { policy, timers, sleeps, fireAll };
+}
+
+const transient = (reason: string): Failure => ({ transient: true, reason });
+
+describe('storageCall', () => {
+  it('returns the first success and clears its timer', async () => {
+    const { policy, timers } = harness();
+    expect(await storageCall('Cannot list x', policy, async () => 42, () => transient('x'))).toBe(42);
+    expect(timers.size).toBe(0);
+  });
+
+  it('retries transient failures with doubling backoff, then reports the reason and attempts', async () => {
+    const { policy, sleeps } = harness();
+    let attempts = 0;
+    const err = await storageCall(
+      'Cannot read s3://b/k',
+      policy,
+      async () => {
+        attempts += 1;
+        throw new Error('connect ECONNREFUSED secret-details');
+      },
+      () => transient('ECONNREFUSED'),
+    ).catch((e: unknown) => e);
+    expect(attempts).toBe(3);
+    expect(sleeps).toEqual([25, 50]); // random 0.5 x 50 x 2^n
+    expect(err).toBeInstanceOf(ServingError);
+    expect(err).toMatchObject({ code: 'UNAVAILABLE', message: 'Cannot read s3://b/k: ECONNREFUSED after 3 attempts' });
+  });
+
+  it('does not retry a failure that will not go away', async () => {
+    const { policy, sleeps } = harness();
+    let attempts = 0;
+    const call = storageCall('Cannot read s3://b/k', policy, async () => {
+      attempts += 1;
+      throw new Error('denied');
+    }, () => ({ transient: false, reason: 'AccessDenied (HTTP 403)' }));
+    await expect(call).rejects.toMatchObject({ code: 'UNAVAILABLE', message: 'Cannot read s3://b/k: AccessDenied (HTTP 403)' });
+    expect(attempts).toBe(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('abandons an attempt that makes no progress within the timeout, aborting its signal', async () => {
+    const { policy, fireAll } = harness();
+    let signal: AbortSignal | undefined;
+    const call = storageCall('Cannot list s3://b/p/', policy, (s) => {
+      signal = s;
+      return new Promise(() => {}); // never settles, like a hung connection
+    }, () => transient('x'));
+    await Promise.resolve();
+    fireAll();
+    await expect(call).rejects.toMatchObject({ code: 'UNAVAILABLE', message: 'Cannot list s3://b/p/: storage did not answer within 100 ms' });
+    expect(signal!.aborted).toBe(true);
+  });
+
+  it('restarts the timeout on progress, so a long download is not cut off', async () => {
+    const { policy, timers, fireAll } = harness();
+    let progress!: () => void;
+    let finish!: (v: string) => void;
+    const call = storageCall('Cannot read x', policy, (_s, p) => {
+      progress = p;
+      return new Promise<string>((resolve) => (finish = resolve));
+    }, () => transient('x'));
+    await Promise.resolve();
+    const first = [...timers][0];
+    progress();
+    expect(timers.has(first)).toBe(false); // the old timer was cancelled
+    expect(timers.size).toBe(1);
+    finish('done');
+    expect(await call).toBe('done');
+    expect(timers.size).toBe(0);
+    fireAll(); // nothing left to fire
+  });
+});

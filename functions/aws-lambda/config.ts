@@ -1,0 +1,108 @@
+import { ConfigError } from '../../core/config/config-error.ts';
+import { parseFlags, type ServerFlags } from '../node/flags.ts';
+
+/**
+ * The Lambda function's settings, read once per environment from its variables (serverless.yml
+ * `environment`). The names are the Node server's flags upper-cased (CACHE_BYTES is --cache_bytes),
+ * parsed by the same code, so values, units and checks are the same on every target:
+ *
+ *   MODEL_NAME, MODEL_BASE_PATH       one model at $MODEL_BASE_PATH/$MODEL_NAME (tensorflow/serving's
+ *                                     image convention), e.g. s3://bucket/models + half_plus_two
+ *   MODEL_CONFIG_FILE                 or many: a config file inside the package whose base_paths are
+ *                                     s3:// URLs (or folders in the package, relative to the file);
+ *                                     it wins over MODEL_BASE_PATH, as --model_config_file does
+ *   FILE_SYSTEM_POLL_WAIT_SECONDS, CACHE_BYTES, API_KEYS (or EDGESERVE_API_KEYS), MAX_BODY_BYTES,
+ *   REST_API_TIMEOUT_IN_MS, REST_API_ENABLE_CORS_SUPPORT
+ *
+ * S3 is configured as for the server (docs/storage.md): S3_ENDPOINT (--s3_endpoint) or
+ * AWS_ENDPOINT_URL_S3 for an S3-compatible store, AWS_REGION and the function role's credentials,
+ * which Lambda puts in the environment. Lambda-only: TMP_CACHE_DIR and TMP_CACHE_BYTES (the /tmp
+ * disk tier; 0 turns it off). Defaults differ from the server's where Lambda differs: versions are
+ * revalidated every 30 s (each check is a LIST request), and the model cache defaults to half the
+ * function's memory. ENABLE_BATCHING is refused: an environment serves one request at a time.
+ * Pure: no process access. Throws ConfigError naming the variable.
+ */
+export interface LambdaConfig {
+  flags: ServerFlags;
+  /** Folder of the disk tier; its files outlive the module, not the execution environment. */
+  tmpCacheDir: string;
+  /** Byte budget of the disk tier; 0: no disk tier. */
+  tmpCacheBytes: number;
+  /** The variables, for the S3 client (endpoint, region, credentials). */
+  env: Env;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Variables that become the server flag of the same name, lower-cased. */
+const FLAG_VARIABLES = [
+  'MODEL_CONFIG_FILE',
+  'FILE_SYSTEM_POLL_WAIT_SECONDS',
+  'CACHE_BYTES',
+  'API_KEYS',
+  'MAX_BODY_BYTES',
+  'REST_API_TIMEOUT_IN_MS',
+  'REST_API_ENABLE_CORS_SUPPORT',
+  'ENABLE_BATCHING',
+  'S3_ENDPOINT',
+] as const;
+
+export const LAMBDA_DEFAULTS = {
+  fileSystemPollWaitSeconds: 30,
+  tmpCacheDir: '/tmp/edgeserve-models',
+  /** Three quarters of Lambda's default 512 MB of /tmp. */
+  tmpCacheBytes: 384 * 1024 ** 2,
+  /** Used for the cache budget when AWS_LAMBDA_FUNCTION_MEMORY_SIZE is absent (a local run). */
+  cacheBytes: 1024 ** 3,
+};
+
+export function readLambdaConfig(env: Env): LambdaConfig {
+  if (!set(env.MODEL_BASE_PATH) && !set(env.MODEL_CONFIG_FILE)) {
+    throw new ConfigError(
+      'environment: no models to serve: set MODEL_BASE_PATH=s3://bucket/prefix (serves its MODEL_NAME folder) or MODEL_CONFIG_FILE=<a config file in the package>',
+    );
+  }
+  const argv = FLAG_VARIABLES.filter((name) => set(env[name])).map((name) => `--${name.toLowerCase()}=${env[name]}`);
+  let flags: ServerFlags;
+  try {
+    flags = parseFlags(argv, { MODEL_NAME: env.MODEL_NAME, MODEL_BASE_PATH: env.MODEL_BASE_PATH, EDGESERVE_API_KEYS: env.EDGESERVE_API_KEYS });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new ConfigError(`environment: ${err.message.replace(/--([a-z_]+)/g, (_, name: string) => name.toUpperCase())}`);
+  }
+  if (flags.enableBatching) {
+    throw new ConfigError(
+      'environment: ENABLE_BATCHING is not available on Lambda: an environment serves one request at a time, so a batch ' +
+        'could only ever hold one request. Send many instances in one request instead (client-side batching).',
+    );
+  }
+  if (!set(env.FILE_SYSTEM_POLL_WAIT_SECONDS)) flags.fileSystemPollWaitSeconds = LAMBDA_DEFAULTS.fileSystemPollWaitSeconds;
+  if (!set(env.CACHE_BYTES)) flags.cacheBytes = defaultCacheBytes(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  return {
+    flags,
+    tmpCacheDir: set(env.TMP_CACHE_DIR) ? env.TMP_CACHE_DIR! : LAMBDA_DEFAULTS.tmpCacheDir,
+    tmpCacheBytes: set(env.TMP_CACHE_BYTES) ? byteCount(env.TMP_CACHE_BYTES!, 'TMP_CACHE_BYTES') : LAMBDA_DEFAULTS.tmpCacheBytes,
+    env,
+  };
+}
+
+/** Half the function's memory: the other half is for onnxruntime's buffers and the runtime. */
+function defaultCacheBytes(memoryMb: string | undefined): number {
+  const mb = Number(memoryMb);
+  return Number.isSafeInteger(mb) && mb > 0 ? Math.floor((mb * 1024 ** 2) / 2) : LAMBDA_DEFAULTS.cacheBytes;
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** A byte count with the server flags' units (512MiB, 2GB); 0 is allowed and means "off". */
+function byteCount(value: string, name: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = m?.[2].toLowerCase() ?? '';
+  const n = m && Object.hasOwn(UNITS, unit) ? Math.floor(Number(m[1]) * UNITS[unit]) : NaN;
+  if (!Number.isSafeInteger(n)) throw new ConfigError(`environment: ${name}=${value}: expected a byte count like 512MiB or 2GB (0 = off)`);
+  return n;
+}
+
+function set(value: string | undefined): boolean {
+  return value !== undefined && value !== '';
+}

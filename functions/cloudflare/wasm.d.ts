@@ -1,0 +1,5 @@
+/** A .wasm import in a Worker is a compiled module (wrangler's CompiledWasm rule; build.ts keeps it so). */
+declare module 'onnxruntime-web/ort-wasm-simd-threaded.wasm' {
+  const module: WebAssembly.Module;
+  export default module;
+}

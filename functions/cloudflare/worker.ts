@@ -1,0 +1,73 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import { onnxruntimeWasm } from '../../core/backend/onnxruntime-wasm.ts';
+import { pollPark, type SetTimer } from '../../core/batcher/wait.ts';
+import { createEdgeService, type EdgeService } from '../../core/edge/service.ts';
+import { childLocation, type ObjectLocation } from '../../core/repository/object-url.ts';
+import { r2Source, type R2BucketLike } from '../../core/repository/r2-source.ts';
+import { readWorkerConfig } from './config.ts';
+
+/**
+ * The Cloudflare Worker (module syntax): TF Serving's REST API over the models in the R2 bucket
+ * bound as MODELS, on onnxruntime-web's WASM build. A composition root and nothing more: vars ->
+ * settings, R2 -> sources, precompiled WASM -> backend, all handed to core/edge/service.ts, which
+ * is built on an isolate's first request and shared by every request the isolate serves.
+ *
+ * Workers specifics, each for a reason:
+ * - onnxruntime's .wasm is imported as a compiled module (wrangler's CompiledWasm rule), because
+ *   Workers refuse to compile WebAssembly from bytes; it is instantiated on the first model load,
+ *   inside a request, never at start-up (the isolate has a 1 s start-up budget).
+ * - Work that outlives its request (version checks, background loads) goes to the waitUntil of
+ *   the request that started it, found through AsyncLocalStorage (compatibility flag nodejs_als);
+ *   every handler is also kept alive with waitUntil, so a batch that a request runs for others
+ *   finishes even if that request's client goes away.
+ * - Batch members park with pollPark: a promise resolved from another request's context can be
+ *   cancelled as hung, so each waiting request wakes itself on its own 1 ms timer. A WASM run
+ *   blocks the isolate, so a request about to run a batch first waits 1 ms on its own timer
+ *   (yieldBeforeRun): requests that have arrived meanwhile join its batch.
+ */
+export interface Env {
+  MODELS: R2BucketLike;
+  [variable: string]: unknown;
+}
+
+interface ExecutionContext {
+  waitUntil(work: Promise<unknown>): void;
+}
+
+const requestContext = new AsyncLocalStorage<ExecutionContext>();
+const setTimer: SetTimer = (fire, ms) => {
+  const timer = setTimeout(fire, ms);
+  return () => clearTimeout(timer);
+};
+let service: EdgeService | null = null;
+
+function createService(env: Env): EdgeService {
+  if (!env.MODELS) throw new Error('Worker: no R2 bucket bound as MODELS (wrangler.toml [[r2_buckets]] binding = "MODELS")');
+  const { prefix, settings } = readWorkerConfig(env);
+  const root: ObjectLocation = { scheme: 'r2', bucket: 'MODELS', prefix };
+  return createEdgeService(settings, {
+    root: r2Source({ bucket: env.MODELS, location: root }),
+    sourceFor: (name) => r2Source({ bucket: env.MODELS, location: childLocation(root, name) }),
+    backend: onnxruntimeWasm({ module: ortWasm }),
+    park: pollPark(setTimer, 1),
+    yieldBeforeRun: () => new Promise((resume) => setTimeout(resume, 1)),
+    setTimer,
+    defer: (work) => requestContext.getStore()?.waitUntil(work),
+    log: (message) => console.log(message),
+  });
+}
+
+export default {
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    try {
+      service ??= createService(env);
+    } catch (err) {
+      // A misconfigured deployment: say what is wrong on every request (no secrets in these messages).
+      return Promise.resolve(Response.json({ error: (err as Error).message }, { status: 500 }));
+    }
+    const response = requestContext.run(ctx, () => service!.fetch(request));
+    ctx.waitUntil(response.catch(() => {}));
+    return response;
+  },
+};

@@ -1,0 +1,60 @@
+import type { SetTimer } from '../../core/batcher/wait.ts';
+import { notifyPark } from '../../core/batcher/wait.ts';
+import { ConfigError } from '../../core/config/config-error.ts';
+import { createEdgeService } from '../../core/edge/service.ts';
+import type { ModelSource } from '../../core/repository/source.ts';
+import { chooseBackend } from './backend.ts';
+import { readDenoConfig, type DenoConfig } from './config.ts';
+import { folderSource } from './folder-source.ts';
+
+/**
+ * The Deno entry (`deno run --allow-net --allow-read --allow-env functions/deno/main.ts`, or Deno
+ * Deploy with this file as the entrypoint): TF Serving's REST API over a model repository in a
+ * folder or S3, on WebGPU when the machine has a GPU adapter (Mesa's software Vulkan counts), else
+ * on WASM. A composition root: environment -> settings, repository -> sources, backend choice,
+ * all handed to core/edge/service.ts; the chosen backend shows in every response (x-backend) and
+ * in the metrics (edgeserve_backend_info). Nothing loads before the first request.
+ */
+const setTimer: SetTimer = (fire, ms) => {
+  const timer = setTimeout(fire, ms);
+  return () => clearTimeout(timer);
+};
+
+async function repository(config: DenoConfig): Promise<{ root: ModelSource; sourceFor: (name: string) => ModelSource }> {
+  const repo = config.repository;
+  if (repo.kind === 'folder') {
+    return { root: folderSource(repo.path, { foldersOnly: true }), sourceFor: (name) => folderSource(`${repo.path}/${name}`) };
+  }
+  const { s3Repository } = await import('./s3.ts'); // the AWS SDK loads only for s3:// repositories
+  return s3Repository(repo.location);
+}
+
+async function main(): Promise<void> {
+  const config = readDenoConfig(Deno.env.toObject());
+  const { backend, adapter } = await chooseBackend(config.backend);
+  const { root, sourceFor } = await repository(config);
+  const service = createEdgeService(config.settings, {
+    root,
+    sourceFor,
+    backend,
+    park: notifyPark(setTimer),
+    setTimer,
+    // A WASM run blocks the event loop: let requests that arrive meanwhile join the next batch.
+    yieldBeforeRun: backend.name === 'wasm' ? () => new Promise((resume) => setTimeout(resume, 1)) : undefined,
+    log: (message) => console.log(message),
+  });
+  Deno.serve(
+    {
+      port: config.port,
+      hostname: config.hostname,
+      onListen: ({ hostname, port }) =>
+        console.log(`edgeserve: serving ${root.location} with ${backend.name}${adapter ? ` on ${adapter}` : ''}; REST API at http://${hostname}:${port}`),
+    },
+    (request) => service.fetch(request),
+  );
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? `edgeserve: ${err.message}` : err);
+  Deno.exit(2);
+});

@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises';
+import { DEFAULT_SIGNATURE, type DType, type Signature, type TensorSpec } from '../../../core/tensor/tensor.ts';
+import { UsageError, parseArgs } from './args.ts';
+
+export const INSPECT_USAGE = `edgeserve inspect <model.onnx>
+  Shows the model's inputs and outputs (names, dtypes, shapes) as the server's metadata API and
+  TF Serving's saved_model_cli show do; -1 is a dimension of any size.`;
+
+/** TensorFlow's names for the dtypes, as saved_model_cli prints them. */
+const TF_DTYPES: Record<DType, string> = {
+  float32: 'DT_FLOAT',
+  float64: 'DT_DOUBLE',
+  float16: 'DT_HALF',
+  int8: 'DT_INT8',
+  int16: 'DT_INT16',
+  int32: 'DT_INT32',
+  int64: 'DT_INT64',
+  uint8: 'DT_UINT8',
+  uint16: 'DT_UINT16',
+  uint32: 'DT_UINT32',
+  uint64: 'DT_UINT64',
+  bool: 'DT_BOOL',
+  string: 'DT_STRING',
+};
+
+/** `edgeserve inspect`: loads the model with onnxruntime-node (what the server runs) and prints its signature. */
+export async function inspect(argv: string[], log = (m: string) => console.log(m)): Promise<void> {
+  const args = parseArgs(argv, {});
+  const [file] = args.positional;
+  if (!file || args.positional.length > 1) throw new UsageError(`inspect needs one model file\n${INSPECT_USAGE}`);
+  const bytes = await readFile(file).catch(() => {
+    throw new UsageError(`${file}: no such file`);
+  });
+  const { onnxruntimeNode } = await import('../../../core/backend/onnxruntime-node.ts');
+  const session = await onnxruntimeNode().load(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  try {
+    log(formatSignature(session.signature));
+  } finally {
+    await session.release();
+  }
+}
+
+export function formatSignature(signature: Signature): string {
+  const block = (kind: 'inputs' | 'outputs', specs: TensorSpec[]) => [
+    `The given SavedModel SignatureDef contains the following ${kind.slice(0, -1)}(s):`,
+    ...specs.flatMap((s) => [
+      `  ${kind}['${s.name}'] tensor_info:`,
+      `      dtype: ${TF_DTYPES[s.dtype] ?? s.dtype}`,
+      `      shape: ${s.dims === null ? 'unknown_rank' : `(${s.dims.join(', ')}${s.dims.length === 1 ? ',' : ''})`}`,
+      `      name: ${s.name}`,
+    ]),
+  ];
+  return [
+    `signature_def['${DEFAULT_SIGNATURE}']:`,
+    ...[...block('inputs', signature.inputs), ...block('outputs', signature.outputs)].map((line) => `  ${line}`),
+    `  Method name is: tensorflow/serving/predict`,
+  ].join('\n');
+}

@@ -1,0 +1,43 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { ConfigError } from '../../core/config/config-error.ts';
+
+/**
+ * The S3 client for the server and the CLI. Endpoint: `endpoint` (--s3_endpoint), else the AWS
+ * standard AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else AWS itself. A custom endpoint (s3rver,
+ * MinIO, R2's S3 API) gets path-style addressing. Region: AWS_REGION, AWS_DEFAULT_REGION, else
+ * us-east-1. Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN) from
+ * `env` when set (the chain's first step, made explicit so `env` is the only input), else the
+ * SDK's default chain (shared files, SSO, container and instance roles).
+ *
+ * The SDK does one attempt per call: core's sources time out and retry (storage-call.ts). It only
+ * adds checksums where S3 requires them: the manifest's sha256 is the integrity check, and some
+ * S3-compatible stores reject the SDK's newer checksum headers.
+ */
+export interface S3ClientOptions {
+  endpoint?: string;
+  env: Record<string, string | undefined>;
+}
+
+export function s3Endpoint({ endpoint, env }: S3ClientOptions): string | undefined {
+  const url = endpoint || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+  if (url !== undefined && !/^https?:\/\/[^/\s]+/.test(url)) {
+    throw new ConfigError(`S3 endpoint ${JSON.stringify(url)} must be an http:// or https:// URL, like http://127.0.0.1:9000`);
+  }
+  return url;
+}
+
+export function createS3Client(options: S3ClientOptions): S3Client {
+  const { env } = options;
+  const endpoint = s3Endpoint(options);
+  const fromEnv = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
+  return new S3Client({
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    ...(fromEnv
+      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, sessionToken: env.AWS_SESSION_TOKEN || undefined } }
+      : {}),
+    maxAttempts: 1,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}

@@ -1,0 +1,96 @@
+import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startS3rver, type S3rverHarness } from '../storage/s3rver.ts';
+import { mlpModel, mulberry32 } from '../fixtures/onnx-writer.ts';
+import { startDeno, type DenoProcess } from './deno-process.ts';
+import { putExampleRepository } from './r2-repository.ts';
+
+// The Deno function in Deno (the `deno` npm package), twice over the same folder repository: once
+// with the default backend choice, which on a machine with Mesa's software Vulkan driver
+// (mesa-vulkan-drivers, installed by .ci/run) must be WebGPU, once with BACKEND=wasm. WebGPU's
+// answers must match WASM's within 1e-4 relative error on every fixture.
+let dir: string;
+let gpu: DenoProcess;
+let wasm: DenoProcess;
+const MLP = [32, 256, 256, 16];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'edgeserve-deno-'));
+  cpSync('models', dir, { recursive: true });
+  writeFileSync(join(dir, 'classifier/model.json'), JSON.stringify({ version_policy: { all: {} }, labels: { stable: 1 } }));
+  mkdirSync(join(dir, 'mlp/1'), { recursive: true });
+  writeFileSync(join(dir, 'mlp/1/model.onnx'), mlpModel({ layers: MLP, seed: 7 }));
+  [gpu, wasm] = await Promise.all([startDeno({ MODEL_BASE_PATH: dir }), startDeno({ MODEL_BASE_PATH: dir, BACKEND: 'wasm' })]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([gpu?.stop(), wasm?.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function predict(server: DenoProcess, path: string, body: unknown) {
+  const res = await fetch(`${server.url}/v1/models/${path}:predict`, { method: 'POST', body: JSON.stringify(body) });
+  return { status: res.status, backend: res.headers.get('x-backend'), body: await res.json() };
+}
+
+/** Every number in a JSON value, in order. */
+const numbers = (value: unknown): number[] => (Array.isArray(value) ? value.flatMap(numbers) : typeof value === 'number' ? [value] : typeof value === 'object' && value ? Object.values(value).flatMap(numbers) : []);
+
+function expectClose(actual: unknown, expected: unknown): void {
+  const [a, e] = [numbers(actual), numbers(expected)];
+  expect(a.length).toBe(e.length);
+  a.forEach((x, i) => {
+    const scale = Math.max(Math.abs(x), Math.abs(e[i]));
+    expect(Math.abs(x - e[i]), `element ${i}: ${x} vs ${e[i]}`).toBeLessThanOrEqual(1e-4 * scale + 1e-7);
+  });
+}
+
+const rand = mulberry32(3);
+const matrix = (rows: number, cols: number) => Array.from({ length: rows }, () => Array.from({ length: cols }, () => rand() * 4 - 2));
+
+const FIXTURES: [string, unknown][] = [
+  ['half_plus_two', { instances: [[1.0], [2.0], [5.0], [-3.25]] }],
+  ['classifier/versions/1', { instances: matrix(8, 4) }],
+  ['classifier/versions/2', { instances: matrix(8, 4) }],
+  ['regressor', { instances: matrix(8, 3) }],
+  ['multi_io', { instances: [{ x: [1.5, -2, 3.25], ids: [7, -9] }, { x: [0.1, 0.2, 0.3], ids: [1, 2] }] }],
+  ['mlp', { instances: matrix(16, MLP[0]) }],
+];
+
+describe('Deno function (WebGPU on Mesa software Vulkan, and WASM)', () => {
+  it('chooses WebGPU when navigator.gpu gives an adapter, and says so in headers, metrics and its log', async () => {
+    const res = await predict(gpu, 'half_plus_two', { instances: [[1.0]] });
+    expect(res).toEqual({ status: 200, backend: 'webgpu', body: { predictions: [[2.5]] } });
+    const metrics = await (await fetch(`${gpu.url}/monitoring/prometheus/metrics`)).text();
+    expect(metrics).toContain('edgeserve_backend_info{backend="webgpu"} 1');
+    expect(gpu.output()).toMatch(/serving .* with webgpu on .+; REST API/);
+    expect((await predict(wasm, 'half_plus_two', { instances: [[1.0]] })).backend).toBe('wasm');
+  });
+
+  for (const [path, body] of FIXTURES) {
+    it(`WebGPU matches WASM within 1e-4 relative error: ${path}`, async () => {
+      const [g, w] = await Promise.all([predict(gpu, path, body), predict(wasm, path, body)]);
+      expect(g.status, JSON.stringify(g.body)).toBe(200);
+      expect(w.status, JSON.stringify(w.body)).toBe(200);
+      expect([g.backend, w.backend]).toEqual(['webgpu', 'wasm']);
+      expectClose(g.body, w.body);
+    });
+  }
+
+  it('serves the repository in S3 (s3rver) through the AWS SDK', async () => {
+    let s3: S3rverHarness | undefined;
+    let server: DenoProcess | undefined;
+    try {
+      s3 = await startS3rver('bucket');
+      await putExampleRepository(s3.put, 'repo');
+      server = await startDeno({ ...s3.env, AWS_ENDPOINT_URL_S3: s3.endpoint, MODEL_BASE_PATH: 's3://bucket/repo', BACKEND: 'wasm' });
+      const res = await predict(server, 'classifier/labels/stable', { instances: [[1, 2, 3, 4]] });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect((await fetch(`${server.url}/v1/models/classifier`).then((r) => r.json())).model_version_status).toHaveLength(2);
+    } finally {
+      await server?.stop();
+      await s3?.stop();
+    }
+  });
+});

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CASES } from '../conformance/cases.ts';
+import { largeModel } from '../fixtures/onnx-writer.ts';
+import { putExampleRepository, putVersion } from './r2-repository.ts';
+import { buildBundle, startWorker, type WorkerUnderTest } from './worker-harness.ts';
+
+// The built Worker bundle in workerd (miniflare) with wrangler.toml's settings and a real R2
+// binding holding the example repository, as `edgeserve push` lays it out. One isolate for the
+// whole file, as in production: every test after the first finds onnxruntime initialised. The
+// conformance cases run in order: their predictions load the versions the status cases expect.
+let bundle: Awaited<ReturnType<typeof buildBundle>>;
+let worker: WorkerUnderTest;
+const HALF_PLUS_TWO = new Uint8Array(readFileSync('models/half_plus_two/1/model.onnx'));
+
+beforeAll(async () => {
+  bundle = await buildBundle();
+  worker = await startWorker(bundle.dir, { FILE_SYSTEM_POLL_WAIT_SECONDS: '1' });
+  await putExampleRepository(worker.put);
+  await putVersion(worker.put, 'batched/1', { 'model.onnx': HALF_PLUS_TWO });
+  await putVersion(worker.put, 'rollout/1', { 'model.onnx': HALF_PLUS_TWO });
+  await putVersion(worker.put, 'coldburst/1', { 'model.onnx': HALF_PLUS_TWO });
+  await putVersion(worker.put, 'big/1', { 'model.onnx': largeModel(33 * 1024 ** 2) });
+}, 120_000);
+afterAll(async () => {
+  await worker?.stop();
+  bundle?.remove();
+});
+
+const predict = (path: string, instances: unknown) =>
+  worker.fetch(`/v1/models/${path}:predict`, { method: 'POST', body: JSON.stringify({ instances }) });
+
+async function metrics(): Promise<string> {
+  return (await worker.fetch('/monitoring/prometheus/metrics')).text();
+}
+
+function counter(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+describe('Cloudflare Worker (workerd, R2)', () => {
+  it('cold-loads a model from R2 on onnxruntime WASM, then answers warm without reloading', async () => {
+    const cold = await predict('half_plus_two', [[1.0], [2.0], [5.0]]);
+    expect(cold.status, await cold.clone().text()).toBe(200);
+    expect(await cold.json()).toEqual({ predictions: [[2.5], [3.0], [4.5]] });
+    expect(cold.headers.get('x-backend')).toBe('wasm');
+    for (let i = 0; i < 10; i++) expect(await (await predict('half_plus_two', [[i]])).json()).toEqual({ predictions: [[0.5 * i + 2]] });
+    const text = await metrics();
+    expect(counter(text, 'edgeserve_model_loads_total{model="half_plus_two",version="1",outcome="ok"}')).toBe(1);
+    expect(text).toContain('edgeserve_backend_info{backend="wasm"} 1');
+  });
+
+  it('pins versions and labels from model.json', async () => {
+    const version = async (path: string) => (await predict(path, [[1, 2, 3, 4]])).headers.get('x-model-version');
+    expect(await version('classifier/versions/1')).toBe('1');
+    expect(await version('classifier/labels/stable')).toBe('1');
+    expect(await version('classifier/labels/canary')).toBe('2');
+    expect(await version('classifier')).toBe('2');
+  });
+
+  it('serves a version put into R2 once the poll interval has passed, failing no request', async () => {
+    expect((await predict('rollout', [[1.0]])).headers.get('x-model-version')).toBe('1');
+    await putVersion(worker.put, 'rollout/2', { 'model.onnx': HALF_PLUS_TWO });
+    const seen = new Set<string>();
+    const deadline = Date.now() + 20_000;
+    while (!seen.has('2') && Date.now() < deadline) {
+      const res = await predict('rollout', [[1.0]]);
+      expect(res.status, await res.clone().text()).toBe(200);
+      seen.add(res.headers.get('x-model-version')!);
+    }
+    expect([...seen].sort()).toEqual(['1', '2']);
+  });
+
+  it('serves a model folder put into R2 after the bucket was first listed', async () => {
+    expect((await predict('newcomer', [[1.0]])).status).toBe(404);
+    await putVersion(worker.put, 'newcomer/4', { 'model.onnx': HALF_PLUS_TWO });
+    const deadline = Date.now() + 20_000;
+    let res = await predict('newcomer', [[1.0]]);
+    while (res.status === 404 && Date.now() < deadline) res = await predict('newcomer', [[1.0]]);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(res.headers.get('x-model-version')).toBe('4');
+  });
+
+  it('answers 256 concurrent requests correctly in fewer runs than requests (batching)', async () => {
+    expect((await predict('batched', [[0]])).status).toBe(200); // warm: the burst below finds it loaded
+    const before = await metrics();
+    const runs = 'edgeserve_batch_runs_total{model="batched",version="1"}';
+    const ok = 'edgeserve_batch_requests_total{model="batched",version="1",outcome="ok"}';
+    const answers = await Promise.all(
+      Array.from({ length: 256 }, async (_, i) => {
+        const res = await predict('batched', [[i]]);
+        return { status: res.status, body: await res.json() };
+      }),
+    );
+    answers.forEach((a, i) => expect(a).toEqual({ status: 200, body: { predictions: [[0.5 * i + 2]] } }));
+    const after = await metrics();
+    expect(counter(after, ok) - counter(before, ok)).toBe(256);
+    const ran = counter(after, runs) - counter(before, runs);
+    expect(ran).toBeGreaterThan(0);
+    expect(ran, `${ran} runs for 256 requests`).toBeLessThan(256);
+  });
+
+  it('shares one cold load among concurrent first requests (no request cancelled as hung)', async () => {
+    const answers = await Promise.all(Array.from({ length: 32 }, (_, i) => predict('coldburst', [[i]]).then((r) => r.json())));
+    answers.forEach((a, i) => expect(a).toEqual({ predictions: [[0.5 * i + 2]] }));
+    expect(counter(await metrics(), 'edgeserve_model_loads_total{model="coldburst",version="1",outcome="ok"}')).toBe(1);
+  });
+
+  it('refuses a model over MAX_MODEL_BYTES before loading it, naming the container target', async () => {
+    const res = await predict('big', [[1.0]]);
+    expect(res.status).toBe(400);
+    const { error } = await res.json();
+    expect(error).toContain(`is ${largeModel(33 * 1024 ** 2).byteLength} bytes, more than this target loads (max_model_bytes=${32 * 1024 ** 2})`);
+    expect(error).toContain('container target');
+    const status = await (await worker.fetch('/v1/models/big')).json();
+    expect(status.model_version_status[0]).toMatchObject({ version: '1', state: 'END', status: { error_code: 'FAILED_PRECONDITION' } });
+    expect(counter(await metrics(), 'edgeserve_model_loads_total{model="big",version="1",outcome="error"}')).toBe(1);
+  });
+});
+
+describe('TF Serving REST conformance (Cloudflare Worker)', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const res = await worker.fetch(c.path, { method: c.method, body: c.body });
+      const text = await res.text();
+      expect(res.status, text).toBe(c.status);
+      if (c.body_json !== undefined) expect(JSON.parse(text)).toEqual(c.body_json);
+      if (c.error !== undefined) expect(JSON.parse(text).error).toContain(c.error);
+      for (const r of c.raw ?? []) expect(text).toContain(r);
+      for (const [k, v] of Object.entries(c.headers ?? {})) expect(res.headers.get(k)).toBe(v);
+      if (c.path.startsWith('/v1') && c.status >= 400 && text !== '') expect(Object.keys(JSON.parse(text))).toEqual(['error']);
+    });
+  }
+});

@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CASES } from '../conformance/cases.ts';
+import { startBucket, type TestBucket } from './bucket.ts';
+import { call, eventFor } from './events.ts';
+import { environment, writeS3ModelConfig, type TestEnvironment } from './service.ts';
+
+// The shared TF Serving REST cases, each sent as an API Gateway HTTP API (payload 2.0) event to
+// one warm Lambda environment whose models are in S3 (s3rver). The cases run in order: the
+// predictions before the status cases load the versions those expect AVAILABLE (Lambda loads
+// lazily, where the Node server preloads).
+let bucket: TestBucket;
+let root: string;
+let lambda: TestEnvironment;
+
+beforeAll(async () => {
+  bucket = await startBucket();
+  root = mkdtempSync(join(tmpdir(), 'edgeserve-lambda-conformance-'));
+  lambda = environment(bucket, { MODEL_CONFIG_FILE: writeS3ModelConfig(bucket, join(root, 'models.config')), TMP_CACHE_DIR: join(root, 'tmp') });
+});
+afterAll(async () => {
+  await bucket?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('TF Serving REST conformance (Lambda, HTTP API v2 events)', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const res = await call(lambda.handler, eventFor('http-api-v2', { method: c.method, path: c.path, body: c.body }));
+      expect(res.status, res.text).toBe(c.status);
+      if (c.body_json !== undefined) expect(res.json()).toEqual(c.body_json);
+      if (c.error !== undefined) expect(res.json().error).toContain(c.error);
+      for (const r of c.raw ?? []) expect(res.text).toContain(r);
+      for (const [k, v] of Object.entries(c.headers ?? {})) expect(res.headers[k]).toBe(v);
+      if (c.path.startsWith('/v1') && c.status >= 400 && res.text !== '') expect(Object.keys(res.json())).toEqual(['error']);
+    });
+  }
+});
