@@ -52,7 +52,7 @@ export async function edgeserve(name: string, basePath: string, batching: Batchi
     await writeFile(file, textFormat(batching));
     args.push('--enable_batching=true', `--batching_parameters_file=${file}`);
   }
-  return start('bench/results/tmp/fn/main.ts', args, true);
+  return start('functions/node/main.ts', args, true);
 }
 
 export function textFormat(params: BatchingFile): string {

@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeMessage, lookupType } from '../core/grpc/proto-root.ts';
@@ -61,8 +61,10 @@ async function main(): Promise<void> {
     const date = new Date().toISOString().slice(0, 10);
     const report = transportReport(results, {
       date,
-      command: `npm run bench:transport -- ${process.argv.slice(2).join(' ')}`.trim(),
-      machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}/${process.arch}`,
+      command: ['npm run bench:transport', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+      machine:
+        `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}/${process.arch}; ` +
+        `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end (the bench client shares the machine)`,
       concurrency,
       windowMs: steady.windowMs,
     });

@@ -48,7 +48,9 @@ export interface BatcherDeps {
    * Where a run blocks the thread (onnxruntime-web's WASM in a Worker isolate), requests can only
    * join a batch while its runner lets the event loop deliver them: a caller about to run a batch
    * first awaits this once (Workers: a 1 ms timer of its own, so no promise crosses request
-   * contexts), then looks again. Default: none; runs that wait on a thread pool overlap anyway.
+   * contexts), then looks again. Default: none. onnxruntime-node blocks too (its run() is
+   * synchronous inside a setImmediate): on Node, setImmediate as this yield lets requests that
+   * arrived during the last run join the next one.
    */
   yieldBeforeRun?: () => Promise<void>;
 }
