@@ -5,7 +5,7 @@ import type { Park, SetTimer } from '../batcher/wait.ts';
 import type { BatchingParameters } from '../config/batching.ts';
 import { asServingError } from '../errors.ts';
 import { createApp } from '../http/app.ts';
-import type { RunFn } from '../http/inference.ts';
+import type { RunFn } from '../manager/lease-run.ts';
 import { httpStatus } from '../http/status-codes.ts';
 import { Manager } from '../manager/manager.ts';
 import { servingMetrics, type ServingMetrics } from '../metrics/serving-metrics.ts';
@@ -70,6 +70,7 @@ export function createEdgeService(settings: EdgeSettings, deps: EdgeDeps): EdgeS
     pollIntervalMs: settings.pollIntervalMs,
     maxModelBytes: settings.maxModelBytes,
     maxModelBytesAdvice: settings.maxModelBytesAdvice,
+    tier: 'edge',
     defer: deps.defer,
     metrics,
     log,
@@ -92,7 +93,7 @@ export function createEdgeService(settings: EdgeSettings, deps: EdgeDeps): EdgeS
       yieldBeforeRun: deps.yieldBeforeRun,
       metrics: batchingMetrics(metrics.registry),
     });
-    run = (servable, inputs) => batcher.run(servable, inputs);
+    run = (servable, inputs, options) => batcher.run(servable, inputs, options);
   }
   const app = createApp({
     manager,

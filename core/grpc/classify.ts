@@ -2,7 +2,7 @@ import { invalidArgument } from '../errors.ts';
 import { classifyResults, regressResults } from '../tensor/examples-encode.ts';
 import { examplesToInputs, type Feature, type Features } from '../tensor/examples.ts';
 import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
-import { runLeased } from './lease-run.ts';
+import { runLeased } from '../manager/lease-run.ts';
 import { acquire, modelSpecFromObject, modelSpecObject, requireModelSpec, type ModelSpecObject } from './model-spec.ts';
 import type { ApiContext } from './predict.ts';
 

@@ -6,7 +6,8 @@ import { ServingError, asServingError } from '../errors.ts';
 import type { Manager } from '../manager/manager.ts';
 import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import { PayloadTooLargeError } from './body.ts';
-import { handleInference, type RunFn } from './inference.ts';
+import { handleInference } from './inference.ts';
+import { runDirect, type RunFn } from '../manager/lease-run.ts';
 import { metadataBody, statusBody } from './model-info.ts';
 import { EmptyBodyError, parseModelPath, type ModelPath } from './path.ts';
 import { httpStatus } from './status-codes.ts';
@@ -38,7 +39,7 @@ export const METRICS_PATH = '/monitoring/prometheus/metrics';
 export function createApp(options: AppOptions): Hono {
   const app = new Hono();
   const now = options.now ?? (() => performance.now());
-  const run: RunFn = options.run ?? ((servable, inputs) => servable.session.run(inputs));
+  const run: RunFn = options.run ?? runDirect;
 
   app.get(HEALTH_PATH, (c) => c.json({ status: 'ok', models: options.manager.modelNames() }));
 

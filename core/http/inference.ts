@@ -1,6 +1,6 @@
-import { ServingError, invalidArgument } from '../errors.ts';
+import { invalidArgument } from '../errors.ts';
+import { runLeased, type RunFn } from '../manager/lease-run.ts';
 import type { Manager } from '../manager/manager.ts';
-import type { Servable } from '../manager/servable.ts';
 import { examplesToInputs, readExamplesBody } from '../tensor/examples.ts';
 import { encodeClassifyResponse, encodeRegressResponse } from '../tensor/examples-encode.ts';
 import { decodeInputs, readPredictBody } from '../tensor/json-decode.ts';
@@ -10,9 +10,6 @@ import { DEFAULT_SIGNATURE, type Tensor } from '../tensor/tensor.ts';
 import { handleBinaryPredict, isProtobufRequest } from './binary-predict.ts';
 import { readBodyText } from './body.ts';
 import type { ModelPath } from './path.ts';
-
-/** Runs inputs through a servable: a direct session.run, or the batcher. */
-export type RunFn = (servable: Servable, inputs: Record<string, Tensor>) => Promise<Record<string, Tensor>>;
 
 export interface InferenceContext {
   manager: Manager;
@@ -35,10 +32,9 @@ export async function handleInference(req: Request, path: ModelPath, ctx: Infere
   const request = path.api === 'predict' ? readPredictBody(body) : readExamplesBody(body, path.api as 'classify' | 'regress');
   const lease = await ctx.manager.acquire(path.model, path);
   const { servable } = lease;
-  let running: Promise<unknown> | null = null;
+  let inputs: Record<string, Tensor>;
   try {
     ctx.ranVersion(servable.version);
-    const signature = servable.session.signature;
     if (request.signatureName !== DEFAULT_SIGNATURE) {
       throw invalidArgument(
         path.api === 'predict'
@@ -46,39 +42,26 @@ export async function handleInference(req: Request, path: ModelPath, ctx: Infere
           : `No signature was found with the name: ${request.signatureName}`,
       );
     }
-    const inputs = 'format' in request ? decodeInputs(request, signature) : examplesToInputs(request.examples, signature);
-    const run = ctx.run(servable, inputs);
-    running = run;
-    const outputs = await withDeadline(run, ctx.timeoutMs);
-    running = null;
-    const text =
-      'format' in request
-        ? encodePredictResponse(request.format, outputs, signature.outputs.map((o) => o.name))
-        : path.api === 'classify'
-          ? encodeClassifyResponse(outputs, signature, servable.labels)
-          : encodeRegressResponse(outputs, signature);
-    return new Response(text, {
-      status: 200,
-      headers: {
-        'content-type': 'application/json',
-        'x-model-name': servable.model,
-        'x-model-version': String(servable.version),
-      },
-    });
-  } finally {
-    // A timed-out run still holds the session: release only once it has finished.
-    if (running) running.finally(() => lease.release()).catch(() => {});
-    else lease.release();
+    const signature = servable.session.signature;
+    inputs = 'format' in request ? decodeInputs(request, signature) : examplesToInputs(request.examples, signature);
+  } catch (err) {
+    lease.release();
+    throw err;
   }
-}
-
-function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ServingError('DEADLINE_EXCEEDED', `Request did not finish within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+  const outputs = await runLeased(lease, ctx.run, inputs, ctx.timeoutMs, req.signal);
+  const signature = servable.session.signature;
+  const text =
+    'format' in request
+      ? encodePredictResponse(request.format, outputs, signature.outputs.map((o) => o.name))
+      : path.api === 'classify'
+        ? encodeClassifyResponse(outputs, signature, servable.labels)
+        : encodeRegressResponse(outputs, signature);
+  return new Response(text, {
+    status: 200,
+    headers: {
+      'content-type': 'application/json',
+      'x-model-name': servable.model,
+      'x-model-version': String(servable.version),
+    },
   });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

@@ -288,6 +288,18 @@ describe('Manager: model.json', () => {
     expect(manager.batchingFor('m')).toBeUndefined();
   });
 
+  it('refuses a model placed on the container tier on an edge target, before reading its bytes', async () => {
+    const files = { '1/model.onnx': 'model-1', 'model.json': json({ placement: 'container' }) };
+    const edge = setup(files, {}, { tier: 'edge', maxModelBytesAdvice: 'serve it from https://gpu.example' });
+    await expect(edge.versionOf()).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    await expect(edge.versionOf()).rejects.toThrow(/not found|placement/);
+    const [status] = await edge.manager.status('m');
+    expect(status.error?.message).toContain('"placement": "container"');
+    expect(status.error?.message).toContain('https://gpu.example');
+    expect(edge.backend.loads).toEqual([]);
+    expect(await setup(files).versionOf()).toBe(1); // the Node server and the container serve it
+  });
+
   it('moves a label with one upload, and back again, after the poll interval', async () => {
     const { source, clock, settle, versionOf } = setup({
       '1/model.onnx': 'model-1',

@@ -1,6 +1,7 @@
 import type { Backend } from '../backend/backend.ts';
 import type { BatchingDefaults, BatchingParameters } from '../config/batching.ts';
 import type { ModelConfig, VersionPolicy } from '../config/model-config.ts';
+import { checkPlacement, type Placement, type Tier } from '../config/placement.ts';
 import { ServingError, asServingError, invalidArgument, notFound } from '../errors.ts';
 import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import { discoverVersions } from '../repository/discovery.ts';
@@ -55,6 +56,11 @@ export interface ManagerOptions {
   maxModelBytes?: number;
   /** Appended to that error: where such a model can be served instead (the container target). */
   maxModelBytesAdvice?: string;
+  /**
+   * Which tier this target is: 'edge' refuses models whose model.json says
+   * "placement": "container" (core/config/placement.ts). Default 'container': serves everything.
+   */
+  tier?: Tier;
 }
 
 /** Which version a request asks for: one of version or label, or neither for the latest. */
@@ -91,6 +97,7 @@ interface Entry {
   policy: VersionPolicy;
   labels: Record<string, number>;
   batching: BatchingParameters | undefined;
+  placement: Placement | undefined;
   /** The model.json text last applied or rejected (null: none), so an unchanged file is skipped. */
   settingsText: string | null;
   discovered: boolean;
@@ -130,6 +137,7 @@ export class Manager {
       policy: config.versionPolicy,
       labels: { ...config.labels },
       batching: undefined,
+      placement: undefined,
       settingsText: null,
       discovered: false,
       checkAtMs: 0,
@@ -264,6 +272,7 @@ export class Manager {
       entry.policy = settings.versionPolicy ?? entry.config.versionPolicy;
       entry.labels = settings.labels ?? { ...entry.config.labels };
       entry.batching = settings.batching;
+      entry.placement = settings.placement;
       if (text !== null) this.log(`model ${entry.name}: applied ${where}: labels ${JSON.stringify(entry.labels)}`);
     } catch (err) {
       this.log(`model ${entry.name}: ignoring ${where}, keeping the previous settings: ${(err as Error).message}`);
@@ -363,6 +372,7 @@ export class Manager {
     slot.state = 'LOADING';
     slot.error = null;
     try {
+      checkPlacement(entry.name, entry.placement, this.options.tier ?? 'container', this.options.maxModelBytesAdvice);
       const files = await readVersion(entry.source, slot.dir, (size) => this.checkModelSize(entry, slot, size));
       const bytes = files.model.byteLength;
       if (bytes > this.options.cacheBytes) {

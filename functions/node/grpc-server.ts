@@ -4,7 +4,7 @@ import { getModelMetadata, getModelStatus, type MetadataRequestObject, type Stat
 import { predict, type ApiContext } from '../../core/grpc/predict.ts';
 import { grpcStatus, isServingError } from '../../core/grpc/status.ts';
 import { ServingError } from '../../core/errors.ts';
-import type { RunFn } from '../../core/http/inference.ts';
+import { runDirect, type RunFn } from '../../core/manager/lease-run.ts';
 import { httpStatus } from '../../core/http/status-codes.ts';
 import type { Manager } from '../../core/manager/manager.ts';
 import type { ServingMetrics } from '../../core/metrics/serving-metrics.ts';
@@ -52,7 +52,7 @@ type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sen
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const { manager, metrics } = options;
-  const run: RunFn = options.run ?? ((servable, inputs) => servable.session.run(inputs));
+  const run: RunFn = options.run ?? runDirect;
   const now = options.now ?? (() => performance.now());
   const log = options.log ?? ((m: string) => console.log(m));
 

@@ -4,9 +4,12 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Backend } from '../../core/backend/backend.ts';
 import { parseModelServerConfig, singleModelConfig, type ModelConfig } from '../../core/config/model-config.ts';
 import { createApp } from '../../core/http/app.ts';
-import type { RunFn } from '../../core/http/inference.ts';
+import { runDirect, type RunFn } from '../../core/manager/lease-run.ts';
 import { Manager } from '../../core/manager/manager.ts';
-import { servingMetrics } from '../../core/metrics/serving-metrics.ts';
+import { servingMetrics, type ServingMetrics } from '../../core/metrics/serving-metrics.ts';
+import { createBatcher, type Batcher } from '../../core/batcher/batcher.ts';
+import { batchingMetrics } from '../../core/batcher/metrics.ts';
+import { defaultBatchingParameters, parseBatchingParameters } from '../../core/config/batching.ts';
 import type { ServerFlags } from './flags.ts';
 import { countedSource } from '../../core/repository/counted-source.ts';
 import { sourceFactory } from './sources.ts';
@@ -52,8 +55,9 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
     },
   );
   await manager.preload();
-  // One RunFn for REST and gRPC: the batcher, when enabled, plugs in here for both.
-  const run: RunFn | undefined = undefined;
+  // One RunFn for REST and gRPC: the batcher, when enabled, serves both.
+  const batcher = flags.enableBatching ? await nodeBatcher(flags, manager, metrics) : null;
+  const run: RunFn = batcher ? (servable, inputs, options) => batcher.run(servable, inputs, options) : runDirect;
   const app = createApp({
     manager,
     metrics,
@@ -93,6 +97,7 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
     grpcAddress: grpc?.address ?? null,
     manager,
     close: async () => {
+      batcher?.close();
       await Promise.all([new Promise<void>((done) => server.close(() => done())), grpc?.close()]);
     },
   };
@@ -105,6 +110,29 @@ export async function loadModelConfigs(flags: ServerFlags): Promise<ModelConfig[
   }
   const base = flags.modelBasePath!;
   return [singleModelConfig(flags.modelName, isAbsolute(base) || base.includes('://') ? base : resolve(base))];
+}
+
+/**
+ * The batcher with --batching_parameters_file (or TF Serving's defaults) and per-model overrides
+ * from model.json. One batch thread per servable by default: onnxruntime-node's run() holds the
+ * event loop, so a second concurrent run of one session adds nothing in one process.
+ */
+async function nodeBatcher(flags: ServerFlags, manager: Manager, metrics: ServingMetrics): Promise<Batcher> {
+  const defaults = { numBatchThreads: 1 };
+  const file = flags.batchingParametersFile;
+  const global = file
+    ? parseBatchingParameters(await readFile(file, 'utf8'), file, defaults)
+    : defaultBatchingParameters(defaults);
+  return createBatcher((servable) => manager.batchingFor(servable.model) ?? global, {
+    now: () => performance.now(),
+    setTimer: (fn, ms) => {
+      const timer = setTimeout(fn, ms);
+      return () => clearTimeout(timer);
+    },
+    // Requests that arrived while the last run held the event loop join the next batch.
+    yieldBeforeRun: () => new Promise((resolve) => setImmediate(resolve)),
+    metrics: batchingMetrics(metrics.registry),
+  });
 }
 
 async function createBackend(kind: ServerFlags['backend']): Promise<Backend> {

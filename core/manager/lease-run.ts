@@ -1,0 +1,66 @@
+import { ServingError } from '../errors.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import type { Lease, Servable } from './servable.ts';
+
+/**
+ * How a request's inputs run on a servable: directly (runDirect) or through the batcher. The
+ * signal aborts when the client has gone or the deadline has passed; a batcher drops such a
+ * request if its batch has not run yet. Used by REST, binary HTTP and gRPC alike.
+ */
+export type RunFn = (
+  servable: Servable,
+  inputs: Record<string, Tensor>,
+  options?: { signal?: AbortSignal },
+) => Promise<Record<string, Tensor>>;
+
+/** One session run per request. */
+export const runDirect: RunFn = (servable, inputs) => servable.session.run(inputs);
+
+/**
+ * Runs inputs on a leased servable through `run` and rejects with DEADLINE_EXCEEDED once
+ * timeoutMs have passed, aborting the run's signal then (and when `signal`, the client's, aborts).
+ * Takes ownership of the lease: it is released when the run settles, also after a timeout,
+ * because the session is still busy until then. Callers that fail before calling this release
+ * the lease themselves.
+ */
+export function runLeased(
+  lease: Lease,
+  run: RunFn,
+  inputs: Record<string, Tensor>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Record<string, Tensor>> {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  let work: Promise<Record<string, Tensor>>;
+  try {
+    // A deadline already past: do not start work nobody will wait for.
+    if (!(timeoutMs > 0)) throw deadlineExceeded(timeoutMs);
+    if (signal?.aborted) throw new ServingError('CANCELLED', 'The request was cancelled');
+    signal?.addEventListener('abort', abort, { once: true });
+    work = run(lease.servable, inputs, { signal: controller.signal });
+  } catch (err) {
+    signal?.removeEventListener('abort', abort);
+    lease.release();
+    return Promise.reject(err);
+  }
+  work
+    .finally(() => {
+      signal?.removeEventListener('abort', abort);
+      lease.release();
+    })
+    .catch(() => {});
+  if (timeoutMs === Infinity) return work;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(deadlineExceeded(timeoutMs));
+    }, timeoutMs);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+function deadlineExceeded(timeoutMs: number): ServingError {
+  return new ServingError('DEADLINE_EXCEEDED', `Request did not finish within ${Math.max(0, Math.round(timeoutMs))} ms`);
+}
