@@ -13,7 +13,7 @@ import { readVersion, sha256Hex } from '../../core/repository/version-files.ts';
  */
 export interface SourceHarness {
   create(files: Files, outside?: Files): Promise<ModelSource>;
-  /** A source whose storage cannot be reached (omit when the implementation cannot simulate it). */
+  /** A source whose storage cannot be reached (required unless the contract runs with remote: false). */
   unreachable?(): Promise<ModelSource>;
   /** Credentials the harness uses: no error message may contain them. */
   secrets?: string[];
@@ -22,7 +22,8 @@ export interface SourceHarness {
 
 export type Files = Record<string, Uint8Array | string>;
 
-export function sourceContract(name: string, setup: () => Promise<SourceHarness>): void {
+/** `remote`: storage that can be out of reach (a bucket), so the harness has unreachable(). */
+export function sourceContract(name: string, setup: () => Promise<SourceHarness>, { remote = true } = {}): void {
   describe(`ModelSource contract: ${name}`, () => {
     let h: SourceHarness;
     beforeAll(async () => {
@@ -119,9 +120,9 @@ export function sourceContract(name: string, setup: () => Promise<SourceHarness>
       expect(await readVersion(source, '3')).toEqual({ model, labels: null });
     });
 
-    it('reports unreachable storage as UNAVAILABLE, naming the location but no credential', async (ctx) => {
-      if (!h.unreachable) return ctx.skip();
-      const source = await h.unreachable();
+    // Only where storage can be out of reach (a bucket): a local folder has no such state.
+    if (remote) it('reports unreachable storage as UNAVAILABLE, naming the location but no credential', async () => {
+      const source = await h.unreachable!();
       for (const call of [() => source.list(), () => source.read('1/model.onnx')]) {
         const err = await call().then(
           () => null,

@@ -27,7 +27,7 @@ sourceContract('local folder', async () => {
     },
     close: async () => rmSync(root, { recursive: true, force: true }),
   };
-});
+}, { remote: false });
 
 sourceContract('S3 (s3rver, AWS SDK)', async () => {
   const s3 = await startS3rver();
