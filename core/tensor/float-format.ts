@@ -23,31 +23,76 @@ export function formatFloat32(x: number): string {
 
 /**
  * The same text from one native, correctly rounded toExponential(9) (10 significant digits),
- * several times faster: this is the hot path of every float32 response. Both %g precisions are
- * rounded from those 10 digits; that is exact except where the 10 digits cannot tell which way
- * the true value rounds (a 10th digit of 5 for 9 digits, digits 7-10 of "5000" for 6), and those
- * rare values take the exact path (null). A 6-digit tie never round-trips for a float32, so
- * rounding ties up there is harmless.
+ * several times faster: this is the hot path of every float32 response, so it works on char codes
+ * and integers. Both %g precisions are rounded from those 10 digits (13 when the 10th is a 5);
+ * that is exact except where the digits cannot tell which way the true value rounds (digits 7-10
+ * of "5000" for 6 digits, 10-13 of "5000" for 9), and those rare values take the exact path (null).
+ * A 6-digit tie never round-trips for a float32, so rounding ties up there is harmless.
  */
 function fastFloat32(f: number): string | null {
   if (f !== f || f === Infinity || f === -Infinity) return null;
-  const a = Math.abs(f);
-  const e = a.toExponential(9);
-  const cut = e.indexOf('e');
-  if (e.charCodeAt(cut - 1) === 0x35) return null;
-  const ten = e[0] + e.slice(2, cut);
-  const exp = Number(e.slice(cut + 1));
-  const tail = ten.slice(6);
-  if (tail === '5000') return null;
-  let d = roundDigits(ten, exp, 6, tail > '5000');
-  let p = 6;
-  if (Math.fround(Number(`${d.digits}e${d.exp - 5}`)) !== a) {
-    d = roundDigits(ten, exp, 9, ten.charCodeAt(9) > 0x35);
-    p = 9;
+  const a = f < 0 ? -f : f;
+  const sign = f < 0 || (f === 0 && 1 / f < 0) ? '-' : '';
+  if (a === 0) return sign + '0.0';
+  const e = a.toExponential(9); // "d.ddddddddde+X": digits at 0 and 2..10
+  const exp = exponentOf(e, 12);
+  const tail = digit(e, 7) * 1000 + digit(e, 8) * 100 + digit(e, 9) * 10 + digit(e, 10);
+  if (tail === 5000) return null;
+  let m6 = digit(e, 0) * 100000 + digit(e, 2) * 10000 + digit(e, 3) * 1000 + digit(e, 4) * 100 + digit(e, 5) * 10 + digit(e, 6);
+  let x6 = exp;
+  if (tail > 5000 && ++m6 === 1000000) (m6 = 100000), (x6 += 1);
+  const trip = roundTrips6(m6, x6 - 5, a);
+  if (trip === null) return null;
+  if (trip) return sign + printfInt(m6, 6, x6);
+  // A 10th digit of 5 cannot tell which way 9 digits round: look at 13 digits instead.
+  const f9 = digit(e, 10) === 5 ? a.toExponential(12) : e;
+  const tail9 = f9 === e ? digit(e, 10) * 1000 : digit(f9, 10) * 1000 + digit(f9, 11) * 100 + digit(f9, 12) * 10 + digit(f9, 13);
+  if (tail9 === 5000) return null;
+  let m9 = digit(f9, 0);
+  for (let i = 2; i <= 9; i++) m9 = m9 * 10 + digit(f9, i);
+  let x9 = f9 === e ? exp : exponentOf(f9, 15);
+  if (tail9 > 5000 && ++m9 === 1000000000) (m9 = 100000000), (x9 += 1);
+  return sign + printfInt(m9, 9, x9);
+}
+
+function digit(s: string, i: number): number {
+  return s.charCodeAt(i) - 48;
+}
+
+/** The exponent of toExponential's text, whose sign stands at `at` ("e+12", "e-7"). */
+function exponentOf(s: string, at: number): number {
+  let x = 0;
+  for (let i = at + 1; i < s.length; i++) x = x * 10 + digit(s, i);
+  return s.charCodeAt(at) === 45 ? -x : x;
+}
+
+/**
+ * Whether m x 10^k reads back as float32 `a`, without parsing text: with |k| <= 22 both operands
+ * are exact, so one multiply or divide gives the correctly rounded double v; rounding v to float32
+ * is then right unless v sits exactly halfway between two floats, where the decimal's true side is
+ * lost. Those cases, and larger exponents, answer null (take the exact path).
+ */
+function roundTrips6(m: number, k: number, a: number): boolean | null {
+  if (k > 22 || k < -22) return null;
+  const v = k >= 0 ? m * POW10[k] : m / POW10[-k];
+  const r = Math.fround(v);
+  if (r !== v && Math.fround(2 * v - r) === 2 * v - r) return null;
+  return r === a;
+}
+
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/** printfG (and the ".0" rule) for a p-digit integer mantissa m (m.mmm x 10^x), m > 0. */
+function printfInt(m: number, p: number, x: number): string {
+  while (m % 10 === 0) m /= 10;
+  const ds = String(m);
+  if (x < -4 || x >= p) {
+    const ax = x < 0 ? -x : x;
+    return `${ds.length > 1 ? `${ds[0]}.${ds.slice(1)}` : ds}e${x < 0 ? '-' : '+'}${ax < 10 ? '0' : ''}${ax}`;
   }
-  let s = printfG(d, p);
-  if (s.indexOf('.') < 0 && s.indexOf('e') < 0) s += '.0';
-  return f < 0 || Object.is(f, -0) ? '-' + s : s;
+  if (x < 0) return `0.${'0'.repeat(-x - 1)}${ds}`;
+  if (ds.length <= x + 1) return `${ds}${'0'.repeat(x + 1 - ds.length)}.0`;
+  return `${ds.slice(0, x + 1)}.${ds.slice(x + 1)}`;
 }
 
 /** The text TF Serving writes for a DT_DOUBLE value: 0.1 -> "0.1", 1/3 -> "0.33333333333333331". */
