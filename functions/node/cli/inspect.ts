@@ -1,27 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_SIGNATURE, type DType, type Signature, type TensorSpec } from '../../../core/tensor/tensor.ts';
+import { tfDtypeName } from '../../../core/http/model-info.ts';
+import { DEFAULT_SIGNATURE, type Signature, type TensorSpec } from '../../../core/tensor/tensor.ts';
 import { UsageError, parseArgs } from './args.ts';
 
 export const INSPECT_USAGE = `edgeserve inspect <model.onnx>
   Shows the model's inputs and outputs (names, dtypes, shapes) as the server's metadata API and
   TF Serving's saved_model_cli show do; -1 is a dimension of any size.`;
-
-/** TensorFlow's names for the dtypes, as saved_model_cli prints them. */
-const TF_DTYPES: Record<DType, string> = {
-  float32: 'DT_FLOAT',
-  float64: 'DT_DOUBLE',
-  float16: 'DT_HALF',
-  int8: 'DT_INT8',
-  int16: 'DT_INT16',
-  int32: 'DT_INT32',
-  int64: 'DT_INT64',
-  uint8: 'DT_UINT8',
-  uint16: 'DT_UINT16',
-  uint32: 'DT_UINT32',
-  uint64: 'DT_UINT64',
-  bool: 'DT_BOOL',
-  string: 'DT_STRING',
-};
 
 /** `edgeserve inspect`: loads the model with onnxruntime-node (what the server runs) and prints its signature. */
 export async function inspect(argv: string[], log = (m: string) => console.log(m)): Promise<void> {
@@ -45,7 +29,7 @@ export function formatSignature(signature: Signature): string {
     `The given SavedModel SignatureDef contains the following ${kind.slice(0, -1)}(s):`,
     ...specs.flatMap((s) => [
       `  ${kind}['${s.name}'] tensor_info:`,
-      `      dtype: ${TF_DTYPES[s.dtype] ?? s.dtype}`,
+      `      dtype: ${tfDtypeName(s.dtype)}`,
       `      shape: ${s.dims === null ? 'unknown_rank' : `(${s.dims.join(', ')}${s.dims.length === 1 ? ',' : ''})`}`,
       `      name: ${s.name}`,
     ]),
