@@ -1,15 +1,16 @@
 import type { Backend } from '../backend/backend.ts';
 import type { BatchingDefaults, BatchingParameters } from '../config/batching.ts';
-import type { ModelConfig, VersionPolicy } from '../config/model-config.ts';
-import { checkPlacement, type Placement, type Tier } from '../config/placement.ts';
-import { ServingError, asServingError, invalidArgument, notFound } from '../errors.ts';
+import type { ModelConfig } from '../config/model-config.ts';
+import { checkPlacement, type Tier } from '../config/placement.ts';
+import { ServingError, asServingError, notFound } from '../errors.ts';
 import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import { discoverVersions } from '../repository/discovery.ts';
 import { MODEL_JSON_FILE, parseModelJson } from '../repository/model-json.ts';
 import type { ModelSource } from '../repository/source.ts';
 import { readVersion } from '../repository/version-files.ts';
 import { aspiredVersions } from '../version/policy.ts';
-import type { Lease, Servable, VersionState, VersionStatus } from './servable.ts';
+import type { Lease, Servable, VersionStatus } from './servable.ts';
+import { highestWarm, isFailed, newEntry, newSlot, servableNotFound, statusOf, unrecognizedLabel, type Entry, type Slot } from './model-state.ts';
 
 /**
  * The model cache (TF Serving's "manager"), shared by every request of one process or isolate.
@@ -69,45 +70,6 @@ export interface VersionRequest {
   label?: string;
 }
 
-interface Slot {
-  version: number;
-  dir: string;
-  state: VersionState;
-  error: ServingError | null;
-  servable: Servable | null;
-  loading: Promise<Servable> | null;
-  inUse: number;
-  lastUsedMs: number;
-  aspired: boolean;
-  /** Consecutive loads that failed for want of storage, and when the next may be tried. */
-  faults: number;
-  retryAtMs: number;
-}
-
-interface Entry {
-  name: string;
-  config: ModelConfig;
-  source: ModelSource;
-  slots: Map<number, Slot>;
-  /** Complete versions in storage at the last listing: version -> folder name. */
-  dirs: Map<number, string>;
-  /** Aspired versions, highest first. */
-  aspired: number[];
-  /** From model.json when it sets them, else from the config. */
-  policy: VersionPolicy;
-  labels: Record<string, number>;
-  batching: BatchingParameters | undefined;
-  placement: Placement | undefined;
-  /** The model.json text last applied or rejected (null: none), so an unchanged file is skipped. */
-  settingsText: string | null;
-  discovered: boolean;
-  /** When the next listing is due: a poll interval after a success, a backoff after a failure. */
-  checkAtMs: number;
-  faults: number;
-  lastError: ServingError | null;
-  discovery: Promise<void> | null;
-}
-
 export class Manager {
   private readonly models = new Map<string, Entry>();
   private readonly now: () => number;
@@ -127,24 +89,7 @@ export class Manager {
    */
   addModel({ config, source }: ModelBinding): boolean {
     if (this.models.has(config.name)) return false;
-    this.models.set(config.name, {
-      name: config.name,
-      config,
-      source,
-      slots: new Map(),
-      dirs: new Map(),
-      aspired: [],
-      policy: config.versionPolicy,
-      labels: { ...config.labels },
-      batching: undefined,
-      placement: undefined,
-      settingsText: null,
-      discovered: false,
-      checkAtMs: 0,
-      faults: 0,
-      lastError: null,
-      discovery: null,
-    });
+    this.models.set(config.name, newEntry(config, source));
     return true;
   }
 
@@ -301,19 +246,7 @@ export class Manager {
   private track(entry: Entry, version: number, dir: string): void {
     const slot = entry.slots.get(version);
     if (!slot) {
-      entry.slots.set(version, {
-        version,
-        dir,
-        state: 'START',
-        error: null,
-        servable: null,
-        loading: null,
-        inUse: 0,
-        lastUsedMs: 0,
-        aspired: true,
-        faults: 0,
-        retryAtMs: 0,
-      });
+      entry.slots.set(version, newSlot(version, dir));
     } else if (slot.state === 'END' && slot.error === null) {
       slot.state = 'START'; // unloaded earlier, aspired again (a label moved back): reloadable
     }
@@ -487,26 +420,4 @@ export class Manager {
   private log(message: string): void {
     this.options.log?.(message);
   }
-}
-
-function highestWarm(entry: Entry): Slot | undefined {
-  return [...entry.slots.values()].filter((s) => s.servable).sort((a, b) => b.version - a.version)[0];
-}
-
-function isFailed(slot: Slot | undefined): boolean {
-  return slot !== undefined && slot.state === 'END' && slot.error !== null;
-}
-
-function statusOf(slot: Slot): VersionStatus {
-  return { version: slot.version, state: slot.state, error: slot.error };
-}
-
-function servableNotFound(name: string, version?: number): string {
-  return version === undefined
-    ? `Servable not found for request: Latest(${name})`
-    : `Servable not found for request: Specific(${name}, ${version})`;
-}
-
-function unrecognizedLabel(label: string): ServingError {
-  return invalidArgument(`Unrecognized servable version label: ${label}`);
 }

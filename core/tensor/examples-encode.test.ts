@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ServingError } from '../errors.ts';
 import { encodeClassifyResponse, encodeRegressResponse } from './examples-encode.ts';
 import type { DType, Signature, Tensor, TensorData } from './tensor.ts';
 import { servingErrorMessage } from '../../test/support/thrown.ts';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ServingError } from '../errors.ts';
 import { examplesToInputs, readExamplesBody, type Features } from './examples.ts';
 import { parseJson } from './json-parse.ts';
 import type { DType, TensorSpec } from './tensor.ts';

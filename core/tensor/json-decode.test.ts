@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ServingError } from '../errors.ts';
 import { decodeInputs, readPredictBody } from './json-decode.ts';
 import { parseJson } from './json-parse.ts';
 import type { DType, Tensor, TensorSpec } from './tensor.ts';

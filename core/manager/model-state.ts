@@ -1,0 +1,109 @@
+import type { BatchingParameters } from '../config/batching.ts';
+import type { ModelConfig, VersionPolicy } from '../config/model-config.ts';
+import type { Placement } from '../config/placement.ts';
+import { ServingError, invalidArgument } from '../errors.ts';
+import type { ModelSource } from '../repository/source.ts';
+import type { Servable, VersionState, VersionStatus } from './servable.ts';
+
+/**
+ * The manager's bookkeeping, as plain data: one Entry per model, one Slot per tracked version,
+ * and the pure helpers that read them. Only manager.ts mutates them (single-threaded: one event
+ * loop), so there are no locks; `loading` and `discovery` hold the single in-flight promise.
+ */
+export interface Slot {
+  version: number;
+  dir: string;
+  state: VersionState;
+  error: ServingError | null;
+  servable: Servable | null;
+  loading: Promise<Servable> | null;
+  inUse: number;
+  lastUsedMs: number;
+  aspired: boolean;
+  /** Consecutive loads that failed for want of storage, and when the next may be tried. */
+  faults: number;
+  retryAtMs: number;
+}
+
+export interface Entry {
+  name: string;
+  config: ModelConfig;
+  source: ModelSource;
+  slots: Map<number, Slot>;
+  /** Complete versions in storage at the last listing: version -> folder name. */
+  dirs: Map<number, string>;
+  /** Aspired versions, highest first. */
+  aspired: number[];
+  /** From model.json when it sets them, else from the config. */
+  policy: VersionPolicy;
+  labels: Record<string, number>;
+  batching: BatchingParameters | undefined;
+  placement: Placement | undefined;
+  /** The model.json text last applied or rejected (null: none), so an unchanged file is skipped. */
+  settingsText: string | null;
+  discovered: boolean;
+  /** When the next listing is due: a poll interval after a success, a backoff after a failure. */
+  checkAtMs: number;
+  faults: number;
+  lastError: ServingError | null;
+  discovery: Promise<void> | null;
+}
+
+export function newEntry(config: ModelConfig, source: ModelSource): Entry {
+  return {
+    name: config.name,
+    config,
+    source,
+    slots: new Map(),
+    dirs: new Map(),
+    aspired: [],
+    policy: config.versionPolicy,
+    labels: { ...config.labels },
+    batching: undefined,
+    placement: undefined,
+    settingsText: null,
+    discovered: false,
+    checkAtMs: 0,
+    faults: 0,
+    lastError: null,
+    discovery: null,
+  };
+}
+
+export function newSlot(version: number, dir: string): Slot {
+  return {
+    version,
+    dir,
+    state: 'START',
+    error: null,
+    servable: null,
+    loading: null,
+    inUse: 0,
+    lastUsedMs: 0,
+    aspired: true,
+    faults: 0,
+    retryAtMs: 0,
+  };
+}
+
+export function highestWarm(entry: Entry): Slot | undefined {
+  return [...entry.slots.values()].filter((s) => s.servable).sort((a, b) => b.version - a.version)[0];
+}
+
+export function isFailed(slot: Slot | undefined): boolean {
+  return slot !== undefined && slot.state === 'END' && slot.error !== null;
+}
+
+export function statusOf(slot: Slot): VersionStatus {
+  return { version: slot.version, state: slot.state, error: slot.error };
+}
+
+export function servableNotFound(name: string, version?: number): string {
+  return version === undefined
+    ? `Servable not found for request: Latest(${name})`
+    : `Servable not found for request: Specific(${name}, ${version})`;
+}
+
+export function unrecognizedLabel(label: string): ServingError {
+  return invalidArgument(`Unrecognized servable version label: ${label}`);
+}
