@@ -52,6 +52,24 @@ describe('batcher scheduling', () => {
     expect(rowsPerRun()).toEqual([1, 1, 2]);
   });
 
+  it('wakes a waiting batch whose timeout moved when the previous run ended (no lost wake-up)', async () => {
+    const clock = new FakeClock();
+    const { servable, runs, rowsPerRun } = fakeServable({ manual: true });
+    const batcher = createBatcher(params({ maxBatchSize: 8, batchTimeoutMicros: 5000 }), clock);
+    const first = batcher.run(servable, rows([1]));
+    await settle();
+    const rest = [batcher.run(servable, rows([2])), batcher.run(servable, rows([3, 4]))];
+    // Past the waiting batch's first deadline while the runner is busy: its leader must not sleep
+    // for good, because the run's end moves the deadline (and the demand stays above its 3 rows).
+    await clock.advance(6);
+    runs[0].release();
+    expect(outValues(await first)).toEqual([10]);
+    await clock.advance(10);
+    expect(rowsPerRun()).toEqual([1, 3]);
+    runs[1].release();
+    expect((await Promise.all(rest)).map(outValues)).toEqual([[20], [30, 40]]);
+  });
+
   it('runs sequential requests at once however long the timeout (concurrency 1)', async () => {
     const clock = new FakeClock();
     const { servable, rowsPerRun } = fakeServable();

@@ -78,10 +78,19 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
   const labels = (q: Queue) => ({ model: q.servable.model, version: String(q.servable.version) });
   const cancelled = () => new ServingError('CANCELLED', 'The request was cancelled before its batch ran');
 
-  /** Wakes the member holding the first rows of the next runnable batch. */
+  /**
+   * Wakes the member holding the first rows of the next runnable batch. When none may run yet,
+   * wakes every batch's leader instead: a run's end moves batch deadlines, and a leader parked
+   * without a timer (its old deadline had passed while the runner was busy) must re-arm one.
+   */
   function poke(q: Queue): void {
-    if (q.idle) active.delete(q);
-    else q.runnable(now())?.chunks[0].task.waiter.wake();
+    if (q.idle) {
+      active.delete(q);
+      return;
+    }
+    const next = q.runnable(now());
+    if (next) next.chunks[0].task.waiter.wake();
+    else for (const b of q.batches) b.chunks[0]?.task.waiter.wake();
   }
 
   function finish(q: Queue, task: Task, outcome: NonNullable<Task['outcome']>, label: string): void {
