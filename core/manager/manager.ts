@@ -7,7 +7,7 @@ import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import { discoverVersions } from '../repository/discovery.ts';
 import { MODEL_JSON_FILE, parseModelJson } from '../repository/model-json.ts';
 import type { ModelSource } from '../repository/source.ts';
-import { readVersion } from '../repository/version-files.ts';
+import { readVersion, type Sha256 } from '../repository/version-files.ts';
 import { aspiredVersions } from '../version/policy.ts';
 import type { Lease, Servable, VersionStatus } from './servable.ts';
 import { highestWarm, isFailed, newEntry, newSlot, servableNotFound, statusOf, unrecognizedLabel, type Entry, type Slot } from './model-state.ts';
@@ -57,6 +57,8 @@ export interface ManagerOptions {
   maxModelBytes?: number;
   /** Appended to that error: where such a model can be served instead (the container target). */
   maxModelBytesAdvice?: string;
+  /** How manifests' sha256 are checked; default WebCrypto. */
+  sha256?: Sha256;
   /**
    * Which tier this target is: 'edge' refuses models whose model.json says
    * "placement": "container" (core/config/placement.ts). Default 'container': serves everything.
@@ -306,7 +308,10 @@ export class Manager {
     slot.error = null;
     try {
       checkPlacement(entry.name, entry.placement, this.options.tier ?? 'container', this.options.maxModelBytesAdvice);
-      const files = await readVersion(entry.source, slot.dir, (size) => this.checkModelSize(entry, slot, size));
+      const files = await readVersion(entry.source, slot.dir, {
+        checkSize: (size) => this.checkModelSize(entry, slot, size),
+        sha256: this.options.sha256,
+      });
       const bytes = files.model.byteLength;
       if (bytes > this.options.cacheBytes) {
         throw new ServingError(

@@ -13,6 +13,7 @@ import { sourceFactory } from '../node/sources.ts';
 import type { LambdaConfig } from './config.ts';
 import { diskCached } from './disk-cache.ts';
 import { DiskStore } from './disk-store.ts';
+import { nodeSha256 } from '../node/sha256.ts';
 
 /**
  * The Lambda composition root: config -> model list -> sources (S3 behind the /tmp disk tier, or a
@@ -57,6 +58,7 @@ export async function createLambdaService(config: LambdaConfig, deps: LambdaDeps
       backend: deps.backend ?? onnxruntimeNode(),
       cacheBytes: flags.cacheBytes,
       pollIntervalMs: flags.fileSystemPollWaitSeconds > 0 ? flags.fileSystemPollWaitSeconds * 1000 : -1,
+      sha256: nodeSha256,
       metrics,
       log: edgeserve(log),
     },

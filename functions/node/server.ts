@@ -13,6 +13,7 @@ import { defaultBatchingParameters, parseBatchingParameters } from '../../core/c
 import type { ServerFlags } from './flags.ts';
 import { countedSource } from '../../core/repository/counted-source.ts';
 import { sourceFactory } from './sources.ts';
+import { nodeSha256 } from './sha256.ts';
 import { startGrpcServer, type RunningGrpcServer } from './grpc-server.ts';
 
 /**
@@ -50,6 +51,7 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
       maxModelBytes: flags.maxModelBytes,
       // TF Serving: 0 polls once, negative never; either way we list once, on first use.
       pollIntervalMs: flags.fileSystemPollWaitSeconds > 0 ? flags.fileSystemPollWaitSeconds * 1000 : -1,
+      sha256: nodeSha256,
       metrics,
       log: (m) => log(`edgeserve: ${m}`),
     },
