@@ -65,22 +65,22 @@ export async function regress(request: ExamplesRequestObject, ctx: ApiContext): 
 async function runExamples(request: ExamplesRequestObject, ctx: ApiContext) {
   const spec = requireModelSpec(modelSpecFromObject(request.model_spec));
   const lease = await acquire(ctx.manager, spec);
-  let leaseHandedOff = false;
-  try {
-    const { servable } = lease;
-    ctx.ranVersion?.(servable.version);
-    const signatureName = spec.signatureName || DEFAULT_SIGNATURE;
-    if (signatureName !== DEFAULT_SIGNATURE) throw invalidArgument(`No signature was found with the name: ${signatureName}`);
-    const examples = inputExamples(request.input);
-    if (examples.length === 0) throw invalidArgument('Input is empty.');
-    const signature = servable.session.signature;
-    const inputs = examplesToInputs(examples, signature);
-    leaseHandedOff = true;
-    const outputs = await runLeased(lease, ctx.run, inputs, ctx.timeoutMs);
-    return { spec, signatureName, version: servable.version, labels: servable.labels, rows: { outputs, signature } };
-  } finally {
-    if (!leaseHandedOff) lease.release();
-  }
+  const { servable } = lease;
+  const signatureName = spec.signatureName || DEFAULT_SIGNATURE;
+  const outputs = await runLeased(
+    lease,
+    ctx.run,
+    () => {
+      ctx.ranVersion?.(servable.version);
+      if (signatureName !== DEFAULT_SIGNATURE) throw invalidArgument(`No signature was found with the name: ${signatureName}`);
+      const examples = inputExamples(request.input);
+      if (examples.length === 0) throw invalidArgument('Input is empty.');
+      return examplesToInputs(examples, servable.session.signature);
+    },
+    ctx.timeoutMs,
+  );
+  const { signature } = servable.session;
+  return { spec, signatureName, version: servable.version, labels: servable.labels, rows: { outputs, signature } };
 }
 
 /** The examples of an Input, each merged with the context when there is one. */

@@ -28,24 +28,26 @@ export interface ApiContext {
 export async function predict(request: PredictRequestMsg, ctx: ApiContext): Promise<Uint8Array<ArrayBuffer>> {
   const spec = requireModelSpec(request.modelSpec);
   const lease = await acquire(ctx.manager, spec);
-  let leaseHandedOff = false;
-  try {
-    const { servable } = lease;
-    ctx.ranVersion?.(servable.version);
-    const signatureName = spec.signatureName || DEFAULT_SIGNATURE;
-    if (signatureName !== DEFAULT_SIGNATURE) throw failedPrecondition(`Serving signature key "${signatureName}" not found.`);
-    const signature = servable.session.signature;
-    const inputs = predictInputs(request.inputs, signature);
-    const aliases = outputAliases(request.outputFilter, signature);
-    checkInputDtypes(inputs, signature);
-    leaseHandedOff = true;
-    const outputs = await runLeased(lease, ctx.run, inputs, ctx.timeoutMs);
-    return encodePredictResponse(
-      { name: spec.name, version: servable.version, signatureName },
-      aliases.map((alias) => [alias, outputs[alias]]),
-      { asContent: ctx.tensorContent },
-    );
-  } finally {
-    if (!leaseHandedOff) lease.release();
-  }
+  const { servable } = lease;
+  const signatureName = spec.signatureName || DEFAULT_SIGNATURE;
+  let aliases: string[] = [];
+  const outputs = await runLeased(
+    lease,
+    ctx.run,
+    () => {
+      ctx.ranVersion?.(servable.version);
+      if (signatureName !== DEFAULT_SIGNATURE) throw failedPrecondition(`Serving signature key "${signatureName}" not found.`);
+      const { signature } = servable.session;
+      const inputs = predictInputs(request.inputs, signature);
+      aliases = outputAliases(request.outputFilter, signature);
+      checkInputDtypes(inputs, signature);
+      return inputs;
+    },
+    ctx.timeoutMs,
+  );
+  return encodePredictResponse(
+    { name: spec.name, version: servable.version, signatureName },
+    aliases.map((alias) => [alias, outputs[alias]]),
+    { asContent: ctx.tensorContent },
+  );
 }

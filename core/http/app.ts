@@ -45,15 +45,14 @@ export function createApp(options: AppOptions): Hono {
 
   if (options.apiKeys?.length) {
     const unauthorized = { message: { error: 'Missing or invalid API key' } };
-    app.use('*', async (c, next) => {
-      if (new URL(c.req.url).pathname === HEALTH_PATH) return next();
-      return bearerAuth({
-        token: options.apiKeys!,
-        noAuthenticationHeader: unauthorized,
-        invalidAuthenticationHeader: { message: { error: 'Malformed Authorization header' } },
-        invalidToken: unauthorized,
-      })(c, next);
+    const auth = bearerAuth({
+      token: options.apiKeys,
+      noAuthenticationHeader: unauthorized,
+      invalidAuthenticationHeader: { message: { error: 'Malformed Authorization header' } },
+      invalidToken: unauthorized,
     });
+    // Registered after the health route, so /healthz answers before auth runs (Hono runs in order).
+    app.use('*', auth);
   }
 
   app.get(METRICS_PATH, (c) => c.text(options.metrics.registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
@@ -143,7 +142,7 @@ function withCors(response: Response, cors?: boolean): Response {
 
 function record(options: AppOptions, path: ModelPath, version: string, status: number, seconds: number): void {
   // Unknown names share one series, so callers cannot grow the metrics without bound.
-  const model = options.manager.modelNames().includes(path.model) ? path.model : '(unknown)';
+  const model = options.manager.has(path.model) ? path.model : '(unknown)';
   const labels = { model, version, api: path.api };
   const { metrics } = options;
   metrics.requests.inc({ ...labels, status: String(status) });

@@ -6,7 +6,7 @@ import { encodeClassifyResponse, encodeRegressResponse } from '../tensor/example
 import { decodeInputs, readPredictBody } from '../tensor/json-decode.ts';
 import { encodePredictResponse } from '../tensor/json-encode.ts';
 import { parseJson } from '../tensor/json-parse.ts';
-import { DEFAULT_SIGNATURE, type Tensor } from '../tensor/tensor.ts';
+import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
 import { handleBinaryPredict, isProtobufRequest } from './binary-predict.ts';
 import { readBodyText } from './body.ts';
 import type { ModelPath } from './path.ts';
@@ -32,24 +32,24 @@ export async function handleInference(req: Request, path: ModelPath, ctx: Infere
   const request = path.api === 'predict' ? readPredictBody(body) : readExamplesBody(body, path.api as 'classify' | 'regress');
   const lease = await ctx.manager.acquire(path.model, path);
   const { servable } = lease;
-  let inputs: Record<string, Tensor>;
-  try {
-    ctx.ranVersion(servable.version);
-    if (request.signatureName !== DEFAULT_SIGNATURE) {
-      throw invalidArgument(
-        path.api === 'predict'
-          ? `Serving signature name: "${request.signatureName}" not found in signature def`
-          : `No signature was found with the name: ${request.signatureName}`,
-      );
-    }
-    const signature = servable.session.signature;
-    inputs = 'format' in request ? decodeInputs(request, signature) : examplesToInputs(request.examples, signature);
-  } catch (err) {
-    lease.release();
-    throw err;
-  }
-  const outputs = await runLeased(lease, ctx.run, inputs, ctx.timeoutMs, req.signal);
-  const signature = servable.session.signature;
+  const { signature } = servable.session;
+  const outputs = await runLeased(
+    lease,
+    ctx.run,
+    () => {
+      ctx.ranVersion(servable.version);
+      if (request.signatureName !== DEFAULT_SIGNATURE) {
+        throw invalidArgument(
+          path.api === 'predict'
+            ? `Serving signature name: "${request.signatureName}" not found in signature def`
+            : `No signature was found with the name: ${request.signatureName}`,
+        );
+      }
+      return 'format' in request ? decodeInputs(request, signature) : examplesToInputs(request.examples, signature);
+    },
+    ctx.timeoutMs,
+    req.signal,
+  );
   const text =
     'format' in request
       ? encodePredictResponse(request.format, outputs, signature.outputs.map((o) => o.name))

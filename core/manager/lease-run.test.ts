@@ -22,7 +22,7 @@ describe('runLeased', () => {
     vi.useFakeTimers();
     const l = lease();
     const g = gate();
-    const result = runLeased(l, () => g.done, {}, 100);
+    const result = runLeased(l, () => g.done, () => ({}), 100);
     const settled = expect(result).rejects.toEqual(new ServingError('DEADLINE_EXCEEDED', 'Request did not finish within 100 ms'));
     await vi.advanceTimersByTimeAsync(100);
     await settled;
@@ -34,14 +34,14 @@ describe('runLeased', () => {
   it('does not start a run whose deadline has passed', async () => {
     const l = lease();
     const run = vi.fn();
-    await expect(runLeased(l, run, {}, -5)).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    await expect(runLeased(l, run, () => ({}), -5)).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
     expect(run).not.toHaveBeenCalled();
     expect(l.released).toBe(1);
   });
 
   it('returns outputs and releases once', async () => {
     const l = lease();
-    await expect(runLeased(l, async () => ({ y: { dtype: 'bool', dims: [], data: new Uint8Array(1) } }), {}, 1000)).resolves.toHaveProperty('y');
+    await expect(runLeased(l, async () => ({ y: { dtype: 'bool', dims: [], data: new Uint8Array(1) } }), () => ({}), 1000)).resolves.toHaveProperty('y');
     expect(l.released).toBe(1);
   });
 });

@@ -17,16 +17,16 @@ export type RunFn = (
 export const runDirect: RunFn = (servable, inputs) => servable.session.run(inputs);
 
 /**
- * Runs inputs on a leased servable through `run` and rejects with DEADLINE_EXCEEDED once
- * timeoutMs have passed, aborting the run's signal then (and when `signal`, the client's, aborts).
- * Takes ownership of the lease: it is released when the run settles, also after a timeout,
- * because the session is still busy until then. Callers that fail before calling this release
- * the lease themselves.
+ * Prepares inputs on a leased servable (`prepare`: signature checks and decoding, which may
+ * throw), runs them through `run`, and rejects with DEADLINE_EXCEEDED once timeoutMs have passed,
+ * aborting the run's signal then (and when `signal`, the client's, aborts). Takes ownership of the
+ * lease on every path: released at once when preparing fails or the run never starts, else when
+ * the run settles, also after a timeout, because the session is still busy until then.
  */
 export function runLeased(
   lease: Lease,
   run: RunFn,
-  inputs: Record<string, Tensor>,
+  prepare: (servable: Servable) => Record<string, Tensor>,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<Record<string, Tensor>> {
@@ -34,6 +34,7 @@ export function runLeased(
   const abort = () => controller.abort();
   let work: Promise<Record<string, Tensor>>;
   try {
+    const inputs = prepare(lease.servable);
     // A deadline already past: do not start work nobody will wait for.
     if (!(timeoutMs > 0)) throw deadlineExceeded(timeoutMs);
     if (signal?.aborted) throw new ServingError('CANCELLED', 'The request was cancelled');

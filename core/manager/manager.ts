@@ -103,6 +103,11 @@ export class Manager {
     return [...this.models.keys()];
   }
 
+  /** Whether a model of this name is served (metrics label only known names). */
+  has(name: string): boolean {
+    return this.models.has(name);
+  }
+
   /** The batching parameters a model's model.json sets (as of its last listing), or undefined. */
   batchingFor(name: string): BatchingParameters | undefined {
     return this.models.get(name)?.batching;

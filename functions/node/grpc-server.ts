@@ -70,7 +70,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         ranVersion: (v) => (version = String(v)),
       };
       const done = (code: number, httpCode: number) => {
-        const labels = { model: manager.modelNames().includes(model) ? model : '(unknown)', version, api: `grpc_${method}` };
+        const labels = { model: manager.has(model) ? model : '(unknown)', version, api: `grpc_${method}` };
         metrics.requests.inc({ ...labels, status: String(httpCode) });
         metrics.requestLatency.observe(labels, (now() - started) / 1000);
         return code;
