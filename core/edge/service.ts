@@ -10,7 +10,7 @@ import { httpStatus } from '../http/status-codes.ts';
 import { Manager } from '../manager/manager.ts';
 import { servingMetrics, type ServingMetrics } from '../metrics/serving-metrics.ts';
 import { countedSource } from '../repository/counted-source.ts';
-import { Catalog } from '../repository/catalog.ts';
+import { Catalog } from '../manager/catalog.ts';
 import type { ModelSource } from '../repository/source.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { singleModelConfig } from '../config/model-config.ts';
 import { asServingError } from '../errors.ts';
-import type { Manager } from '../manager/manager.ts';
-import type { ModelSource } from './source.ts';
+import type { ModelSource } from '../repository/source.ts';
+import type { Manager } from './manager.ts';
 
 /**
  * The models of a repository root (a bucket or a prefix in it, a folder): every folder directly

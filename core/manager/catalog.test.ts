@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../backend/backend.ts';
-import { Manager } from '../manager/manager.ts';
+import { MemorySource } from '../repository/memory-source.ts';
 import { Catalog } from './catalog.ts';
-import { MemorySource } from './memory-source.ts';
+import { Manager } from './manager.ts';
 
 const backend: Backend = { name: 'fake', load: async () => ({ signature: { inputs: [], outputs: [] }, run: async () => ({}), release: async () => {} }) };
 
