@@ -1,6 +1,7 @@
 import { invalidArgument } from '../errors.ts';
-import type { Manager, VersionRequest } from '../manager/manager.ts';
+import type { Manager } from '../manager/manager.ts';
 import type { Lease } from '../manager/servable.ts';
+import type { VersionRequest } from '../version/policy.ts';
 import type { ModelSpecMsg } from '../tensor/proto-predict.ts';
 
 /**

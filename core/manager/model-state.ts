@@ -1,14 +1,15 @@
 import type { BatchingParameters } from '../config/batching.ts';
 import type { ModelConfig, VersionPolicy } from '../config/model-config.ts';
 import type { Placement } from '../config/placement.ts';
-import { ServingError, invalidArgument } from '../errors.ts';
+import type { ServingError } from '../errors.ts';
 import type { ModelSource } from '../repository/source.ts';
 import type { Servable, VersionState, VersionStatus } from './servable.ts';
 
 /**
  * The manager's bookkeeping, as plain data: one Entry per model, one Slot per tracked version,
- * and the pure helpers that read them. Only manager.ts mutates them (single-threaded: one event
- * loop), so there are no locks; `loading` and `discovery` hold the single in-flight promise.
+ * and the pure helpers that read them. Only the manager's parts mutate them (manager.ts: leases;
+ * discovery.ts: listing, settings, aspired; loader.ts: loads; budget.ts: unloads), all on one
+ * event loop, so there are no locks; `loading` and `discovery` hold the single in-flight promise.
  */
 export interface Slot {
   version: number;
@@ -98,12 +99,7 @@ export function statusOf(slot: Slot): VersionStatus {
   return { version: slot.version, state: slot.state, error: slot.error };
 }
 
-export function servableNotFound(name: string, version?: number): string {
-  return version === undefined
-    ? `Servable not found for request: Latest(${name})`
-    : `Servable not found for request: Specific(${name}, ${version})`;
-}
-
-export function unrecognizedLabel(label: string): ServingError {
-  return invalidArgument(`Unrecognized servable version label: ${label}`);
+/** The versions a request may resolve to: aspired and not failed (loaded or not yet). */
+export function servableVersions(entry: Entry): Set<number> {
+  return new Set(entry.aspired.filter((v) => !isFailed(entry.slots.get(v))));
 }

@@ -73,6 +73,10 @@ describe('resolveVersion', () => {
     expect(resolve({ label: 'canary' })).toBe(3);
   });
 
+  it('lets the label win when a request sets both', () => {
+    expect(resolve({ version: 9, label: 'stable' })).toBe(1);
+  });
+
   it("uses TF Serving's wording when nothing matches", () => {
     expect(failure(() => resolve({}, new Set()))).toEqual({ code: 'NOT_FOUND', message: 'Servable not found for request: Latest(m)' });
     expect(failure(() => resolve({ version: 4 }))).toEqual({ code: 'NOT_FOUND', message: 'Servable not found for request: Specific(m, 4)' });

@@ -1,5 +1,11 @@
+/**
+ * Version policy as pure functions, in the spirit of TF Serving's aspired_version_policy: which
+ * folder names are versions, which versions a policy wants served, and which version a request
+ * resolves to. Callers: core/repository/discovery.ts (parseVersionDir), core/manager (the rest).
+ * No state and no I/O, so every rule is tested here without storage or a clock.
+ */
 import type { VersionPolicy } from '../config/model-config.ts';
-import { invalidArgument, notFound } from '../errors.ts';
+import { type ServingError, invalidArgument, notFound } from '../errors.ts';
 
 /**
  * The version number a version folder's name stands for, or null when the folder is not a
@@ -29,34 +35,52 @@ export function aspiredVersions(policy: VersionPolicy, available: readonly numbe
   }
 }
 
-/** What a request asks for: a version, a label, or neither (the latest). Never both. */
-export type VersionRequest = { version?: number; label?: undefined } | { version?: undefined; label: string };
+/**
+ * Which version a request asks for: a version, a label, or neither (the latest). Transports fill
+ * at most one of them; should both be set, the label wins.
+ */
+export interface VersionRequest {
+  version?: number;
+  label?: string;
+}
 
 /**
- * The version a request resolves to, given the model's labels and its currently AVAILABLE
- * versions (TF Serving section 4). Neither version nor label: the highest available version.
- * Throws ServingError with TF Serving's wording:
- *   none available          NOT_FOUND        Servable not found for request: Latest(<model>)
- *   version not available   NOT_FOUND        Servable not found for request: Specific(<model>, <N>)
+ * The version a request resolves to, given the model's labels and the versions that may serve it
+ * (TF Serving section 4). The manager passes its aspired versions that have not failed to load:
+ * they need not be loaded yet, it loads the one chosen. Neither version nor label: the highest.
+ * Pure. Throws ServingError with TF Serving's wording:
+ *   none servable           NOT_FOUND        Servable not found for request: Latest(<model>)
+ *   version not servable    NOT_FOUND        Servable not found for request: Specific(<model>, <N>)
  *   unknown label           INVALID_ARGUMENT Unrecognized servable version label: <label>
- *   label -> unavailable    NOT_FOUND        Specific(<model>, <N>) as above
+ *   label -> not servable   NOT_FOUND        Specific(<model>, <N>) as above
  */
 export function resolveVersion(
   model: string,
   request: VersionRequest,
   labels: Readonly<Record<string, number>>,
-  available: ReadonlySet<number>,
+  servable: ReadonlySet<number>,
 ): number {
   if (request.label !== undefined) {
-    if (!Object.hasOwn(labels, request.label)) throw invalidArgument(`Unrecognized servable version label: ${request.label}`);
-    return specific(model, labels[request.label], available);
+    if (!Object.hasOwn(labels, request.label)) throw unrecognizedLabel(request.label);
+    return specific(model, labels[request.label], servable);
   }
-  if (request.version !== undefined) return specific(model, request.version, available);
-  if (available.size === 0) throw notFound(`Servable not found for request: Latest(${model})`);
-  return Math.max(...available);
+  if (request.version !== undefined) return specific(model, request.version, servable);
+  if (servable.size === 0) throw notFound(servableNotFound(model));
+  return Math.max(...servable);
 }
 
-function specific(model: string, version: number, available: ReadonlySet<number>): number {
-  if (!available.has(version)) throw notFound(`Servable not found for request: Specific(${model}, ${version})`);
+/** TF Serving's message for a request no version answers (also for unknown models). */
+export function servableNotFound(model: string, version?: number): string {
+  return version === undefined
+    ? `Servable not found for request: Latest(${model})`
+    : `Servable not found for request: Specific(${model}, ${version})`;
+}
+
+export function unrecognizedLabel(label: string): ServingError {
+  return invalidArgument(`Unrecognized servable version label: ${label}`);
+}
+
+function specific(model: string, version: number, servable: ReadonlySet<number>): number {
+  if (!servable.has(version)) throw notFound(servableNotFound(model, version));
   return version;
 }

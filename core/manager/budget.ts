@@ -1,0 +1,79 @@
+import { ServingError } from '../errors.ts';
+import type { Entry, Slot } from './model-state.ts';
+import type { Runtime } from './options.ts';
+
+/**
+ * The byte budget of one manager (TF Serving's resource tracker plus its LRU eviction), and the
+ * retirement of versions that left the policy (the unload half of its availability-preserving
+ * policy). Called by loader.ts (reserve before a session is created, refund when creation
+ * fails), by discovery.ts after re-applying a policy and by manager.ts when a lease ends (retire).
+ *
+ * Invariants:
+ * - usedBytes is the sum of `bytes` over loaded servables plus loads reserved but not finished;
+ *   a reservation is made before the backend creates the session, so concurrent loads see it.
+ * - Eviction takes AVAILABLE servables that no lease holds, least recently used first; they
+ *   return to START and reload on next use. When every servable is in use, a load proceeds over
+ *   budget briefly rather than fail a request. A version larger than the whole cache is refused.
+ * - retire unloads a version outside the policy only once nothing holds it and the model stays
+ *   served (some aspired version is AVAILABLE, or none is aspired), so a rollout never fails.
+ * Concurrency: one event loop; unloads run in the background (Runtime.background).
+ */
+export class Budget {
+  private usedBytes = 0;
+
+  constructor(
+    private readonly rt: Runtime,
+    /** Every tracked slot of every model: eviction picks across models. */
+    private readonly slots: () => Iterable<Slot>,
+  ) {}
+
+  /** Makes room for a version of `bytes` (evicting idle servables) and charges it to the budget. */
+  async reserve(model: string, version: number, bytes: number): Promise<void> {
+    const { cacheBytes } = this.rt.options;
+    if (bytes > cacheBytes) {
+      throw new ServingError(
+        'RESOURCE_EXHAUSTED',
+        `Version ${version} of model ${model} is ${bytes} bytes, more than the model cache holds (cache_bytes=${cacheBytes})`,
+      );
+    }
+    const idle = [...this.slots()].filter((s) => s.state === 'AVAILABLE' && s.inUse === 0).sort((a, b) => a.lastUsedMs - b.lastUsedMs);
+    for (const slot of idle) {
+      if (this.usedBytes + bytes <= cacheBytes) break;
+      await this.unload(slot, 'START');
+    }
+    this.usedBytes += bytes;
+  }
+
+  /** Returns a reservation whose session could not be created. */
+  refund(bytes: number): void {
+    this.usedBytes -= bytes;
+  }
+
+  /** Publishes the bytes in use (after a load completes; unloads publish their own). */
+  report(): void {
+    this.rt.options.metrics?.cacheBytes.set({}, this.usedBytes);
+  }
+
+  /** Unloads versions that left the policy once nothing holds them and the model stays served. */
+  retire(entry: Entry): void {
+    const served = entry.aspired.length === 0 || entry.aspired.some((v) => entry.slots.get(v)?.state === 'AVAILABLE');
+    if (!served) return;
+    for (const slot of entry.slots.values()) {
+      if (!slot.aspired && slot.state === 'AVAILABLE' && slot.inUse === 0) this.rt.background(this.unload(slot, 'END'));
+    }
+  }
+
+  private async unload(slot: Slot, next: 'START' | 'END'): Promise<void> {
+    const servable = slot.servable;
+    if (!servable) return;
+    slot.state = 'UNLOADING';
+    slot.servable = null;
+    this.usedBytes -= servable.bytes;
+    this.report();
+    try {
+      await servable.session.release();
+    } finally {
+      slot.state = next;
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import { checkPlacement } from '../config/placement.ts';
+import { ServingError, asServingError } from '../errors.ts';
+import { readVersion } from '../repository/version-files.ts';
+import type { Budget } from './budget.ts';
+import { backoffMs, type Discovery } from './discovery.ts';
+import type { Entry, Slot } from './model-state.ts';
+import type { Runtime } from './options.ts';
+import type { Servable } from './servable.ts';
+
+/**
+ * Loads one version into a servable (TF Serving's loader harness): placement and size checks,
+ * reading and verifying its files, a budget reservation, the backend's session. Called by
+ * manager.ts for the version a request resolved to, and by preload.
+ *
+ * - Single-flight per version: concurrent callers share one load (slot.loading).
+ * - A permanent failure leaves the slot END with its error and re-applies the policy, so an
+ *   older version may become aspired; the other versions are not disturbed.
+ * - A storage fault (UNAVAILABLE, DEADLINE_EXCEEDED) leaves the slot START: it is retried on a
+ *   later request, and until its backoff ends requests fail fast with that error instead of each
+ *   one hammering a store that is down.
+ * - Bytes are charged to the budget before the session exists and refunded if it cannot be made.
+ */
+export class Loader {
+  constructor(
+    private readonly rt: Runtime,
+    private readonly budget: Budget,
+    private readonly discovery: Discovery,
+  ) {}
+
+  load(entry: Entry, slot: Slot): Promise<Servable> {
+    if (slot.servable) return Promise.resolve(slot.servable);
+    // The last load failed for want of storage: fail fast until its backoff ends.
+    if (!slot.loading && slot.error && slot.state === 'START' && this.rt.now() < slot.retryAtMs) return Promise.reject(slot.error);
+    slot.loading ??= this.loadNow(entry, slot).finally(() => {
+      slot.loading = null;
+    });
+    return slot.loading;
+  }
+
+  private async loadNow(entry: Entry, slot: Slot): Promise<Servable> {
+    const { options } = this.rt;
+    const labels = { model: entry.name, version: String(slot.version) };
+    const started = this.rt.now();
+    slot.state = 'LOADING';
+    slot.error = null;
+    try {
+      checkPlacement(entry.name, entry.placement, options.tier ?? 'container', options.maxModelBytesAdvice);
+      const files = await readVersion(entry.source, slot.dir, {
+        checkSize: (size) => this.checkModelSize(entry, slot, size),
+        sha256: options.sha256,
+      });
+      const bytes = files.model.byteLength;
+      await this.budget.reserve(entry.name, slot.version, bytes);
+      let session;
+      try {
+        session = await options.backend.load(files.model);
+      } catch (err) {
+        this.budget.refund(bytes);
+        throw err;
+      }
+      slot.servable = { model: entry.name, version: slot.version, session, labels: files.labels, bytes };
+      slot.state = 'AVAILABLE';
+      slot.faults = 0;
+      slot.lastUsedMs = this.rt.now();
+      options.metrics?.loads.inc({ ...labels, outcome: 'ok' });
+      options.metrics?.loadLatency.observe(labels, (this.rt.now() - started) / 1000);
+      this.budget.report();
+      this.budget.retire(entry);
+      return slot.servable;
+    } catch (err) {
+      const error = asServingError(err, `Failed to load version ${slot.version} of model ${entry.name}`);
+      const transient = error.code === 'UNAVAILABLE' || error.code === 'DEADLINE_EXCEEDED';
+      slot.state = transient ? 'START' : 'END';
+      slot.error = error;
+      if (transient) slot.retryAtMs = this.rt.now() + backoffMs(this.rt, (slot.faults += 1));
+      if (!transient) this.discovery.reaspire(entry);
+      options.metrics?.loads.inc({ ...labels, outcome: 'error' });
+      this.rt.log(`model ${entry.name} version ${slot.version}: load failed: ${error.message}`);
+      throw error;
+    }
+  }
+
+  private checkModelSize(entry: Entry, slot: Slot, bytes: number): void {
+    const max = this.rt.options.maxModelBytes;
+    if (max === undefined || bytes <= max) return;
+    const advice = this.rt.options.maxModelBytesAdvice ? `: ${this.rt.options.maxModelBytesAdvice}` : '';
+    throw new ServingError(
+      'FAILED_PRECONDITION',
+      `Version ${slot.version} of model ${entry.name} is ${bytes} bytes, more than this target loads (max_model_bytes=${max})${advice}`,
+    );
+  }
+}
