@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { setup } from './fakes.ts';
+
+// The byte budget (budget.ts), through the Manager's public API.
+
+describe('Manager: byte budget', () => {
+  it('evicts the least recently used idle servable to stay within the byte budget', async () => {
+    const { manager, backend, clock } = setup(
+      { '1/model.onnx': 'model-1', '2/model.onnx': 'model-2', '3/model.onnx': 'model-3' },
+      { versionPolicy: { kind: 'all' } },
+      { cacheBytes: 16, pollIntervalMs: -1 },
+    );
+    const use = async (version: number) => {
+      clock.ms += 1;
+      (await manager.acquire('m', { version })).release();
+    };
+    await use(1);
+    await use(2);
+    await use(1); // 2 is now the least recently used
+    await use(3);
+    expect(backend.released).toEqual(['model-2']);
+    expect((await manager.status('m', 2))[0].state).toBe('START');
+    const held = await manager.acquire('m', { version: 1 });
+    await use(2); // 3 is idle and older than the held 1
+    expect(backend.released).toEqual(['model-2', 'model-3']);
+    held.release();
+  });
+  it('refuses a model larger than the whole cache with a clear error', async () => {
+    const { manager } = setup({ '1/model.onnx': 'model-1-is-too-large' }, {}, { cacheBytes: 8 });
+    await expect(manager.acquire('m')).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+  });
+});
