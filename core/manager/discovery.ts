@@ -79,7 +79,8 @@ export class Discovery {
     for (const v of entry.aspired) {
       const slot = entry.slots.get(v);
       if (!slot) entry.slots.set(v, newSlot(v, entry.dirs.get(v)!));
-      else if (slot.state === 'END' && slot.error === null) slot.state = 'START'; // unloaded earlier, aspired again (a label moved back): reloadable
+      // Unloaded earlier and aspired again (a label moved back): reloadable.
+      else if (slot.state === 'END' && slot.error === null) slot.state = 'START';
     }
     this.budget.retire(entry);
   }
