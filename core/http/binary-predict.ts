@@ -1,6 +1,6 @@
 import { invalidArgument } from '../errors.ts';
-import { predict } from '../grpc/predict.ts';
-import { decodePredictRequest, type ModelSpecMsg } from '../tensor/proto-predict.ts';
+import { predict } from '../apis/predict.ts';
+import { decodePredictRequest, type ModelSpecMsg } from '../tensor/proto/predict.ts';
 import { readBodyBytes } from './body.ts';
 import type { InferenceContext } from './inference.ts';
 import type { ModelPath } from './path.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, lookupType } from '../../core/grpc/proto-root.ts';
-import { DATA_TYPE } from '../../core/tensor/proto-tensor.ts';
+import { DATA_TYPE } from '../../core/tensor/proto/tensor-proto.ts';
 import type { DType } from '../../core/tensor/tensor.ts';
 import { identityModel } from '../fixtures/onnx-writer.ts';
 import { startServer, type ServerProcess } from '../e2e/server-process.ts';

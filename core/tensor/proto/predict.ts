@@ -1,7 +1,7 @@
-import { invalidArgument } from '../errors.ts';
-import { encodeTensorProto, readTensorProto, type EncodeOptions, type Encoded, type TensorProtoMsg } from './proto-tensor.ts';
-import { LENGTH_DELIMITED, VARINT, WireError, WireReader, WireWriter, delimitedSize, uint64Size, utf8Encoder } from './proto-wire.ts';
-import type { Tensor } from './tensor.ts';
+import { invalidArgument } from '../../errors.ts';
+import { encodeTensorProto, readTensorProto, type EncodeOptions, type Encoded, type TensorProtoMsg } from './tensor-proto.ts';
+import { LENGTH_DELIMITED, VARINT, WireError, WireReader, WireWriter, delimitedSize, uint64Size, utf8Encoder } from './wire.ts';
+import type { Tensor } from '../tensor.ts';
 
 /**
  * tensorflow.serving.PredictRequest in, PredictResponse out, by hand on the wire (field numbers:

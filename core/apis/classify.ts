@@ -1,6 +1,6 @@
 import { invalidArgument } from '../errors.ts';
-import { classifyResults, regressResults } from '../tensor/examples-encode.ts';
-import { examplesToInputs, type Feature, type Features } from '../tensor/examples.ts';
+import { classifyResults, regressResults } from '../tensor/examples/encode.ts';
+import { examplesToInputs, type Feature, type Features } from '../tensor/examples/decode.ts';
 import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
 import { runLeased } from '../manager/lease-run.ts';
 import { acquire, modelSpecFromObject, modelSpecObject, requireModelSpec, type ModelSpecObject } from './model-spec.ts';

@@ -1,8 +1,8 @@
-import { internal, invalidArgument } from '../errors.ts';
-import { leafWriter, type LeafWriter } from './json-leaf.ts';
-import { renderJson } from './json-text.ts';
-import type { JsonValue } from './json-value.ts';
-import { allocate, elementCount, type DType, type Tensor, type TensorData } from './tensor.ts';
+import { internal, invalidArgument } from '../../errors.ts';
+import { leafWriter, type LeafWriter } from './leaf.ts';
+import { renderJson } from './text.ts';
+import type { JsonValue } from './value.ts';
+import { allocate, elementCount, type DType, type Tensor, type TensorData } from '../tensor.ts';
 
 /**
  * Dense tensors from nested JSON lists, with TF Serving's shape rules (tfs-api.md 5.4): the shape

@@ -1,9 +1,9 @@
-import { internal, invalidArgument, ServingError } from '../errors.ts';
-import { fillTensor, inferShape, matchesShape, sameDims, shapeText } from './json-fill.ts';
-import { isBase64Object, leafWriter, type LeafWriter } from './json-leaf.ts';
-import { renderJson } from './json-text.ts';
-import type { JsonObject, JsonValue } from './json-value.ts';
-import { allocate, elementCount, type Tensor, type TensorSpec } from './tensor.ts';
+import { internal, invalidArgument, ServingError } from '../../errors.ts';
+import { fillTensor, inferShape, matchesShape, sameDims, shapeText } from './fill.ts';
+import { isBase64Object, leafWriter, type LeafWriter } from './leaf.ts';
+import { renderJson } from './text.ts';
+import type { JsonObject, JsonValue } from './value.ts';
+import { allocate, elementCount, type Tensor, type TensorSpec } from '../tensor.ts';
 
 /**
  * TF Serving's row format (tfs-api.md 5.2): a non-empty list of instances becomes one tensor per

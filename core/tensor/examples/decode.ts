@@ -1,11 +1,11 @@
-import { invalidArgument } from '../errors.ts';
-import { floatToHalf } from './float-format.ts';
-import { docError, readSignatureName, requestObject } from './json-body.ts';
-import { shapeText } from './json-fill.ts';
-import { decodeBase64Object, INT_RANGES, isBase64Object, tfTypeName } from './json-leaf.ts';
-import { jsonTypeName } from './json-text.ts';
-import { JsonDouble, type JsonObject, type JsonValue } from './json-value.ts';
-import { allocate, elementCount, type Signature, type Tensor, type TensorData, type TensorSpec } from './tensor.ts';
+import { invalidArgument } from '../../errors.ts';
+import { floatToHalf } from '../json/float-format.ts';
+import { docError, readSignatureName, requestObject } from '../json/body.ts';
+import { shapeText } from '../json/fill.ts';
+import { decodeBase64Object, INT_RANGES, isBase64Object, tfTypeName } from '../json/leaf.ts';
+import { jsonTypeName } from '../json/text.ts';
+import { JsonDouble, type JsonObject, type JsonValue } from '../json/value.ts';
+import { allocate, elementCount, type Signature, type Tensor, type TensorData, type TensorSpec } from '../tensor.ts';
 
 /**
  * One tf.Example feature as TF Serving builds it from JSON (tfs-api.md 6.1). Bytes are JS strings

@@ -1,6 +1,6 @@
-import { invalidArgument, type ServingError } from '../errors.ts';
-import { parseError, readString, type Cursor } from './json-lexer.ts';
-import { JsonDouble, type JsonObject, type JsonValue } from './json-value.ts';
+import { invalidArgument, type ServingError } from '../../errors.ts';
+import { parseError, readString, type Cursor } from './lexer.ts';
+import { JsonDouble, type JsonObject, type JsonValue } from './value.ts';
 
 /**
  * Deepest array/object nesting parseJson accepts. TF Serving's iterative rapidjson parser has no

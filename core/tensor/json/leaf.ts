@@ -1,9 +1,9 @@
-import { invalidArgument, type ServingError } from '../errors.ts';
+import { invalidArgument, type ServingError } from '../../errors.ts';
 import { decodeBase64Text } from './base64.ts';
 import { floatToHalf } from './float-format.ts';
-import { jsonTypeName, renderJson } from './json-text.ts';
-import { JsonDouble, type JsonObject, type JsonValue } from './json-value.ts';
-import type { DType, TensorData } from './tensor.ts';
+import { jsonTypeName, renderJson } from './text.ts';
+import { JsonDouble, type JsonObject, type JsonValue } from './value.ts';
+import type { DType, TensorData } from '../tensor.ts';
 
 /** TF's DataTypeString for a dtype, as it appears in TF Serving messages ("float", "double", ...). */
 export function tfTypeName(dtype: DType): string {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ServingError } from '../errors.ts';
-import { encodePredictResponse } from './json-encode.ts';
-import { parseJson } from './json-parse.ts';
-import type { DType, Tensor, TensorData } from './tensor.ts';
-import { thrown } from '../../test/support/thrown.ts';
+import { ServingError } from '../../errors.ts';
+import { encodePredictResponse } from './encode.ts';
+import { parseJson } from './parse.ts';
+import type { DType, Tensor, TensorData } from '../tensor.ts';
+import { thrown } from '../../../test/support/thrown.ts';
 
 const t = (dtype: DType, dims: number[], data: TensorData): Tensor => ({ dtype, dims, data });
 const f32 = (dims: number[], values: number[]) => t('float32', dims, new Float32Array(values));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, lookupType } from '../grpc/proto-root.ts';
-import { DATA_TYPE, MAX_TENSOR_BYTES, TensorProtoError, encodeTensorProto, readTensorProto, tensorFromProto } from './proto-tensor.ts';
-import { FIXED32, LENGTH_DELIMITED, VARINT, WireReader, WireWriter } from './proto-wire.ts';
-import type { DType, Tensor } from './tensor.ts';
+import { decodeMessage, encodeMessage, lookupType } from '../../grpc/proto-root.ts';
+import { DATA_TYPE, MAX_TENSOR_BYTES, TensorProtoError, encodeTensorProto, readTensorProto, tensorFromProto } from './tensor-proto.ts';
+import { FIXED32, LENGTH_DELIMITED, VARINT, WireReader, WireWriter } from './wire.ts';
+import type { DType, Tensor } from '../tensor.ts';
 
 // The hand codec against protobufjs reflection over proto/tensorflow/core/framework/tensor.proto:
 // if a field number drifts, these fail.

@@ -1,10 +1,10 @@
-import { invalidArgument } from '../errors.ts';
-import { docError, readSignatureName, requestObject } from './json-body.ts';
-import { jsonToTensor } from './json-fill.ts';
-import { isBase64Object } from './json-leaf.ts';
-import { decodeRows } from './json-rows.ts';
-import type { JsonObject, JsonValue } from './json-value.ts';
-import type { Signature, Tensor, TensorSpec } from './tensor.ts';
+import { invalidArgument } from '../../errors.ts';
+import { docError, readSignatureName, requestObject } from './body.ts';
+import { jsonToTensor } from './fill.ts';
+import { isBase64Object } from './leaf.ts';
+import { decodeRows } from './rows.ts';
+import type { JsonObject, JsonValue } from './value.ts';
+import type { Signature, Tensor, TensorSpec } from '../tensor.ts';
 
 /**
  * A predict body after the checks TF Serving makes before it looks up the model (tfs-api.md 3,

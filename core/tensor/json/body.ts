@@ -1,7 +1,7 @@
-import { invalidArgument, type ServingError } from '../errors.ts';
-import { renderJson } from './json-text.ts';
-import type { JsonObject, JsonValue } from './json-value.ts';
-import { DEFAULT_SIGNATURE } from './tensor.ts';
+import { invalidArgument, type ServingError } from '../../errors.ts';
+import { renderJson } from './text.ts';
+import type { JsonObject, JsonValue } from './value.ts';
+import { DEFAULT_SIGNATURE } from '../tensor.ts';
 
 /** Top-level checks shared by predict, classify and regress bodies (tfs-api.md 3, steps 2-3). */
 

@@ -1,7 +1,7 @@
 import { invalidArgument } from '../errors.ts';
 import type { Manager, VersionRequest } from '../manager/manager.ts';
 import type { Lease } from '../manager/servable.ts';
-import type { ModelSpecMsg } from '../tensor/proto-predict.ts';
+import type { ModelSpecMsg } from '../tensor/proto/predict.ts';
 
 /**
  * tensorflow.serving.ModelSpec handling shared by every method: TF Serving's checks and wording

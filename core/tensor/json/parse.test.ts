@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ServingError } from '../errors.ts';
-import { MAX_DEPTH, parseJson } from './json-parse.ts';
-import { JsonDouble } from './json-value.ts';
+import { ServingError } from '../../errors.ts';
+import { MAX_DEPTH, parseJson } from './parse.ts';
+import { JsonDouble } from './value.ts';
 
 function parseError(text: string): string {
   try {

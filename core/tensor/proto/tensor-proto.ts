@@ -1,4 +1,4 @@
-import { allocate, elementCount, type DType, type Tensor, type TensorData } from './tensor.ts';
+import { allocate, elementCount, type DType, type Tensor, type TensorData } from '../tensor.ts';
 import {
   FIXED32,
   FIXED64,
@@ -12,7 +12,7 @@ import {
   uint32Size,
   uint64Size,
   utf8Encoder,
-} from './proto-wire.ts';
+} from './wire.ts';
 
 /**
  * tensorflow.TensorProto <-> Tensor (field numbers: proto/tensorflow/core/framework/tensor.proto).

@@ -1,10 +1,10 @@
 import { invalidArgument } from '../errors.ts';
 import type { Manager } from '../manager/manager.ts';
 import type { VersionState } from '../manager/servable.ts';
-import { DATA_TYPE } from '../tensor/proto-tensor.ts';
+import { DATA_TYPE } from '../tensor/proto/tensor-proto.ts';
 import { DEFAULT_SIGNATURE, type Signature, type TensorSpec } from '../tensor/tensor.ts';
 import { acquire, modelSpecFromObject, modelSpecObject, requireModelSpec, type ModelSpecObject } from './model-spec.ts';
-import { lookupType, encodeMessage } from './proto-root.ts';
+import { lookupType, encodeMessage } from '../grpc/proto-root.ts';
 import { CODE_NUMBER } from './status.ts';
 
 /**

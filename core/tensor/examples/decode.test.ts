@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { examplesToInputs, readExamplesBody, type Features } from './examples.ts';
-import { parseJson } from './json-parse.ts';
-import type { DType, TensorSpec } from './tensor.ts';
-import { servingErrorMessage } from '../../test/support/thrown.ts';
+import { examplesToInputs, readExamplesBody, type Features } from './decode.ts';
+import { parseJson } from '../json/parse.ts';
+import type { DType, TensorSpec } from '../tensor.ts';
+import { servingErrorMessage } from '../../../test/support/thrown.ts';
 
 const read = (text: string, method: 'classify' | 'regress' = 'classify') => readExamplesBody(parseJson(text), method);
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ServingError } from '../errors.ts';
-import { decodeMessage, encodeMessage, lookupType } from '../grpc/proto-root.ts';
-import { decodePredictRequest, encodePredictResponse } from './proto-predict.ts';
-import { tensorFromProto } from './proto-tensor.ts';
+import { ServingError } from '../../errors.ts';
+import { decodeMessage, encodeMessage, lookupType } from '../../grpc/proto-root.ts';
+import { decodePredictRequest, encodePredictResponse } from './predict.ts';
+import { tensorFromProto } from './tensor-proto.ts';
 
 // The hand-written PredictRequest / PredictResponse codec against protobufjs over our .proto files.
 const PredictRequest = lookupType('tensorflow.serving.PredictRequest');

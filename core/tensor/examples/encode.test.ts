@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { encodeClassifyResponse, encodeRegressResponse } from './examples-encode.ts';
-import type { DType, Signature, Tensor, TensorData } from './tensor.ts';
-import { servingErrorMessage } from '../../test/support/thrown.ts';
+import { encodeClassifyResponse, encodeRegressResponse } from './encode.ts';
+import type { DType, Signature, Tensor, TensorData } from '../tensor.ts';
+import { servingErrorMessage } from '../../../test/support/thrown.ts';
 
 const t = (dtype: DType, dims: number[], data: TensorData): Tensor => ({ dtype, dims, data });
 const f32 = (dims: number[], values: number[]) => t('float32', dims, new Float32Array(values));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decodeInputs, readPredictBody } from './json-decode.ts';
-import { parseJson } from './json-parse.ts';
-import type { DType, Tensor, TensorSpec } from './tensor.ts';
-import { servingErrorMessage } from '../../test/support/thrown.ts';
+import { decodeInputs, readPredictBody } from './decode.ts';
+import { parseJson } from './parse.ts';
+import type { DType, Tensor, TensorSpec } from '../tensor.ts';
+import { servingErrorMessage } from '../../../test/support/thrown.ts';
 
 const spec = (name: string, dtype: DType = 'float32', dims: number[] | null = null): TensorSpec => ({ name, dtype, dims });
 

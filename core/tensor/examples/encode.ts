@@ -1,9 +1,9 @@
-import { internal, invalidArgument } from '../errors.ts';
-import { formatFloat32, halfToFloat } from './float-format.ts';
-import { shapeText } from './json-fill.ts';
-import { tfTypeName } from './json-leaf.ts';
-import { quoteJson } from './json-text.ts';
-import type { DType, Signature, Tensor, TensorSpec } from './tensor.ts';
+import { internal, invalidArgument } from '../../errors.ts';
+import { formatFloat32, halfToFloat } from '../json/float-format.ts';
+import { shapeText } from '../json/fill.ts';
+import { tfTypeName } from '../json/leaf.ts';
+import { quoteJson } from '../json/text.ts';
+import type { DType, Signature, Tensor, TensorSpec } from '../tensor.ts';
 
 /**
  * Classify and regress results (tfs-api.md 6.3) from an ONNX model's outputs: structured

@@ -1,5 +1,5 @@
 import { invalidArgument } from '../errors.ts';
-import { TensorProtoError, dataTypeName, DATA_TYPE, tensorFromProto, type TensorProtoMsg } from '../tensor/proto-tensor.ts';
+import { TensorProtoError, dataTypeName, DATA_TYPE, tensorFromProto, type TensorProtoMsg } from '../tensor/proto/tensor-proto.ts';
 import type { Signature, Tensor } from '../tensor/tensor.ts';
 
 /**

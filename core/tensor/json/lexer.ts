@@ -1,4 +1,4 @@
-import { invalidArgument, type ServingError } from '../errors.ts';
+import { invalidArgument, type ServingError } from '../../errors.ts';
 
 /** String tokens and error positions for json-parse.ts, with rapidjson's messages and offsets. */
 

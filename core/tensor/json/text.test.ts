@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseJson } from './json-parse.ts';
-import { jsonTypeName, MAX_RENDER_CHARS, quoteJson, renderJson } from './json-text.ts';
+import { parseJson } from './parse.ts';
+import { jsonTypeName, MAX_RENDER_CHARS, quoteJson, renderJson } from './text.ts';
 
 describe('json-text', () => {
   it('names JSON types as rapidjson does', () => {

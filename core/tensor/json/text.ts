@@ -1,5 +1,5 @@
 import { formatFloat32, formatFloat64 } from './float-format.ts';
-import { JsonDouble, type JsonValue } from './json-value.ts';
+import { JsonDouble, type JsonValue } from './value.ts';
 
 /** rapidjson's JSON type names, as TF Serving prints them in messages. */
 export type JsonTypeName = 'Null' | 'False' | 'True' | 'Object' | 'Array' | 'String' | 'Number';

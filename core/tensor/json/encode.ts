@@ -1,8 +1,8 @@
-import { internal, invalidArgument } from '../errors.ts';
+import { internal, invalidArgument } from '../../errors.ts';
 import { encodeBase64Text } from './base64.ts';
 import { formatFloat32, formatFloat64, halfToFloat } from './float-format.ts';
-import { quoteJson } from './json-text.ts';
-import { elementCount, type Tensor } from './tensor.ts';
+import { quoteJson } from './text.ts';
+import { elementCount, type Tensor } from '../tensor.ts';
 
 /**
  * The JSON text of a predict response (tfs-api.md 5.5), compact. Row format:
