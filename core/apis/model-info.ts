@@ -1,10 +1,9 @@
 import { invalidArgument } from '../errors.ts';
 import type { Manager } from '../manager/manager.ts';
 import type { VersionState } from '../manager/servable.ts';
-import { DATA_TYPE } from '../tensor/proto/tensor-proto.ts';
-import { DEFAULT_SIGNATURE, type Signature, type TensorSpec } from '../tensor/tensor.ts';
 import { acquire, modelSpecFromObject, modelSpecObject, requireModelSpec, type ModelSpecObject } from './model-spec.ts';
 import { lookupType, encodeMessage } from '../grpc/proto-root.ts';
+import { signatureDefMap } from './signature-def.ts';
 import { CODE_NUMBER } from './status.ts';
 
 /**
@@ -38,29 +37,11 @@ export async function getModelMetadata(request: MetadataRequestObject, manager: 
     const { servable } = lease;
     return {
       model_spec: modelSpecObject(spec.name, servable.version, ''),
-      metadata: { signature_def: { type_url: SIGNATURE_DEF_MAP_TYPE_URL, value: encodeMessage(SignatureDefMap, signatureDefMap(servable.session.signature)) } },
+      metadata: { signature_def: { type_url: SIGNATURE_DEF_MAP_TYPE_URL, value: encodeMessage(SignatureDefMap, signatureDefMap(servable.session.signature, 'proto')) } },
     };
   } finally {
     lease.release();
   }
-}
-
-/** The SignatureDefMap object of an ONNX model's one signature ("serving_default"). */
-export function signatureDefMap(signature: Signature) {
-  const infos = (specs: TensorSpec[]) => Object.fromEntries(specs.map((s) => [s.name, tensorInfo(s)]));
-  return {
-    signature_def: {
-      [DEFAULT_SIGNATURE]: { inputs: infos(signature.inputs), outputs: infos(signature.outputs), method_name: 'tensorflow/serving/predict' },
-    },
-  };
-}
-
-function tensorInfo(spec: TensorSpec) {
-  return {
-    name: spec.name,
-    dtype: DATA_TYPE[spec.dtype],
-    tensor_shape: spec.dims === null ? { unknown_rank: true } : { dim: spec.dims.map((size) => ({ size })) },
-  };
 }
 
 export interface StatusRequestObject {

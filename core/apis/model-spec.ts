@@ -2,6 +2,7 @@ import { invalidArgument } from '../errors.ts';
 import type { Manager, VersionRequest } from '../manager/manager.ts';
 import type { Lease } from '../manager/servable.ts';
 import type { ModelSpecMsg } from '../tensor/proto/predict.ts';
+import { clampVersion } from '../version/version-number.ts';
 
 /**
  * tensorflow.serving.ModelSpec handling shared by every method: TF Serving's checks and wording
@@ -46,10 +47,4 @@ export function versionRequest(spec: ModelSpecMsg): VersionRequest {
 export function acquire(manager: Manager, spec: ModelSpecMsg): Promise<Lease> {
   if (spec.name === '') return Promise.reject(invalidArgument('ModelSpec has no name specified.'));
   return manager.acquire(spec.name, versionRequest(spec));
-}
-
-function clampVersion(v: bigint | number): number {
-  const max = Number.MAX_SAFE_INTEGER;
-  const n = Number(v);
-  return n > max ? max : n < -max ? -max : n;
 }

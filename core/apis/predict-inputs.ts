@@ -1,5 +1,6 @@
 import { invalidArgument } from '../errors.ts';
-import { TensorProtoError, dataTypeName, DATA_TYPE, tensorFromProto, type TensorProtoMsg } from '../tensor/proto/tensor-proto.ts';
+import { tfTypeString } from '../tensor/dtypes.ts';
+import { TensorProtoError, tensorFromProto, type TensorProtoMsg } from '../tensor/proto/tensor-proto.ts';
 import type { Signature, Tensor } from '../tensor/tensor.ts';
 
 /**
@@ -30,7 +31,7 @@ export function predictInputs(inputs: Map<string, TensorProtoMsg>, signature: Si
       tensors[alias] = tensorFromProto(inputs.get(alias)!);
     } catch (err) {
       if (!(err instanceof TensorProtoError)) throw err;
-      if (err.dtypeName) throw dtypeMismatch(alias, dataTypeName(DATA_TYPE[spec.dtype]), err.dtypeName);
+      if (err.dtypeName) throw dtypeMismatch(alias, tfTypeString(spec.dtype), err.dtypeName);
       throw invalidArgument(`tensor parsing error: ${alias} (${err.message})`);
     }
   }
@@ -60,7 +61,7 @@ export function checkInputDtypes(tensors: Record<string, Tensor>, signature: Sig
   for (const spec of signature.inputs) {
     const t = tensors[spec.name];
     if (t && t.dtype !== spec.dtype) {
-      throw dtypeMismatch(spec.name, dataTypeName(DATA_TYPE[spec.dtype]), dataTypeName(DATA_TYPE[t.dtype]));
+      throw dtypeMismatch(spec.name, tfTypeString(spec.dtype), tfTypeString(t.dtype));
     }
   }
 }

@@ -1,7 +1,7 @@
 import { failedPrecondition } from '../errors.ts';
 import type { RunFn } from '../manager/lease-run.ts';
 import type { Manager } from '../manager/manager.ts';
-import { encodePredictResponse, type PredictRequestMsg } from '../tensor/proto/predict.ts';
+import { encodeProtoPredictResponse, type PredictRequestMsg } from '../tensor/proto/predict.ts';
 import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
 import { runLeased } from '../manager/lease-run.ts';
 import { acquire, requireModelSpec } from './model-spec.ts';
@@ -45,7 +45,7 @@ export async function predict(request: PredictRequestMsg, ctx: ApiContext): Prom
     },
     ctx.timeoutMs,
   );
-  return encodePredictResponse(
+  return encodeProtoPredictResponse(
     { name: spec.name, version: servable.version, signatureName },
     aliases.map((alias) => [alias, outputs[alias]]),
     { asContent: ctx.tensorContent },

@@ -2,7 +2,8 @@ import { invalidArgument } from '../../errors.ts';
 import { floatToHalf } from '../json/float-format.ts';
 import { docError, readSignatureName, requestObject } from '../json/body.ts';
 import { shapeText } from '../json/fill.ts';
-import { decodeBase64Object, INT_RANGES, isBase64Object, tfTypeName } from '../json/leaf.ts';
+import { tfTypeString } from '../dtypes.ts';
+import { decodeBase64Object, INT_RANGES, isBase64Object } from '../json/leaf.ts';
 import { jsonTypeName } from '../json/text.ts';
 import { JsonDouble, type JsonObject, type JsonValue } from '../json/value.ts';
 import { allocate, elementCount, type Signature, type Tensor, type TensorData, type TensorSpec } from '../tensor.ts';
@@ -171,14 +172,14 @@ function valueConverter(spec: TensorSpec): Converter {
   return (kind, v) => {
     if (!accepted.includes(kind)) {
       throw invalidArgument(
-        `Feature: ${name} has ${kind} values, but input ${name} has type ${tfTypeName(dtype)}, which takes ${accepted.join(' or ')} values`,
+        `Feature: ${name} has ${kind} values, but input ${name} has type ${tfTypeString(dtype)}, which takes ${accepted.join(' or ')} values`,
       );
     }
     if (dtype === 'string') return v as string;
     if (floating) return dtype === 'float16' ? floatToHalf(Number(v)) : Number(v);
     const b = v as bigint;
     if (b < range![0] || b > range![1]) {
-      throw invalidArgument(`Feature: ${name} value ${b} is out of range for input ${name} of type ${tfTypeName(dtype)}`);
+      throw invalidArgument(`Feature: ${name} value ${b} is out of range for input ${name} of type ${tfTypeString(dtype)}`);
     }
     return big ? b : Number(b);
   };

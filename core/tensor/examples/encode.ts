@@ -1,7 +1,7 @@
 import { internal, invalidArgument } from '../../errors.ts';
+import { tfDtypeName, tfTypeString } from '../dtypes.ts';
 import { formatFloat32, halfToFloat } from '../json/float-format.ts';
 import { shapeText } from '../json/fill.ts';
-import { tfTypeName } from '../json/leaf.ts';
 import { quoteJson } from '../json/text.ts';
 import type { DType, Signature, Tensor, TensorSpec } from '../tensor.ts';
 
@@ -84,7 +84,7 @@ export function regressResults(outputs: Record<string, Tensor>, signature: Signa
   if (spec === undefined) {
     throw invalidArgument(`Expected one output Tensor, or one named 'outputs'; the model has: ${describe(all)}`);
   }
-  if (!isFloat(spec.dtype)) throw invalidArgument(`Expected output Tensor of DT_FLOAT.  Got: ${dtName(spec.dtype)}`);
+  if (!isFloat(spec.dtype)) throw invalidArgument(`Expected output Tensor of DT_FLOAT.  Got: ${tfDtypeName(spec.dtype)}`);
   const t = tensorNamed(outputs, spec.name);
   if (!(t.dims.length === 1 || (t.dims.length === 2 && t.dims[1] === 1))) {
     throw invalidArgument(`Expected output Tensor shape to be either [batch_size] or [batch_size, 1] but got ${shapeText(t.dims)}`);
@@ -99,11 +99,11 @@ function classifyOutputs(signature: Signature): { scoresSpec?: TensorSpec; class
   const all = signature.outputs;
   const classesSpec = all.find((o) => o.name === 'classes');
   if (classesSpec && classesSpec.dtype !== 'string') {
-    throw invalidArgument(`Expected classes Tensor of DT_STRING.  Got: ${dtName(classesSpec.dtype)}`);
+    throw invalidArgument(`Expected classes Tensor of DT_STRING.  Got: ${tfDtypeName(classesSpec.dtype)}`);
   }
   let scoresSpec = all.find((o) => o.name === 'scores');
   if (scoresSpec && !isFloat(scoresSpec.dtype)) {
-    throw invalidArgument(`Expected scores Tensor of DT_FLOAT.  Got: ${dtName(scoresSpec.dtype)}`);
+    throw invalidArgument(`Expected scores Tensor of DT_FLOAT.  Got: ${tfDtypeName(scoresSpec.dtype)}`);
   }
   const floats = all.filter((o) => isFloat(o.dtype));
   if (!scoresSpec && floats.length > 1) {
@@ -139,8 +139,5 @@ function floatReader(t: Tensor): (i: number) => number {
 
 const isFloat = (dtype: DType) => dtype === 'float32' || dtype === 'float64' || dtype === 'float16';
 
-/** TF's DataType_Name: "DT_FLOAT", "DT_INT64", ... */
-const dtName = (dtype: DType) => `DT_${tfTypeName(dtype).toUpperCase()}`;
-
 const describe = (specs: readonly TensorSpec[]) =>
-  specs.length === 0 ? 'no outputs' : specs.map((o) => `${o.name} (${tfTypeName(o.dtype)})`).join(', ');
+  specs.length === 0 ? 'no outputs' : specs.map((o) => `${o.name} (${tfTypeString(o.dtype)})`).join(', ');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ServingError } from '../../errors.ts';
-import { encodePredictResponse } from './encode.ts';
+import { encodeJsonPredictResponse } from './encode.ts';
 import { parseJson } from './parse.ts';
 import type { DType, Tensor, TensorData } from '../tensor.ts';
 import { thrown } from '../../../test/support/thrown.ts';
@@ -10,69 +10,69 @@ const f32 = (dims: number[], values: number[]) => t('float32', dims, new Float32
 
 const failure = (run: () => unknown): ServingError => thrown(run, ServingError);
 
-describe('encodePredictResponse: one output', () => {
+describe('encodeJsonPredictResponse: one output', () => {
   const y = f32([2, 2], [2.5, 3, 3.5, 4]);
 
   it('writes rows as predictions (half_plus_two)', () => {
-    expect(encodePredictResponse('row', { y }, ['y'])).toBe('{"predictions":[[2.5,3.0],[3.5,4.0]]}');
+    expect(encodeJsonPredictResponse('row', { y }, ['y'])).toBe('{"predictions":[[2.5,3.0],[3.5,4.0]]}');
   });
 
   it('writes the whole tensor as outputs', () => {
-    expect(encodePredictResponse('columnar', { y: f32([2], [3.5, 4]) }, ['y'])).toBe('{"outputs":[3.5,4.0]}');
-    expect(encodePredictResponse('columnar', { y }, ['y'])).toBe('{"outputs":[[2.5,3.0],[3.5,4.0]]}');
+    expect(encodeJsonPredictResponse('columnar', { y: f32([2], [3.5, 4]) }, ['y'])).toBe('{"outputs":[3.5,4.0]}');
+    expect(encodeJsonPredictResponse('columnar', { y }, ['y'])).toBe('{"outputs":[[2.5,3.0],[3.5,4.0]]}');
   });
 
   it('writes a rank-0 output as a bare value', () => {
-    expect(encodePredictResponse('columnar', { y: f32([], [3.5]) }, ['y'])).toBe('{"outputs":3.5}');
+    expect(encodeJsonPredictResponse('columnar', { y: f32([], [3.5]) }, ['y'])).toBe('{"outputs":3.5}');
   });
 
   it('writes rank-1 rows as scalars and a zero batch as []', () => {
-    expect(encodePredictResponse('row', { y: f32([3], [1, 2, 3]) }, ['y'])).toBe('{"predictions":[1.0,2.0,3.0]}');
-    expect(encodePredictResponse('row', { y: f32([0, 4], []) }, ['y'])).toBe('{"predictions":[]}');
+    expect(encodeJsonPredictResponse('row', { y: f32([3], [1, 2, 3]) }, ['y'])).toBe('{"predictions":[1.0,2.0,3.0]}');
+    expect(encodeJsonPredictResponse('row', { y: f32([0, 4], []) }, ['y'])).toBe('{"predictions":[]}');
   });
 
   it('writes empty inner dimensions as empty lists', () => {
-    expect(encodePredictResponse('columnar', { y: f32([2, 0, 3], []) }, ['y'])).toBe('{"outputs":[[],[]]}');
+    expect(encodeJsonPredictResponse('columnar', { y: f32([2, 0, 3], []) }, ['y'])).toBe('{"outputs":[[],[]]}');
   });
 });
 
-describe('encodePredictResponse: several outputs', () => {
+describe('encodeJsonPredictResponse: several outputs', () => {
   const outputs = {
     a: f32([2], [1, 2]),
     b: t('string', [2, 1], ['x', 'y']),
   };
 
   it('writes one object per row', () => {
-    expect(encodePredictResponse('row', outputs, ['a', 'b'])).toBe('{"predictions":[{"a":1.0,"b":["x"]},{"a":2.0,"b":["y"]}]}');
+    expect(encodeJsonPredictResponse('row', outputs, ['a', 'b'])).toBe('{"predictions":[{"a":1.0,"b":["x"]},{"a":2.0,"b":["y"]}]}');
   });
 
   it('writes an object of tensors, with no batch agreement needed', () => {
     const mixed = { ...outputs, c: t('int32', [], new Int32Array([7])) };
-    expect(encodePredictResponse('columnar', mixed, ['a', 'b', 'c'])).toBe(
+    expect(encodeJsonPredictResponse('columnar', mixed, ['a', 'b', 'c'])).toBe(
       '{"outputs":{"a":[1.0,2.0],"b":[["x"],["y"]],"c":7}}',
     );
   });
 
   it('requires rank >= 1 and one batch size in row format', () => {
-    const scalar = failure(() => encodePredictResponse('row', { ...outputs, c: f32([], [1]) }, ['a', 'b', 'c']));
+    const scalar = failure(() => encodeJsonPredictResponse('row', { ...outputs, c: f32([], [1]) }, ['a', 'b', 'c']));
     expect(scalar.code).toBe('INVALID_ARGUMENT');
     expect(scalar.message).toBe('Tensor name: c has no shape information ');
-    const batch = failure(() => encodePredictResponse('row', { ...outputs, c: f32([3], [1, 2, 3]) }, ['a', 'b', 'c']));
+    const batch = failure(() => encodeJsonPredictResponse('row', { ...outputs, c: f32([3], [1, 2, 3]) }, ['a', 'b', 'c']));
     expect(batch.code).toBe('INVALID_ARGUMENT');
     expect(batch.message).toBe('Tensor name: c has inconsistent batch size: 3 expecting: 2');
-    expect(failure(() => encodePredictResponse('row', { y: f32([], [1]) }, ['y'])).message).toBe(
+    expect(failure(() => encodeJsonPredictResponse('row', { y: f32([], [1]) }, ['y'])).message).toBe(
       'Tensor name: y has no shape information ',
     );
   });
 
   it('treats a missing or inconsistent output tensor as an internal error', () => {
-    expect(failure(() => encodePredictResponse('row', outputs, ['a', 'zz'])).code).toBe('INTERNAL');
-    expect(failure(() => encodePredictResponse('row', { a: f32([3], [1]) }, ['a'])).code).toBe('INTERNAL');
+    expect(failure(() => encodeJsonPredictResponse('row', outputs, ['a', 'zz'])).code).toBe('INTERNAL');
+    expect(failure(() => encodeJsonPredictResponse('row', { a: f32([3], [1]) }, ['a'])).code).toBe('INTERNAL');
   });
 });
 
-describe('encodePredictResponse: values', () => {
-  const one = (tensor: Tensor, name = 'y') => encodePredictResponse('columnar', { [name]: tensor }, [name]);
+describe('encodeJsonPredictResponse: values', () => {
+  const one = (tensor: Tensor, name = 'y') => encodeJsonPredictResponse('columnar', { [name]: tensor }, [name]);
 
   it('formats floats per TF Serving, with bare NaN / Infinity', () => {
     expect(one(f32([6], [0.1, Math.PI, 9e6, NaN, Infinity, -Infinity]))).toBe(
@@ -102,13 +102,13 @@ describe('encodePredictResponse: values', () => {
 
   it('writes strings of outputs named *_bytes as base64 objects of their UTF-8 bytes', () => {
     expect(one(t('string', [2], ['hello', 'é']), 'image_bytes')).toBe('{"outputs":[{"b64":"aGVsbG8="},{"b64":"w6k="}]}');
-    expect(encodePredictResponse('row', { out_bytes: t('string', [1], ['hi']), n: f32([1], [1]) }, ['out_bytes', 'n'])).toBe(
+    expect(encodeJsonPredictResponse('row', { out_bytes: t('string', [1], ['hi']), n: f32([1], [1]) }, ['out_bytes', 'n'])).toBe(
       '{"predictions":[{"out_bytes":{"b64":"aGk="},"n":1.0}]}',
     );
   });
 
   it('escapes output names', () => {
-    expect(encodePredictResponse('columnar', { 'a"b': f32([], [1]), c: f32([], [2]) }, ['a"b', 'c'])).toBe(
+    expect(encodeJsonPredictResponse('columnar', { 'a"b': f32([], [1]), c: f32([], [2]) }, ['a"b', 'c'])).toBe(
       '{"outputs":{"a\\"b":1.0,"c":2.0}}',
     );
   });

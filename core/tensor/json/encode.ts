@@ -15,7 +15,7 @@ import { elementCount, type Tensor } from '../tensor.ts';
  * Values: floats per 9.2 (float16 written as float), integers exact (64-bit included), bools,
  * strings JSON-escaped, or `{"b64": ...}` of their UTF-8 bytes when the name ends in `_bytes`.
  */
-export function encodePredictResponse(
+export function encodeJsonPredictResponse(
   format: 'row' | 'columnar',
   outputs: Record<string, Tensor>,
   outputNames: readonly string[],

@@ -1,22 +1,15 @@
 import { invalidArgument, type ServingError } from '../../errors.ts';
+import { tfTypeString } from '../dtypes.ts';
 import { decodeBase64Text } from './base64.ts';
 import { floatToHalf } from './float-format.ts';
 import { jsonTypeName, renderJson } from './text.ts';
 import { JsonDouble, type JsonObject, type JsonValue } from './value.ts';
 import type { DType, TensorData } from '../tensor.ts';
 
-/** TF's DataTypeString for a dtype, as it appears in TF Serving messages ("float", "double", ...). */
-export function tfTypeName(dtype: DType): string {
-  if (dtype === 'float32') return 'float';
-  if (dtype === 'float64') return 'double';
-  if (dtype === 'float16') return 'half';
-  return dtype;
-}
-
 /** `JSON Value: <v> Type: <JsonType> is not of expected type: <dtype>` (INVALID_ARGUMENT). */
 export function typeError(v: JsonValue, dtype: DType): ServingError {
   return invalidArgument(
-    `JSON Value: ${renderJson(v)} Type: ${jsonTypeName(v)} is not of expected type: ${tfTypeName(dtype)}`,
+    `JSON Value: ${renderJson(v)} Type: ${jsonTypeName(v)} is not of expected type: ${tfTypeString(dtype)}`,
   );
 }
 
@@ -110,7 +103,7 @@ function smallIntWriter(dtype: DType): LeafWriter {
   return (v, out, i) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < typeLo || v > typeHi) throw typeError(v, dtype);
     if (v < lo || v > hi) {
-      throw invalidArgument(`JSON Value: ${v} is out of range for type: ${tfTypeName(dtype)}`);
+      throw invalidArgument(`JSON Value: ${v} is out of range for type: ${tfTypeString(dtype)}`);
     }
     if (out !== null) (out as Int32Array)[i] = v;
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ServingError } from '../../errors.ts';
 import { decodeMessage, encodeMessage, lookupType } from '../../grpc/proto-root.ts';
-import { decodePredictRequest, encodePredictResponse } from './predict.ts';
+import { decodePredictRequest, encodeProtoPredictResponse } from './predict.ts';
 import { tensorFromProto } from './tensor-proto.ts';
 
 // The hand-written PredictRequest / PredictResponse codec against protobufjs over our .proto files.
@@ -49,7 +49,7 @@ describe('PredictRequest', () => {
 
 describe('PredictResponse', () => {
   it('writes outputs and model_spec that protobufjs reads', () => {
-    const bytes = encodePredictResponse({ name: 'm', version: 12, signatureName: 'serving_default' }, [
+    const bytes = encodeProtoPredictResponse({ name: 'm', version: 12, signatureName: 'serving_default' }, [
       ['y', { dtype: 'float32', dims: [2, 1], data: new Float32Array([0.5, -1]) }],
       ['ids', { dtype: 'int64', dims: [1], data: new BigInt64Array([-9223372036854775808n]) }],
     ]);

@@ -2,6 +2,7 @@ import { invalidArgument } from '../../errors.ts';
 import { encodeTensorProto, readTensorProto, type EncodeOptions, type Encoded, type TensorProtoMsg } from './tensor-proto.ts';
 import { LENGTH_DELIMITED, VARINT, WireError, WireReader, WireWriter, delimitedSize, uint64Size, utf8Encoder } from './wire.ts';
 import type { Tensor } from '../tensor.ts';
+import { clampVersion } from '../../version/version-number.ts';
 
 /**
  * tensorflow.serving.PredictRequest in, PredictResponse out, by hand on the wire (field numbers:
@@ -67,7 +68,7 @@ export function readModelSpec(r: WireReader, into: ModelSpecMsg | null = null): 
   return spec;
 }
 
-/** google.protobuf.Int64Value as a number; versions past 2^53 cannot name a folder, so they clamp. */
+/** google.protobuf.Int64Value as a version number (clamped past 2^53, see clampVersion). */
 function readInt64Value(r: WireReader): number {
   let value = 0n;
   while (!r.done()) {
@@ -75,8 +76,7 @@ function readInt64Value(r: WireReader): number {
     if (tag === ((1 << 3) | VARINT)) value = r.int64();
     else r.skip(tag & 7);
   }
-  const max = BigInt(Number.MAX_SAFE_INTEGER);
-  return Number(value > max ? max : value < -max ? -max : value);
+  return clampVersion(value);
 }
 
 function readInputEntry(r: WireReader, inputs: Map<string, TensorProtoMsg>): void {
@@ -121,7 +121,7 @@ export function encodeModelSpec(spec: ModelSpecMsg): Encoded {
 }
 
 /** A serialized PredictResponse: outputs (in the given order), then model_spec. */
-export function encodePredictResponse(modelSpec: ModelSpecMsg, outputs: [string, Tensor][], options: EncodeOptions = {}): Uint8Array<ArrayBuffer> {
+export function encodeProtoPredictResponse(modelSpec: ModelSpecMsg, outputs: [string, Tensor][], options: EncodeOptions = {}): Uint8Array<ArrayBuffer> {
   const spec = encodeModelSpec(modelSpec);
   const entries = outputs.map(([alias, tensor]) => {
     const name = utf8Encoder.encode(alias);

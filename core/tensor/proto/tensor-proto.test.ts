@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, lookupType } from '../../grpc/proto-root.ts';
-import { DATA_TYPE, MAX_TENSOR_BYTES, TensorProtoError, encodeTensorProto, readTensorProto, tensorFromProto } from './tensor-proto.ts';
+import { tfDataType } from '../dtypes.ts';
+import { MAX_TENSOR_BYTES, TensorProtoError, encodeTensorProto, readTensorProto, tensorFromProto } from './tensor-proto.ts';
 import { FIXED32, LENGTH_DELIMITED, VARINT, WireReader, WireWriter } from './wire.ts';
 import type { DType, Tensor } from '../tensor.ts';
 
@@ -45,12 +46,12 @@ const CASES: Case[] = [
 describe('TensorProto -> Tensor', () => {
   for (const c of CASES) {
     it(`reads ${c.field} as ${c.dtype}`, () => {
-      const t = decode({ dtype: DATA_TYPE[c.dtype], tensor_shape: shape([1, 3]), [c.field]: c.values });
+      const t = decode({ dtype: tfDataType(c.dtype), tensor_shape: shape([1, 3]), [c.field]: c.values });
       expect(t).toEqual({ dtype: c.dtype, dims: [1, 3], data: c.data });
     });
     if (c.dtype !== 'string') {
       it(`reads tensor_content as ${c.dtype}`, () => {
-        const t = decode({ dtype: DATA_TYPE[c.dtype], tensor_shape: shape([3]), tensor_content: bytesOf(c.data as ArrayBufferView) });
+        const t = decode({ dtype: tfDataType(c.dtype), tensor_shape: shape([3]), tensor_content: bytesOf(c.data as ArrayBufferView) });
         expect(t).toEqual({ dtype: c.dtype, dims: [3], data: c.data });
       });
     }
@@ -149,7 +150,7 @@ describe('Tensor -> TensorProto', () => {
       write(w);
       const bytes = w.finish();
       const obj = decodeMessage<Record<string, unknown>>(TensorProto, bytes);
-      expect(obj.dtype).toBe(DATA_TYPE[c.dtype]);
+      expect(obj.dtype).toBe(tfDataType(c.dtype));
       expect(obj.tensor_shape).toEqual({ dim: [{ size: 3n }, { size: 1n }] });
       expect(obj.tensor_content).toBeUndefined();
       const expected = c.values.map((v) => (typeof v === 'string' ? BigInt(v) : v));

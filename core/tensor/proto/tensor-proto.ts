@@ -1,3 +1,4 @@
+import { dtypeOfTfDataType, tfDataType, tfTypeString, tfTypeStringOf } from '../dtypes.ts';
 import { allocate, elementCount, type DType, type Tensor, type TensorData } from '../tensor.ts';
 import {
   FIXED32,
@@ -50,37 +51,6 @@ export class TensorProtoError extends Error {
   ) {
     super(message);
   }
-}
-
-/** tensorflow.DataType numbers of our dtypes. */
-export const DATA_TYPE: Record<DType, number> = {
-  float32: 1,
-  float64: 2,
-  int32: 3,
-  uint8: 4,
-  int16: 5,
-  int8: 6,
-  string: 7,
-  int64: 9,
-  bool: 10,
-  uint16: 17,
-  float16: 19,
-  uint32: 22,
-  uint64: 23,
-};
-
-const DTYPE_OF: Record<number, DType> = Object.fromEntries(Object.entries(DATA_TYPE).map(([k, v]) => [v, k as DType]));
-
-/** TF's DataTypeString for every DataType up to DT_UINT64 (index = enum number). */
-const TF_NAMES = [
-  'invalid', 'float', 'double', 'int32', 'uint8', 'int16', 'int8', 'string', 'complex64', 'int64', 'bool', 'qint8',
-  'quint8', 'qint32', 'bfloat16', 'qint16', 'quint16', 'uint16', 'complex128', 'half', 'resource', 'variant', 'uint32',
-  'uint64',
-];
-
-/** "float", "half", "complex64", ... for a DataType number. */
-export function dataTypeName(dtype: number): string {
-  return TF_NAMES[dtype] ?? `DataType(${dtype})`;
 }
 
 /** The typed field each dtype uses. */
@@ -154,9 +124,10 @@ function readShape(r: WireReader, msg: TensorProtoMsg): void {
 /** The tensor a TensorProto holds, by TF's FromProto rules; throws TensorProtoError. */
 export function tensorFromProto(msg: TensorProtoMsg): Tensor {
   if (msg.dtype === 0) throw new TensorProtoError('dtype is not set');
-  const dtype = DTYPE_OF[msg.dtype];
+  const dtype = dtypeOfTfDataType(msg.dtype);
   if (dtype === undefined) {
-    if (msg.dtype < TF_NAMES.length) throw new TensorProtoError(`${dataTypeName(msg.dtype)} is not supported`, dataTypeName(msg.dtype));
+    const name = tfTypeStringOf(msg.dtype);
+    if (name !== undefined) throw new TensorProtoError(`${name} is not supported`, name);
     throw new TensorProtoError(`unknown dtype ${msg.dtype}`);
   }
   if (msg.unknownRank) throw new TensorProtoError('tensor_shape has unknown rank');
@@ -197,7 +168,7 @@ function fromContent(dtype: DType, content: Uint8Array, n: number): TensorData {
   const Ctor = CTORS[dtype];
   const size = Ctor.BYTES_PER_ELEMENT;
   if (content.byteLength !== n * size) {
-    throw new TensorProtoError(`tensor_content has ${content.byteLength} bytes; ${n} ${dataTypeName(DATA_TYPE[dtype])} values need ${n * size}`);
+    throw new TensorProtoError(`tensor_content has ${content.byteLength} bytes; ${n} ${tfTypeString(dtype)} values need ${n * size}`);
   }
   const data = view(Ctor, content, n);
   if (dtype === 'bool') return Uint8Array.from(data as Uint8Array, (b) => (b ? 1 : 0));
@@ -238,7 +209,7 @@ function fromValues(dtype: DType, chunks: (Uint8Array | number | bigint)[]): Ten
   const fixed = FIXED32_FIELDS.has(field) || FIXED64_FIELDS.has(field) ? Ctor.BYTES_PER_ELEMENT : 0;
   if (fixed && chunks.length === 1 && chunks[0] instanceof Uint8Array) {
     const bytes = chunks[0];
-    if (bytes.byteLength % fixed !== 0) throw new TensorProtoError(`packed ${dataTypeName(DATA_TYPE[dtype])} values are truncated`);
+    if (bytes.byteLength % fixed !== 0) throw new TensorProtoError(`packed ${tfTypeString(dtype)} values are truncated`);
     return view(Ctor, bytes, bytes.byteLength / fixed);
   }
   let m = 0;
@@ -255,7 +226,7 @@ function fromValues(dtype: DType, chunks: (Uint8Array | number | bigint)[]): Ten
       continue;
     }
     if (fixed) {
-      if (c.byteLength % fixed !== 0) throw new TensorProtoError(`packed ${dataTypeName(DATA_TYPE[dtype])} values are truncated`);
+      if (c.byteLength % fixed !== 0) throw new TensorProtoError(`packed ${tfTypeString(dtype)} values are truncated`);
       const vals = view(Ctor, c, c.byteLength / fixed);
       for (let k = 0; k < vals.length; k++) put(vals[k]);
       continue;
@@ -299,13 +270,13 @@ export interface EncodeOptions {
 
 export function encodeTensorProto(t: Tensor, options: EncodeOptions = {}): Encoded {
   const shape = encodeShape(t.dims);
-  const head = 1 + uint32Size(DATA_TYPE[t.dtype]) + delimitedSize(2, shape.size);
+  const head = 1 + uint32Size(tfDataType(t.dtype)) + delimitedSize(2, shape.size);
   const body = encodeData(t, options.asContent === true);
   return {
     size: head + body.size,
     write(w) {
       w.tag(1, VARINT);
-      w.uint32(DATA_TYPE[t.dtype]);
+      w.uint32(tfDataType(t.dtype));
       w.tag(2, LENGTH_DELIMITED);
       w.uint32(shape.size);
       shape.write(w);
