@@ -9,7 +9,7 @@ import type { ModelPath } from './path.ts';
  * Binary predict on every target: `POST /v1/models/{m}[/versions/N|/labels/L]:predict` with
  * `Content-Type: application/x-protobuf` takes a serialized tensorflow.serving.PredictRequest and
  * answers a serialized PredictResponse (Content-Type application/x-protobuf), exactly as the gRPC
- * Predict method does (core/grpc/predict.ts), messages and codes included.
+ * Predict method does (core/apis/predict.ts), messages and codes included.
  *
  * The URL names the model and version or label; the body's model_spec may repeat them but not
  * contradict them (INVALID_ARGUMENT), and supplies signature_name. Errors keep the REST shape:

@@ -1,6 +1,6 @@
 import { invalidArgument, type ServingError } from '../../errors.ts';
 
-/** String tokens and error positions for json-parse.ts, with rapidjson's messages and offsets. */
+/** String tokens and error positions for parse.ts, with rapidjson's messages and offsets. */
 
 /** The parser's position in its text; readString advances `pos`. */
 export interface Cursor {

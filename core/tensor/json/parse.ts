@@ -17,7 +17,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * Parses a request body the way TF Serving's rapidjson does (tfs-api.md 9.1): NaN / Inf /
  * Infinity tokens (optionally after '-'), parsing stops after the first complete value (trailing
  * bytes ignored), duplicate keys keep the first occurrence, no comments or trailing commas.
- * Numbers follow the json-value.ts model. Errors are INVALID_ARGUMENT with rapidjson's English
+ * Numbers follow the value.ts model. Errors are INVALID_ARGUMENT with rapidjson's English
  * messages and UTF-8 byte offsets: `JSON Parse error: <message> at offset: <n>`; an empty body is
  * `JSON Parse error: The document is empty`.
  */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseJson } from './parse.ts';
 import { jsonTypeName, MAX_RENDER_CHARS, quoteJson, renderJson } from './text.ts';
 
-describe('json-text', () => {
+describe('json/text', () => {
   it('names JSON types as rapidjson does', () => {
     const v = parseJson('[null, true, false, {}, [], "s", 1, 1.5, 1e30]') as never[];
     expect(v.map(jsonTypeName)).toEqual(['Null', 'True', 'False', 'Object', 'Array', 'String', 'Number', 'Number', 'Number']);

@@ -7,7 +7,7 @@ import { clampVersion } from '../../version/version-number.ts';
 /**
  * tensorflow.serving.PredictRequest in, PredictResponse out, by hand on the wire (field numbers:
  * proto/tensorflow_serving/apis/{predict,model}.proto). The binary HTTP route and the gRPC Predict
- * method both use these, so neither needs protobufjs on the hot path (see proto-wire.ts).
+ * method both use these, so neither needs protobufjs on the hot path (see wire.ts).
  * Unknown fields are skipped; for a repeated map key the last entry wins, as in protobuf.
  */
 

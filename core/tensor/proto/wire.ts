@@ -1,6 +1,6 @@
 /**
  * The protocol buffers wire format by hand: a reader over a byte view and a writer into an
- * exactly sized buffer, for core's binary codecs (proto-tensor.ts, proto-predict.ts).
+ * exactly sized buffer, for core's binary codecs (tensor-proto.ts, predict.ts).
  *
  * Why not protobufjs here: its reflection compiles encoders and decoders with `new Function`,
  * which Cloudflare Workers forbid, and decoding by hand lets `tensor_content` and packed floats
