@@ -1,5 +1,5 @@
 import { encodeMessage, lookupType } from '../../core/grpc/proto-root.ts';
-import { formatFloat32 } from '../../core/tensor/float-format.ts';
+import { formatFloat32 } from '../../core/tensor/json/float-format.ts';
 import { graph, mulberry32 } from '../../test/fixtures/onnx-writer.ts';
 
 /**

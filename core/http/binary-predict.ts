@@ -1,6 +1,6 @@
 import { invalidArgument } from '../errors.ts';
-import { predict } from '../grpc/predict.ts';
-import { decodePredictRequest, type ModelSpecMsg } from '../tensor/proto-predict.ts';
+import { predict } from '../apis/predict.ts';
+import { decodePredictRequest, type ModelSpecMsg } from '../tensor/proto/predict.ts';
 import { readBodyBytes } from './body.ts';
 import type { InferenceContext } from './inference.ts';
 import type { ModelPath } from './path.ts';
@@ -9,7 +9,7 @@ import type { ModelPath } from './path.ts';
  * Binary predict on every target: `POST /v1/models/{m}[/versions/N|/labels/L]:predict` with
  * `Content-Type: application/x-protobuf` takes a serialized tensorflow.serving.PredictRequest and
  * answers a serialized PredictResponse (Content-Type application/x-protobuf), exactly as the gRPC
- * Predict method does (core/grpc/predict.ts), messages and codes included.
+ * Predict method does (core/apis/predict.ts), messages and codes included.
  *
  * The URL names the model and version or label; the body's model_spec may repeat them but not
  * contradict them (INVALID_ARGUMENT), and supplies signature_name. Errors keep the REST shape:

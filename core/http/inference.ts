@@ -1,11 +1,11 @@
 import { invalidArgument } from '../errors.ts';
 import { runLeased, type RunFn } from '../manager/lease-run.ts';
 import type { Manager } from '../manager/manager.ts';
-import { examplesToInputs, readExamplesBody } from '../tensor/examples.ts';
-import { encodeClassifyResponse, encodeRegressResponse } from '../tensor/examples-encode.ts';
-import { decodeInputs, readPredictBody } from '../tensor/json-decode.ts';
-import { encodePredictResponse } from '../tensor/json-encode.ts';
-import { parseJson } from '../tensor/json-parse.ts';
+import { examplesToInputs, readExamplesBody } from '../tensor/examples/decode.ts';
+import { encodeClassifyResponse, encodeRegressResponse } from '../tensor/examples/encode.ts';
+import { decodeInputs, readPredictBody } from '../tensor/json/decode.ts';
+import { encodeJsonPredictResponse } from '../tensor/json/encode.ts';
+import { parseJson } from '../tensor/json/parse.ts';
 import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
 import { handleBinaryPredict, isProtobufRequest } from './binary-predict.ts';
 import { readBodyText } from './body.ts';
@@ -52,7 +52,7 @@ export async function handleInference(req: Request, path: ModelPath, ctx: Infere
   );
   const text =
     'format' in request
-      ? encodePredictResponse(request.format, outputs, signature.outputs.map((o) => o.name))
+      ? encodeJsonPredictResponse(request.format, outputs, signature.outputs.map((o) => o.name))
       : path.api === 'classify'
         ? encodeClassifyResponse(outputs, signature, servable.labels)
         : encodeRegressResponse(outputs, signature);

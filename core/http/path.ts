@@ -1,4 +1,5 @@
 import { invalidArgument } from '../errors.ts';
+import { clampVersion } from '../version/version-number.ts';
 
 /**
  * TF Serving's REST URL grammar (tfs-api.md section 2), matched case-insensitively:
@@ -41,8 +42,7 @@ export function parseModelPath(method: string, path: string): ModelPath {
 function parseVersion(digits: string): number {
   const value = BigInt(digits);
   if (value > 0x7fffffffffffffffn) throw new EmptyBodyError(`Failed to convert version: ${digits} to numeric.`);
-  // Versions above 2^53 cannot name a folder we serve; keep them distinct from real versions.
-  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+  return clampVersion(value);
 }
 
 function percentDecode(text: string): string {

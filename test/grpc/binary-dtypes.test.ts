@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, lookupType } from '../../core/grpc/proto-root.ts';
-import { DATA_TYPE } from '../../core/tensor/proto-tensor.ts';
+import { tfDataType } from '../../core/tensor/dtypes.ts';
 import type { DType } from '../../core/tensor/tensor.ts';
 import { identityModel } from '../fixtures/onnx-writer.ts';
 import { startServer, type ServerProcess } from '../e2e/server-process.ts';
@@ -64,12 +64,12 @@ describe('binary predict: every dtype', () => {
   for (const [dtype, field, values, raw] of CASES) {
     it(dtype, async () => {
       const shape = { dim: [{ size: 1 }, { size: 2 }] };
-      const expected = { dtype: DATA_TYPE[dtype], tensor_shape: { dim: [{ size: 1n }, { size: 2n }] }, [field]: values };
-      expect(await roundTrip(dtype, { dtype: DATA_TYPE[dtype], tensor_shape: shape, [field]: values })).toEqual(expected);
+      const expected = { dtype: tfDataType(dtype), tensor_shape: { dim: [{ size: 1n }, { size: 2n }] }, [field]: values };
+      expect(await roundTrip(dtype, { dtype: tfDataType(dtype), tensor_shape: shape, [field]: values })).toEqual(expected);
       if (raw) {
         const content = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
         for (let pad = 0; pad < 8; pad++) {
-          expect(await roundTrip(dtype, { dtype: DATA_TYPE[dtype], tensor_shape: shape, tensor_content: content }, pad)).toEqual(expected);
+          expect(await roundTrip(dtype, { dtype: tfDataType(dtype), tensor_shape: shape, tensor_content: content }, pad)).toEqual(expected);
         }
       }
     });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, lookupType } from '../../core/grpc/proto-root.ts';
-import { encodePredictResponse } from '../../core/tensor/json-encode.ts';
+import { encodeJsonPredictResponse } from '../../core/tensor/json/encode.ts';
 import type { Tensor } from '../../core/tensor/tensor.ts';
 import { startServer, type ServerProcess } from '../e2e/server-process.ts';
 import { grpcClient, type GrpcClient } from './client.ts';
@@ -70,7 +70,7 @@ describe('binary predict over HTTP', () => {
       const tensors = Object.fromEntries(names.map((n) => [n, toTensor(decoded.outputs[n])]));
       const jsonNames = names.length === 1 ? names : Object.keys(JSON.parse(jsonText).outputs);
       // Same numbers, printed by the same JSON encoder: exact equality of every value.
-      expect(encodePredictResponse('columnar', tensors, jsonNames)).toBe(jsonText);
+      expect(encodeJsonPredictResponse('columnar', tensors, jsonNames)).toBe(jsonText);
       expect(decoded.model_spec.version.value).toBe(BigInt(jsonRes.headers.get('x-model-version')!));
       expect(res.headers.get('x-model-version')).toBe(jsonRes.headers.get('x-model-version'));
 

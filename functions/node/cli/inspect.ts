@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { tfDtypeName } from '../../../core/http/model-info.ts';
+import { tfDtypeName } from '../../../core/tensor/dtypes.ts';
 import { DEFAULT_SIGNATURE, type Signature, type TensorSpec } from '../../../core/tensor/tensor.ts';
 import { UsageError, parseArgs } from './args.ts';
 

@@ -1,0 +1,71 @@
+import { invalidArgument } from '../errors.ts';
+import { tfTypeString } from '../tensor/dtypes.ts';
+import { TensorProtoError, tensorFromProto, type TensorProtoMsg } from '../tensor/proto/tensor-proto.ts';
+import type { Signature, Tensor } from '../tensor/tensor.ts';
+
+/**
+ * A PredictRequest's inputs and output_filter checked against a signature, in TF Serving's order
+ * and words (predict_util.cc, tfs-api.md 11): the input count, each alias, each tensor's
+ * FromProto, the output filter; then, as TF's session would at run time, each dtype. Alias sets in
+ * messages are sorted and comma-joined, as TF prints its std::set. All failures are
+ * INVALID_ARGUMENT.
+ */
+export function predictInputs(inputs: Map<string, TensorProtoMsg>, signature: Signature): Record<string, Tensor> {
+  const expected = signature.inputs.map((s) => s.name).sort();
+  const sent = [...inputs.keys()].sort();
+  if (sent.length !== expected.length) {
+    const extra = sent.filter((a) => !expected.includes(a));
+    const missing = expected.filter((a) => !inputs.has(a));
+    throw invalidArgument(
+      `input size does not match signature: ${sent.length}!=${expected.length} len({${sent.join(',')}}) != len({${expected.join(',')}}). ` +
+        `Sent extra: {${extra.join(',')}}. Missing but required: {${missing.join(',')}}.`,
+    );
+  }
+  const tensors: Record<string, Tensor> = Object.create(null);
+  for (const alias of sent) {
+    const spec = signature.inputs.find((s) => s.name === alias);
+    if (!spec) {
+      throw invalidArgument(`input tensor alias not found in signature: ${alias}. Inputs expected to be in the set {${expected.join(',')}}.`);
+    }
+    try {
+      tensors[alias] = tensorFromProto(inputs.get(alias)!);
+    } catch (err) {
+      if (!(err instanceof TensorProtoError)) throw err;
+      if (err.dtypeName) throw dtypeMismatch(alias, tfTypeString(spec.dtype), err.dtypeName);
+      throw invalidArgument(`tensor parsing error: ${alias} (${err.message})`);
+    }
+  }
+  return tensors;
+}
+
+/**
+ * The output aliases to return, in order: the filter's, or every output of the signature when the
+ * filter is empty. Unknown or repeated aliases are INVALID_ARGUMENT.
+ */
+export function outputAliases(filter: string[], signature: Signature): string[] {
+  const all = signature.outputs.map((o) => o.name);
+  if (filter.length === 0) return all;
+  const seen = new Set<string>();
+  for (const alias of filter) {
+    if (!all.includes(alias)) {
+      throw invalidArgument(`output tensor alias not found in signature: ${alias} Outputs expected to be in the set {${[...all].sort().join(',')}}.`);
+    }
+    if (seen.has(alias)) throw invalidArgument(`duplicate output tensor alias: ${alias}`);
+    seen.add(alias);
+  }
+  return filter;
+}
+
+/** TF's session check that each fed tensor has the signature's dtype. */
+export function checkInputDtypes(tensors: Record<string, Tensor>, signature: Signature): void {
+  for (const spec of signature.inputs) {
+    const t = tensors[spec.name];
+    if (t && t.dtype !== spec.dtype) {
+      throw dtypeMismatch(spec.name, tfTypeString(spec.dtype), tfTypeString(t.dtype));
+    }
+  }
+}
+
+function dtypeMismatch(alias: string, expected: string, got: string) {
+  return invalidArgument(`Expects arg[${alias}] to be ${expected} but ${got} is provided`);
+}

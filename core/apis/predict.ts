@@ -1,0 +1,53 @@
+import { failedPrecondition } from '../errors.ts';
+import type { RunFn } from '../manager/lease-run.ts';
+import type { Manager } from '../manager/manager.ts';
+import { encodeProtoPredictResponse, type PredictRequestMsg } from '../tensor/proto/predict.ts';
+import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
+import { runLeased } from '../manager/lease-run.ts';
+import { acquire, requireModelSpec } from './model-spec.ts';
+import { checkInputDtypes, outputAliases, predictInputs } from './predict-inputs.ts';
+
+/**
+ * TF Serving's Predict over a decoded PredictRequest, for the gRPC method and the binary HTTP
+ * route alike: ModelSpec checks, servable resolution, signature lookup, input and output_filter
+ * checks (predict-inputs.ts), the run (through `run`, so the batcher applies), and a serialized
+ * PredictResponse whose model_spec names the version that ran and the resolved signature.
+ * Failures are ServingErrors in TF's words; the caller maps them to its transport.
+ */
+export interface ApiContext {
+  manager: Manager;
+  run: RunFn;
+  /** Time left for the run, in ms: the gRPC deadline, or the server's request timeout. */
+  timeoutMs: number;
+  /** Write outputs as tensor_content instead of typed *_val fields. */
+  tensorContent?: boolean;
+  /** Told which version answered (metrics, response headers). */
+  ranVersion?: (version: number) => void;
+}
+
+export async function predict(request: PredictRequestMsg, ctx: ApiContext): Promise<Uint8Array<ArrayBuffer>> {
+  const spec = requireModelSpec(request.modelSpec);
+  const lease = await acquire(ctx.manager, spec);
+  const { servable } = lease;
+  const signatureName = spec.signatureName || DEFAULT_SIGNATURE;
+  let aliases: string[] = [];
+  const outputs = await runLeased(
+    lease,
+    ctx.run,
+    () => {
+      ctx.ranVersion?.(servable.version);
+      if (signatureName !== DEFAULT_SIGNATURE) throw failedPrecondition(`Serving signature key "${signatureName}" not found.`);
+      const { signature } = servable.session;
+      const inputs = predictInputs(request.inputs, signature);
+      aliases = outputAliases(request.outputFilter, signature);
+      checkInputDtypes(inputs, signature);
+      return inputs;
+    },
+    ctx.timeoutMs,
+  );
+  return encodeProtoPredictResponse(
+    { name: spec.name, version: servable.version, signatureName },
+    aliases.map((alias) => [alias, outputs[alias]]),
+    { asContent: ctx.tensorContent },
+  );
+}

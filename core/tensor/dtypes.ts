@@ -1,0 +1,63 @@
+import type { DType } from './tensor.ts';
+
+/**
+ * The one dtype table. Our dtype names are onnxruntime's tensor type names (what backends report
+ * and take); each row adds the tensorflow.DataType number (proto/tensorflow/core/framework/types.proto)
+ * and the onnx.TensorProto.DataType name (proto/onnx.proto). TF's two spellings follow from the
+ * number: DataTypeString ("float", "half": TF Serving's error messages) and DataType_Name
+ * ("DT_FLOAT": the metadata APIs and saved_model_cli). Everything that names a dtype reads it here.
+ */
+export const DTYPES: Readonly<Record<DType, { readonly tf: number; readonly onnx: string }>> = {
+  float32: { tf: 1, onnx: 'FLOAT' },
+  float64: { tf: 2, onnx: 'DOUBLE' },
+  int32: { tf: 3, onnx: 'INT32' },
+  uint8: { tf: 4, onnx: 'UINT8' },
+  int16: { tf: 5, onnx: 'INT16' },
+  int8: { tf: 6, onnx: 'INT8' },
+  string: { tf: 7, onnx: 'STRING' },
+  int64: { tf: 9, onnx: 'INT64' },
+  bool: { tf: 10, onnx: 'BOOL' },
+  uint16: { tf: 17, onnx: 'UINT16' },
+  float16: { tf: 19, onnx: 'FLOAT16' },
+  uint32: { tf: 22, onnx: 'UINT32' },
+  uint64: { tf: 23, onnx: 'UINT64' },
+};
+
+/** TF's DataTypeString for every DataType up to DT_UINT64 (index = enum number), ours or not. */
+const TF_TYPE_STRINGS = [
+  'invalid', 'float', 'double', 'int32', 'uint8', 'int16', 'int8', 'string', 'complex64', 'int64', 'bool', 'qint8',
+  'quint8', 'qint32', 'bfloat16', 'qint16', 'quint16', 'uint16', 'complex128', 'half', 'resource', 'variant', 'uint32',
+  'uint64',
+];
+
+const BY_TF_NUMBER = new Map(Object.entries(DTYPES).map(([dtype, row]) => [row.tf, dtype as DType]));
+
+/** The tensorflow.DataType number of a dtype (DT_FLOAT = 1, ...). */
+export function tfDataType(dtype: DType): number {
+  return DTYPES[dtype].tf;
+}
+
+/** The dtype a tensorflow.DataType number stands for; undefined for types we do not serve. */
+export function dtypeOfTfDataType(n: number): DType | undefined {
+  return BY_TF_NUMBER.get(n);
+}
+
+/** TF's DataTypeString of a dtype: "float", "double", "half", "int64", ... */
+export function tfTypeString(dtype: DType): string {
+  return TF_TYPE_STRINGS[DTYPES[dtype].tf];
+}
+
+/** TF's DataTypeString of any DataType number ("complex64", "bfloat16", ...); undefined past the enum. */
+export function tfTypeStringOf(n: number): string | undefined {
+  return TF_TYPE_STRINGS[n];
+}
+
+/** TF's DataType_Name of a dtype: "DT_FLOAT", "DT_HALF", "DT_INT64", ... */
+export function tfDtypeName(dtype: DType): string {
+  return `DT_${tfTypeString(dtype).toUpperCase()}`;
+}
+
+/** The onnx.TensorProto.DataType name of a dtype: "FLOAT", "FLOAT16", "INT64", ... */
+export function onnxTypeName(dtype: DType): string {
+  return DTYPES[dtype].onnx;
+}

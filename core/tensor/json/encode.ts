@@ -1,0 +1,115 @@
+import { internal, invalidArgument } from '../../errors.ts';
+import { encodeBase64Text } from './base64.ts';
+import { formatFloat32, formatFloat64, halfToFloat } from './float-format.ts';
+import { quoteJson } from './text.ts';
+import { elementCount, type Tensor } from '../tensor.ts';
+
+/**
+ * The JSON text of a predict response (tfs-api.md 5.5), compact. Row format:
+ * `{"predictions": [...]}`, one entry per batch row: the row's value when there is one output,
+ * else an object output name -> row value. Columnar: `{"outputs": <tensor>}` for one output
+ * (a rank-0 output is a bare value), else `{"outputs": {name: tensor, ...}}`.
+ * `outputNames` lists the signature's outputs in the order to write them; every one must be in
+ * `outputs` (a missing one is INTERNAL: the backend broke its contract). Row format needs every
+ * output to have rank >= 1 and the same dim 0, else INVALID_ARGUMENT with TF's wording.
+ * Values: floats per 9.2 (float16 written as float), integers exact (64-bit included), bools,
+ * strings JSON-escaped, or `{"b64": ...}` of their UTF-8 bytes when the name ends in `_bytes`.
+ */
+export function encodeJsonPredictResponse(
+  format: 'row' | 'columnar',
+  outputs: Record<string, Tensor>,
+  outputNames: readonly string[],
+): string {
+  const tensors = outputNames.map((name) => outputTensor(outputs, name));
+  const single = tensors.length === 1;
+  const out: string[] = [];
+  if (format === 'columnar') {
+    out.push('{"outputs":', single ? '' : '{');
+    tensors.forEach((t, k) => {
+      if (!single) out.push(k > 0 ? ',' : '', quoteJson(outputNames[k]), ':');
+      writeTensor(t.dims, 0, 0, valueWriter(outputNames[k], t), out);
+    });
+    out.push(single ? '}' : '}}');
+    return out.join('');
+  }
+  const batch = rowBatchSize(tensors, outputNames);
+  const writers = tensors.map((t, k) => valueWriter(outputNames[k], t));
+  const rowSizes = tensors.map((t) => elementCount(t.dims.slice(1)));
+  out.push('{"predictions":[');
+  for (let b = 0; b < batch; b++) {
+    out.push(b > 0 ? ',' : '', single ? '' : '{');
+    tensors.forEach((t, k) => {
+      if (!single) out.push(k > 0 ? ',' : '', quoteJson(outputNames[k]), ':');
+      writeTensor(t.dims, 1, b * rowSizes[k], writers[k], out);
+    });
+    if (!single) out.push('}');
+  }
+  out.push(']}');
+  return out.join('');
+}
+
+function outputTensor(outputs: Record<string, Tensor>, name: string): Tensor {
+  const t = outputs[name];
+  if (t === undefined) throw internal(`The model returned no output named ${name}`);
+  if (elementCount(t.dims) !== t.data.length) {
+    throw internal(`Output ${name} has ${t.data.length} values for shape [${t.dims.join(',')}]`);
+  }
+  return t;
+}
+
+function rowBatchSize(tensors: Tensor[], names: readonly string[]): number {
+  let batch = -1;
+  tensors.forEach((t, k) => {
+    if (t.dims.length === 0) throw invalidArgument(`Tensor name: ${names[k]} has no shape information `);
+    if (batch >= 0 && t.dims[0] !== batch) {
+      throw invalidArgument(`Tensor name: ${names[k]} has inconsistent batch size: ${t.dims[0]} expecting: ${batch}`);
+    }
+    batch = t.dims[0];
+  });
+  return batch;
+}
+
+/** Writes the sub-tensor at dims[dim..] starting at flat `offset`; returns the offset after it. */
+function writeTensor(dims: readonly number[], dim: number, offset: number, value: (i: number) => string, out: string[]): number {
+  if (dim === dims.length) {
+    out.push(value(offset));
+    return offset + 1;
+  }
+  const n = dims[dim];
+  if (dim === dims.length - 1) {
+    const parts = new Array<string>(n);
+    for (let k = 0; k < n; k++) parts[k] = value(offset + k);
+    out.push(`[${parts.join(',')}]`);
+    return offset + n;
+  }
+  out.push('[');
+  for (let k = 0; k < n; k++) {
+    if (k > 0) out.push(',');
+    offset = writeTensor(dims, dim + 1, offset, value, out);
+  }
+  out.push(']');
+  return offset;
+}
+
+/** The JSON text of element i of a tensor. */
+function valueWriter(name: string, t: Tensor): (i: number) => string {
+  const data = t.data;
+  switch (t.dtype) {
+    case 'float32':
+      return (i) => formatFloat32((data as Float32Array)[i]);
+    case 'float64':
+      return (i) => formatFloat64((data as Float64Array)[i]);
+    case 'float16':
+      return (i) => formatFloat32(halfToFloat((data as Uint16Array)[i]));
+    case 'bool':
+      return (i) => ((data as Uint8Array)[i] ? 'true' : 'false');
+    case 'string': {
+      const strings = data as string[];
+      if (name.endsWith('_bytes')) return (i) => `{"b64":"${encodeBase64Text(strings[i])}"}`;
+      return (i) => quoteJson(strings[i]);
+    }
+    default:
+      // Integers of every width, 64-bit ones as exact bigint digits.
+      return (i) => String((data as Int32Array | BigInt64Array)[i]);
+  }
+}
