@@ -4,7 +4,6 @@ import type { VersionState } from '../manager/servable.ts';
 import { DATA_TYPE } from '../tensor/proto-tensor.ts';
 import { DEFAULT_SIGNATURE, type Signature, type TensorSpec } from '../tensor/tensor.ts';
 import { acquire, modelSpecFromObject, modelSpecObject, requireModelSpec, type ModelSpecObject } from './model-spec.ts';
-import { lookupType, encodeMessage } from './proto-root.ts';
 import { CODE_NUMBER } from './status.ts';
 
 /**
@@ -16,7 +15,9 @@ import { CODE_NUMBER } from './status.ts';
  */
 
 export const SIGNATURE_DEF_MAP_TYPE_URL = 'type.googleapis.com/tensorflow.serving.SignatureDefMap';
-const SignatureDefMap = lookupType('tensorflow.serving.SignatureDefMap');
+
+/** Serializes a tensorflow.serving.SignatureDefMap object: the gRPC server's protobufjs, kept out of core. */
+export type EncodeSignatureDefMap = (map: ReturnType<typeof signatureDefMap>) => Uint8Array;
 
 export interface MetadataRequestObject {
   model_spec?: ModelSpecObject | null;
@@ -28,7 +29,7 @@ export interface MetadataResponseObject {
   metadata: Record<string, { type_url: string; value: Uint8Array }>;
 }
 
-export async function getModelMetadata(request: MetadataRequestObject, manager: Manager): Promise<MetadataResponseObject> {
+export async function getModelMetadata(request: MetadataRequestObject, manager: Manager, encode: EncodeSignatureDefMap): Promise<MetadataResponseObject> {
   const spec = requireModelSpec(modelSpecFromObject(request.model_spec));
   const fields = [...new Set(request.metadata_field ?? [])].sort();
   if (fields.length === 0) throw invalidArgument('GetModelMetadataRequest must specify at least one metadata_field');
@@ -38,7 +39,7 @@ export async function getModelMetadata(request: MetadataRequestObject, manager: 
     const { servable } = lease;
     return {
       model_spec: modelSpecObject(spec.name, servable.version, ''),
-      metadata: { signature_def: { type_url: SIGNATURE_DEF_MAP_TYPE_URL, value: encodeMessage(SignatureDefMap, signatureDefMap(servable.session.signature)) } },
+      metadata: { signature_def: { type_url: SIGNATURE_DEF_MAP_TYPE_URL, value: encode(signatureDefMap(servable.session.signature)) } },
     };
   } finally {
     lease.release();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, lookupType } from '../grpc/proto-root.ts';
+import { decodeMessage, encodeMessage, lookupType } from '../../runtime/node/grpc/proto-root.ts';
 import { DATA_TYPE, MAX_TENSOR_BYTES, TensorProtoError, encodeTensorProto, readTensorProto, tensorFromProto } from './proto-tensor.ts';
 import { FIXED32, LENGTH_DELIMITED, VARINT, WireReader, WireWriter } from './proto-wire.ts';
 import type { DType, Tensor } from './tensor.ts';
