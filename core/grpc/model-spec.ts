@@ -9,7 +9,7 @@ import type { ModelSpecMsg } from '../tensor/proto-predict.ts';
  * protobufjs decodes (Classify, Regress, GetModelMetadata, GetModelStatus).
  */
 
-/** A ModelSpec as protobufjs decodes it (snake_case, int64 as bigint, see proto-root.ts). */
+/** A ModelSpec as protobufjs decodes it (snake_case, int64 as bigint, see runtime/node/grpc/proto-root.ts). */
 export interface ModelSpecObject {
   name?: string;
   version?: { value?: bigint | number } | null;
