@@ -99,7 +99,8 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
     const counted = countedSource(source, model, metrics.storageCalls);
     return capabilities.cacheTier?.(counted, source.location) ?? counted;
   };
-  const bindings = 'configs' in models ? models.configs.map((config) => ({ config, source: sourceOf(models.sourceAt(config.basePath), config.name) })) : [];
+  const bindings =
+    'configs' in models ? models.configs.map((config) => ({ config, source: sourceOf(models.sourceAt(config.basePath), config.name) })) : [];
   const manager = new Manager(bindings, {
     backend,
     cacheBytes: settings.cacheBytes,
@@ -114,7 +115,14 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
   });
   const catalog =
     'root' in models
-      ? new Catalog({ root: models.root, sourceFor: (name) => sourceOf(models.sourceFor(name), name), manager, pollIntervalMs: settings.pollIntervalMs, defer, log })
+      ? new Catalog({
+          root: models.root,
+          sourceFor: (name) => sourceOf(models.sourceFor(name), name),
+          manager,
+          pollIntervalMs: settings.pollIntervalMs,
+          defer,
+          log,
+        })
       : null;
   const batcher = settings.batching ? batcherFor(settings.batching, manager, metrics, capabilities) : null;
   const run: RunFn = batcher ? (servable, inputs, options) => batcher.run(servable, inputs, options) : runDirect;
