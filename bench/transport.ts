@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeMessage, lookupType } from '../core/grpc/proto-root.ts';
+import { decodeMessage, lookupType } from '../runtime/node/grpc/proto-root.ts';
 import { startServer } from '../test/e2e/server-process.ts';
 import { closedLoop } from './load.ts';
 import { measure } from './steady.ts';

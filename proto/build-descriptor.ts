@@ -1,7 +1,8 @@
 /**
- * Builds core/grpc/proto-descriptor.json, the protobufjs JSON descriptor of our TF Serving, TF and
- * gRPC health protos (proto/tensorflow/**, proto/tensorflow_serving/**, proto/grpc/**), so code
- * that cannot read files (core) loads them with protobuf.Root.fromJSON. Build output: never edit
+ * Builds runtime/node/grpc/proto-descriptor.json, the protobufjs JSON descriptor of our TF
+ * Serving, TF and gRPC health protos (proto/tensorflow/**, proto/tensorflow_serving/**,
+ * proto/grpc/**), so the gRPC server and tests load them with protobuf.Root.fromJSON, without
+ * reading files at run time. Build output: never edit
  * the JSON by hand; rerun this after changing a .proto (test/grpc/proto-descriptor.test.ts fails
  * while it is stale).
  *
@@ -15,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
 export const PROTO_ROOT = fileURLToPath(new URL('.', import.meta.url));
-export const DESCRIPTOR_FILE = fileURLToPath(new URL('../core/grpc/proto-descriptor.json', import.meta.url));
+export const DESCRIPTOR_FILE = fileURLToPath(new URL('../runtime/node/grpc/proto-descriptor.json', import.meta.url));
 
 /** The .proto files the descriptor covers, relative to proto/, sorted (onnx.proto is the fixtures'). */
 export function descriptorSources(): string[] {

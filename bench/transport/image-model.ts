@@ -1,4 +1,4 @@
-import { encodeMessage, lookupType } from '../../core/grpc/proto-root.ts';
+import { encodeMessage, lookupType } from '../../runtime/node/grpc/proto-root.ts';
 import { formatFloat32 } from '../../core/tensor/json/float-format.ts';
 import { graph, mulberry32 } from '../../test/fixtures/onnx-writer.ts';
 

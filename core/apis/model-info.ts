@@ -2,7 +2,6 @@ import { invalidArgument } from '../errors.ts';
 import type { Manager } from '../manager/manager.ts';
 import type { VersionState } from '../manager/servable.ts';
 import { acquire, modelSpecFromObject, modelSpecObject, requireModelSpec, type ModelSpecObject } from './model-spec.ts';
-import { lookupType, encodeMessage } from '../grpc/proto-root.ts';
 import { signatureDefMap } from './signature-def.ts';
 import { CODE_NUMBER } from './status.ts';
 
@@ -15,7 +14,9 @@ import { CODE_NUMBER } from './status.ts';
  */
 
 export const SIGNATURE_DEF_MAP_TYPE_URL = 'type.googleapis.com/tensorflow.serving.SignatureDefMap';
-const SignatureDefMap = lookupType('tensorflow.serving.SignatureDefMap');
+
+/** Serializes a tensorflow.serving.SignatureDefMap object: the gRPC server's protobufjs, kept out of core. */
+export type EncodeSignatureDefMap = (map: ReturnType<typeof signatureDefMap>) => Uint8Array;
 
 export interface MetadataRequestObject {
   model_spec?: ModelSpecObject | null;
@@ -27,7 +28,7 @@ export interface MetadataResponseObject {
   metadata: Record<string, { type_url: string; value: Uint8Array }>;
 }
 
-export async function getModelMetadata(request: MetadataRequestObject, manager: Manager): Promise<MetadataResponseObject> {
+export async function getModelMetadata(request: MetadataRequestObject, manager: Manager, encode: EncodeSignatureDefMap): Promise<MetadataResponseObject> {
   const spec = requireModelSpec(modelSpecFromObject(request.model_spec));
   const fields = [...new Set(request.metadata_field ?? [])].sort();
   if (fields.length === 0) throw invalidArgument('GetModelMetadataRequest must specify at least one metadata_field');
@@ -37,7 +38,7 @@ export async function getModelMetadata(request: MetadataRequestObject, manager: 
     const { servable } = lease;
     return {
       model_spec: modelSpecObject(spec.name, servable.version, ''),
-      metadata: { signature_def: { type_url: SIGNATURE_DEF_MAP_TYPE_URL, value: encodeMessage(SignatureDefMap, signatureDefMap(servable.session.signature, 'proto')) } },
+      metadata: { signature_def: { type_url: SIGNATURE_DEF_MAP_TYPE_URL, value: encode(signatureDefMap(servable.session.signature, 'proto')) } },
     };
   } finally {
     lease.release();

@@ -11,7 +11,7 @@ import { clampVersion } from '../version/version-number.ts';
  * protobufjs decodes (Classify, Regress, GetModelMetadata, GetModelStatus).
  */
 
-/** A ModelSpec as protobufjs decodes it (snake_case, int64 as bigint, see proto-root.ts). */
+/** A ModelSpec as protobufjs decodes it (snake_case, int64 as bigint, see runtime/node/grpc/proto-root.ts). */
 export interface ModelSpecObject {
   name?: string;
   version?: { value?: bigint | number } | null;

@@ -3,7 +3,7 @@ import { ServingError } from '../errors.ts';
 import { readTensorProto } from '../tensor/proto/tensor-proto.ts';
 import { WireReader } from '../tensor/proto/wire.ts';
 import type { Signature } from '../tensor/tensor.ts';
-import { encodeMessage, lookupType } from '../grpc/proto-root.ts';
+import { encodeMessage, lookupType } from '../../runtime/node/grpc/proto-root.ts';
 import { checkInputDtypes, outputAliases, predictInputs } from './predict-inputs.ts';
 
 const TensorProto = lookupType('tensorflow.TensorProto');

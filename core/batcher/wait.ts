@@ -1,3 +1,5 @@
+import type { SetTimer } from '../clock.ts';
+
 /**
  * How a caller waiting for its batch is parked and woken: the one piece of the batcher that
  * differs between platforms (see the design note at the top of batcher.ts).
@@ -14,8 +16,7 @@ export interface Waiter {
 
 export type Park = (waiter: Waiter, maxWaitMs: number) => Promise<void>;
 
-/** Schedules fn after ms; returns a function that cancels it. Timers belong to the calling context. */
-export type SetTimer = (fn: () => void, ms: number) => () => void;
+export type { SetTimer };
 
 const noop = () => {};
 

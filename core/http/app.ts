@@ -31,6 +31,12 @@ export interface AppOptions {
   /** Binary (application/x-protobuf) predict answers tensor_content instead of typed *_val fields. */
   tensorContent?: boolean;
   now?: () => number;
+  /**
+   * Awaited before every request: a repository root's lazy listing (core/repository/catalog.ts).
+   * While it fails, /v1/ requests answer its error like any other error; health and metrics
+   * answer as usual.
+   */
+  refresh?: () => Promise<void>;
 }
 
 export const HEALTH_PATH = '/healthz';
@@ -40,6 +46,18 @@ export function createApp(options: AppOptions): Hono {
   const app = new Hono();
   const now = options.now ?? (() => performance.now());
   const run: RunFn = options.run ?? runDirect;
+  const { refresh } = options;
+
+  if (refresh) {
+    app.use('*', async (c, next) => {
+      try {
+        await refresh();
+      } catch (err) {
+        if (isApiPath(new URL(c.req.url).pathname)) return errorResponse(c, err, options.cors);
+      }
+      await next();
+    });
+  }
 
   app.get(HEALTH_PATH, (c) => c.json({ status: 'ok', models: options.manager.modelNames() }));
 
@@ -67,7 +85,7 @@ export function createApp(options: AppOptions): Hono {
 
   app.all('*', async (c) => {
     const pathname = new URL(c.req.url).pathname;
-    if (!/^\/v1\//i.test(pathname)) return c.text('Not Found', 404);
+    if (!isApiPath(pathname)) return c.text('Not Found', 404);
     if (c.req.method === 'OPTIONS') return preflight(c, options.cors);
     const started = now();
     let path: ModelPath | undefined;
@@ -111,6 +129,8 @@ async function dispatch(
   }
   return handleInference(c.req.raw, path, { ...options, run, ranVersion });
 }
+
+const isApiPath = (pathname: string) => /^\/v1\//i.test(pathname);
 
 // A fresh object per response: @hono/node-server writes content-length into the init headers.
 const jsonHeaders = () => ({ 'content-type': 'application/json' });

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/config-error.ts';
-import { isSafeRelativePath } from './version-files.ts';
+import { isSafeRelativePath } from './relative-path.ts';
 
 /**
  * A place in a bucket: `s3://bucket/prefix/model` -> { bucket, prefix: "prefix/model" }. Parsed

@@ -10,10 +10,11 @@
  * Failures to reach storage reject with ServingError UNAVAILABLE (or DEADLINE_EXCEEDED) and a
  * message that names the location but never a credential. Paths are relative to the base and
  * built by core from validated version numbers and fixed file names only; even so, read() of a
- * path that would leave the base ("..", "/x", empty segments) returns null without touching
- * storage, and list() never shows entries of a sibling whose name extends the base ("m2" next
- * to "m"). Implementations: local folder (functions/node/local-source.ts), S3 (s3-source.ts),
- * R2 binding (r2-source.ts), memory (memory-source.ts); all pass test/storage/source-contract.ts.
+ * path that fails isSafeRelativePath (relative-path.ts: "..", ".", "/x", empty segments) returns
+ * null without touching storage, and list() never shows entries of a sibling whose name extends
+ * the base ("m2" next to "m"). Implementations: local folder (runtime/node/local-source.ts; on
+ * Deno functions/deno/folder-source.ts), S3 (s3-source.ts), R2 binding (r2-source.ts), memory
+ * (memory-source.ts); all pass test/storage/source-contract.ts.
  */
 export interface ModelSource {
   /** Where the model lives, for logs and errors ("./models/classifier", "s3://bucket/prefix/m"). */

@@ -1,3 +1,4 @@
+import { setTimer as timeoutTimer } from '../clock.ts';
 import { unavailable } from '../errors.ts';
 
 /**
@@ -44,7 +45,7 @@ export async function storageCall<T>(
   attempt: Attempt<T>,
   classify: (err: unknown) => Failure,
 ): Promise<T> {
-  const setTimer = policy.setTimer ?? defaultTimer;
+  const setTimer = policy.setTimer ?? timeoutTimer;
   const sleep = policy.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
   const random = policy.random ?? Math.random;
   for (let tries = 1; ; tries++) {
@@ -92,11 +93,6 @@ export const TRANSIENT_NETWORK_CODES = new Set([
 /** A code from an error object, if it looks like one (letters, digits, _ . -); never free text. */
 export function safeCode(value: unknown): string | null {
   return typeof value === 'string' && /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(value) ? value : null;
-}
-
-function defaultTimer(fire: () => void, ms: number): () => void {
-  const handle = setTimeout(fire, ms);
-  return () => clearTimeout(handle);
 }
 
 /** Rejects when `signal` aborts, whether or not `work` listens to it (the R2 binding does not). */

@@ -1,5 +1,6 @@
 import { ServingError, failedPrecondition } from '../errors.ts';
 import type { ModelSource } from './source.ts';
+import { isSafeRelativePath } from './relative-path.ts';
 
 /**
  * Reads one version folder and proves it complete: with a manifest, every listed file must match
@@ -95,11 +96,6 @@ async function verify(bytes: Uint8Array | null, entry: Manifest['files'][number]
   if ((await sha256(bytes)) !== entry.sha256.toLowerCase()) {
     throw dataLoss(`${where}/${entry.path} does not match its sha256 in the manifest`);
   }
-}
-
-/** A relative path of non-empty segments, none "." or "..", with no backslash and no leading "/". */
-export function isSafeRelativePath(path: string): boolean {
-  return path.length > 0 && !path.startsWith('/') && !path.includes('\\') && path.split('/').every((p) => p !== '' && p !== '.' && p !== '..');
 }
 
 function parseLabels(bytes: Uint8Array): string[] {

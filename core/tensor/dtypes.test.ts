@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { protoRoot } from '../grpc/proto-root.ts';
+import { protoRoot } from '../../runtime/node/grpc/proto-root.ts';
 import { DTYPES, dtypeOfTfDataType, onnxTypeName, tfDataType, tfDtypeName, tfTypeString, tfTypeStringOf } from './dtypes.ts';
 import type { DType } from './tensor.ts';
 

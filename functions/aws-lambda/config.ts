@@ -1,5 +1,7 @@
+import { parseByteCount } from '../../core/config/byte-count.ts';
 import { ConfigError } from '../../core/config/config-error.ts';
-import { parseFlags, type ServerFlags } from '../node/flags.ts';
+import { flagsFromVars } from '../../core/config/flag-vars.ts';
+import type { ServerFlags } from '../../core/config/flags.ts';
 
 /**
  * The Lambda function's settings, read once per environment from its variables (serverless.yml
@@ -62,14 +64,7 @@ export function readLambdaConfig(env: Env): LambdaConfig {
       'environment: no models to serve: set MODEL_BASE_PATH=s3://bucket/prefix (serves its MODEL_NAME folder) or MODEL_CONFIG_FILE=<a config file in the package>',
     );
   }
-  const argv = FLAG_VARIABLES.filter((name) => set(env[name])).map((name) => `--${name.toLowerCase()}=${env[name]}`);
-  let flags: ServerFlags;
-  try {
-    flags = parseFlags(argv, { MODEL_NAME: env.MODEL_NAME, MODEL_BASE_PATH: env.MODEL_BASE_PATH, EDGESERVE_API_KEYS: env.EDGESERVE_API_KEYS });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    throw new ConfigError(`environment: ${err.message.replace(/--([a-z_]+)/g, (_, name: string) => name.toUpperCase())}`);
-  }
+  const flags = flagsFromVars(env, { names: FLAG_VARIABLES, where: 'environment', modelVariables: true });
   if (flags.enableBatching) {
     throw new ConfigError(
       'environment: ENABLE_BATCHING is not available on Lambda: an environment serves one request at a time, so a batch ' +
@@ -92,14 +87,10 @@ function defaultCacheBytes(memoryMb: string | undefined): number {
   return Number.isSafeInteger(mb) && mb > 0 ? Math.floor((mb * 1024 ** 2) / 2) : LAMBDA_DEFAULTS.cacheBytes;
 }
 
-const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
-
 /** A byte count with the server flags' units (512MiB, 2GB); 0 is allowed and means "off". */
 function byteCount(value: string, name: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
-  const unit = m?.[2].toLowerCase() ?? '';
-  const n = m && Object.hasOwn(UNITS, unit) ? Math.floor(Number(m[1]) * UNITS[unit]) : NaN;
-  if (!Number.isSafeInteger(n)) throw new ConfigError(`environment: ${name}=${value}: expected a byte count like 512MiB or 2GB (0 = off)`);
+  const n = parseByteCount(value.trim());
+  if (Number.isNaN(n)) throw new ConfigError(`environment: ${name}=${value}: expected a byte count like 512MiB or 2GB (0 = off)`);
   return n;
 }
 

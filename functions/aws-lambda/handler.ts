@@ -21,14 +21,14 @@ export function lazyHandler(compose: () => Promise<LambdaService>, log: (m: stri
       service = null;
       throw err;
     });
-    let app;
+    let ready;
     try {
-      ({ app } = await service);
+      ready = await service;
     } catch (err) {
       log(err instanceof ConfigError ? `edgeserve: ${err.message}` : `edgeserve: cannot start: ${String(err)}`);
       return c.json({ error: 'The model server is misconfigured; see the function logs' }, 500);
     }
-    return app.fetch(c.req.raw);
+    return ready.fetch(c.req.raw);
   });
   return handle(entry);
 }

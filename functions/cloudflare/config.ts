@@ -1,12 +1,13 @@
 import { ConfigError } from '../../core/config/config-error.ts';
-import type { EdgeSettings } from '../../core/edge/service.ts';
-import { readEdgeSettings, varText, type Vars } from '../edge/settings.ts';
+import { varText, type Vars } from '../../core/config/flag-vars.ts';
+import type { ServiceSettings } from '../../core/service/create-service.ts';
+import { readIsolateSettings } from '../../core/service/isolate-settings.ts';
 
 /**
  * The Worker's configuration, read once per isolate from its vars (wrangler.toml [vars]) and
- * secrets (API_KEYS: `wrangler secret put API_KEYS`): the serving settings of functions/edge/
- * settings.ts, plus PREFIX, the repository root inside the R2 bucket bound as MODELS (default: the
- * bucket's root; every folder under it is a model).
+ * secrets (API_KEYS: `wrangler secret put API_KEYS`): the serving settings of
+ * core/service/isolate-settings.ts, plus PREFIX, the repository root inside the R2 bucket bound
+ * as MODELS (default: the bucket's root; every folder under it is a model).
  *
  * Defaults differ from the server's where an isolate differs. 128 MB holds onnxruntime's WASM
  * (code and heap: a few tens of MB), the requests, and about twice each model's size while it
@@ -17,7 +18,7 @@ import { readEdgeSettings, varText, type Vars } from '../edge/settings.ts';
 export interface WorkerConfig {
   /** Key prefix of the repository root, without leading or trailing "/"; "" for the bucket root. */
   prefix: string;
-  settings: EdgeSettings;
+  settings: ServiceSettings;
 }
 
 export const CONTAINER_ADVICE =
@@ -35,5 +36,5 @@ export function readWorkerConfig(vars: Vars): WorkerConfig {
   if (prefix !== '' && prefix.split('/').some((part) => part === '' || part === '.' || part === '..')) {
     throw new ConfigError(`Worker vars: PREFIX=${prefix}: must be a key prefix like "models" or "team/models", without empty, "." or ".." segments`);
   }
-  return { prefix, settings: readEdgeSettings(vars, WORKER_DEFAULTS, 'Worker vars') };
+  return { prefix, settings: readIsolateSettings(vars, WORKER_DEFAULTS, 'Worker vars') };
 }

@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import { onnxruntimeWasm } from '../../core/backend/onnxruntime-wasm.ts';
-import { pollPark, type SetTimer } from '../../core/batcher/wait.ts';
-import { createEdgeService, type EdgeService } from '../../core/edge/service.ts';
+import { pollPark } from '../../core/batcher/wait.ts';
+import { setTimer, timerYield } from '../../core/clock.ts';
+import { createService, type Service } from '../../core/service/create-service.ts';
 import { childLocation, type ObjectLocation } from '../../core/repository/object-url.ts';
 import { r2Source, type R2BucketLike } from '../../core/repository/r2-source.ts';
 import { readWorkerConfig } from './config.ts';
@@ -10,8 +11,8 @@ import { readWorkerConfig } from './config.ts';
 /**
  * The Cloudflare Worker (module syntax): TF Serving's REST API over the models in the R2 bucket
  * bound as MODELS, on onnxruntime-web's WASM build. A composition root and nothing more: vars ->
- * settings, R2 -> sources, precompiled WASM -> backend, all handed to core/edge/service.ts, which
- * is built on an isolate's first request and shared by every request the isolate serves.
+ * settings, R2 -> sources, precompiled WASM -> backend, all handed to core/service/create-service.ts,
+ * which is built on an isolate's first request and shared by every request the isolate serves.
  *
  * Workers specifics, each for a reason:
  * - onnxruntime's .wasm is imported as a compiled module (wrangler's CompiledWasm rule), because
@@ -36,23 +37,20 @@ interface ExecutionContext {
 }
 
 const requestContext = new AsyncLocalStorage<ExecutionContext>();
-const setTimer: SetTimer = (fire, ms) => {
-  const timer = setTimeout(fire, ms);
-  return () => clearTimeout(timer);
-};
-let service: EdgeService | null = null;
+let service: Service | null = null;
 
-function createService(env: Env): EdgeService {
+function workerService(env: Env): Service {
   if (!env.MODELS) throw new Error('Worker: no R2 bucket bound as MODELS (wrangler.toml [[r2_buckets]] binding = "MODELS")');
   const { prefix, settings } = readWorkerConfig(env);
   const root: ObjectLocation = { scheme: 'r2', bucket: 'MODELS', prefix };
-  return createEdgeService(settings, {
-    root: r2Source({ bucket: env.MODELS, location: root }),
-    sourceFor: (name) => r2Source({ bucket: env.MODELS, location: childLocation(root, name) }),
+  return createService(settings, {
+    models: {
+      root: r2Source({ bucket: env.MODELS, location: root }),
+      sourceFor: (name) => r2Source({ bucket: env.MODELS, location: childLocation(root, name) }),
+    },
     backend: onnxruntimeWasm({ module: ortWasm }),
     park: pollPark(setTimer, 1),
-    yieldBeforeRun: () => new Promise((resume) => setTimeout(resume, 1)),
-    setTimer,
+    yieldBeforeRun: timerYield(1),
     defer: (work) => requestContext.getStore()?.waitUntil(work),
     log: (message) => console.log(message),
   });
@@ -61,7 +59,7 @@ function createService(env: Env): EdgeService {
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     try {
-      service ??= createService(env);
+      service ??= workerService(env);
     } catch (err) {
       // A misconfigured deployment: say what is wrong on every request (no secrets in these messages).
       return Promise.resolve(Response.json({ error: (err as Error).message }, { status: 500 }));

@@ -1,9 +1,9 @@
 import { ConfigError } from '../../core/config/config-error.ts';
-import { parseFlags, usage, type ServerFlags } from '../node/flags.ts';
+import { parseFlags, usage, type ServerFlags } from '../../core/config/flags.ts';
 import type { Device } from './device.ts';
 
 /**
- * The container entry's command line: the Node server's flags (functions/node/flags.ts) plus
+ * The container entry's command line: the Node server's flags (core/config/flags.ts) plus
  * `--device=cpu|gpu` (env EDGESERVE_DEVICE; default cpu), with container defaults: the REST and
  * gRPC APIs bind 0.0.0.0 (--rest_api_host, which --port shares), not loopback. Explicit flags win.
  * Pure: no process access. Throws ConfigError for a bad --device and whatever parseFlags throws.

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import type { OrtModule } from '../../core/backend/ort-session.ts';
 import { ConfigError } from '../../core/config/config-error.ts';
-import { startServer } from '../node/server.ts';
+import { startServer } from '../../runtime/node/server.ts';
 import { deviceBackend } from './device.ts';
 import { containerUsage, parseContainerFlags } from './flags.ts';
 

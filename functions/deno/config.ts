@@ -1,7 +1,8 @@
 import { ConfigError } from '../../core/config/config-error.ts';
-import type { EdgeSettings } from '../../core/edge/service.ts';
 import { parseObjectUrl, type ObjectLocation } from '../../core/repository/object-url.ts';
-import { readEdgeSettings, varText, type Vars } from '../edge/settings.ts';
+import { varText, type Vars } from '../../core/config/flag-vars.ts';
+import type { ServiceSettings } from '../../core/service/create-service.ts';
+import { readIsolateSettings } from '../../core/service/isolate-settings.ts';
 import type { BackendChoice } from './backend.ts';
 
 /**
@@ -16,7 +17,7 @@ import type { BackendChoice } from './backend.ts';
  *   S3: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION, and
  *       AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) for an S3-compatible store, path-style
  *
- * plus the serving settings of functions/edge/settings.ts (FILE_SYSTEM_POLL_WAIT_SECONDS,
+ * plus the serving settings of core/service/isolate-settings.ts (FILE_SYSTEM_POLL_WAIT_SECONDS,
  * CACHE_BYTES, MAX_MODEL_BYTES, ENABLE_BATCHING, API_KEYS, ...). Defaults are the server's, except
  * that versions in S3 are checked every 30 s (each check is a billed LIST request).
  * Throws ConfigError naming the variable.
@@ -26,7 +27,7 @@ export interface DenoConfig {
   backend: BackendChoice;
   port: number;
   hostname: string;
-  settings: EdgeSettings;
+  settings: ServiceSettings;
 }
 
 export function readDenoConfig(env: Vars): DenoConfig {
@@ -41,7 +42,7 @@ export function readDenoConfig(env: Vars): DenoConfig {
   }
   const port = Number(varText(env, 'PORT') ?? 8000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`environment: PORT=${varText(env, 'PORT')}: expected a port number`);
-  const settings = readEdgeSettings(
+  const settings = readIsolateSettings(
     env,
     { fileSystemPollWaitSeconds: repository.kind === 's3' ? 30 : 1, cacheBytes: 1024 ** 3 },
     'environment',

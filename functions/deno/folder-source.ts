@@ -1,11 +1,13 @@
 import { unavailable } from '../../core/errors.ts';
+import { isSafeRelativePath } from '../../core/repository/relative-path.ts';
 import type { ModelSource } from '../../core/repository/source.ts';
 
 /**
- * A folder on local disk through Deno's file API (functions/node/local-source.ts is the Node
- * twin). TF-Serving-style folders (no manifest) serve as they are; a manifest, when present, is
- * still verified. A missing folder lists as empty. `foldersOnly` lists sub-folders alone: a
- * repository root, where files (models.config, a README) are not models.
+ * A folder on local disk through Deno's file API (runtime/node/local-source.ts is the Node twin;
+ * both refuse paths by core's one rule, core/repository/relative-path.ts). TF-Serving-style
+ * folders (no manifest) serve as they are; a manifest, when present, is still verified. A missing
+ * folder lists as empty. `foldersOnly` lists sub-folders alone: a repository root, where files
+ * (models.config, a README) are not models.
  */
 export function folderSource(basePath: string, { foldersOnly = false } = {}): ModelSource {
   return {
@@ -22,7 +24,7 @@ export function folderSource(basePath: string, { foldersOnly = false } = {}): Mo
       return names;
     },
     async read(path) {
-      if (path.split('/').some((part) => part === '..' || part === '' || part === '.')) return null;
+      if (!isSafeRelativePath(path)) return null;
       try {
         return await Deno.readFile(`${basePath}/${path}`);
       } catch (err) {

@@ -1,8 +1,7 @@
-import type { SetTimer } from '../../core/batcher/wait.ts';
-import { notifyPark } from '../../core/batcher/wait.ts';
+import { timerYield } from '../../core/clock.ts';
 import { ConfigError } from '../../core/config/config-error.ts';
-import { createEdgeService } from '../../core/edge/service.ts';
 import type { ModelSource } from '../../core/repository/source.ts';
+import { createService } from '../../core/service/create-service.ts';
 import { chooseBackend } from './backend.ts';
 import { readDenoConfig, type DenoConfig } from './config.ts';
 import { folderSource } from './folder-source.ts';
@@ -12,14 +11,9 @@ import { folderSource } from './folder-source.ts';
  * Deploy with this file as the entrypoint): TF Serving's REST API over a model repository in a
  * folder or S3, on WebGPU when the machine has a GPU adapter (Mesa's software Vulkan counts), else
  * on WASM. A composition root: environment -> settings, repository -> sources, backend choice,
- * all handed to core/edge/service.ts; the chosen backend shows in every response (x-backend) and
- * in the metrics (edgeserve_backend_info). Nothing loads before the first request.
+ * all handed to core/service/create-service.ts; the chosen backend shows in every response
+ * (x-backend) and in the metrics (edgeserve_backend_info). Nothing loads before the first request.
  */
-const setTimer: SetTimer = (fire, ms) => {
-  const timer = setTimeout(fire, ms);
-  return () => clearTimeout(timer);
-};
-
 async function repository(config: DenoConfig): Promise<{ root: ModelSource; sourceFor: (name: string) => ModelSource }> {
   const repo = config.repository;
   if (repo.kind === 'folder') {
@@ -33,14 +27,11 @@ async function main(): Promise<void> {
   const config = readDenoConfig(Deno.env.toObject());
   const { backend, adapter } = await chooseBackend(config.backend);
   const { root, sourceFor } = await repository(config);
-  const service = createEdgeService(config.settings, {
-    root,
-    sourceFor,
+  const service = createService(config.settings, {
+    models: { root, sourceFor },
     backend,
-    park: notifyPark(setTimer),
-    setTimer,
     // A WASM run blocks the event loop: let requests that arrive meanwhile join the next batch.
-    yieldBeforeRun: backend.name === 'wasm' ? () => new Promise((resume) => setTimeout(resume, 1)) : undefined,
+    yieldBeforeRun: backend.name === 'wasm' ? timerYield(1) : undefined,
     log: (message) => console.log(message),
   });
   Deno.serve(

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, lookupType } from '../../core/grpc/proto-root.ts';
+import { decodeMessage, encodeMessage, lookupType } from '../../runtime/node/grpc/proto-root.ts';
 import { tfDataType } from '../../core/tensor/dtypes.ts';
 import type { DType } from '../../core/tensor/tensor.ts';
 import { identityModel } from '../fixtures/onnx-writer.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, lookupType } from '../../core/grpc/proto-root.ts';
+import { decodeMessage, encodeMessage, lookupType } from '../../runtime/node/grpc/proto-root.ts';
 import { encodeJsonPredictResponse } from '../../core/tensor/json/encode.ts';
 import type { Tensor } from '../../core/tensor/tensor.ts';
 import { startServer, type ServerProcess } from '../e2e/server-process.ts';

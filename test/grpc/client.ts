@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { HEALTH_SERVICE, MODEL_SERVICE, PREDICTION_SERVICE, serviceDefinition } from '../../functions/node/grpc-services.ts';
+import { HEALTH_SERVICE, MODEL_SERVICE, PREDICTION_SERVICE, serviceDefinition } from '../../runtime/node/grpc/grpc-services.ts';
 
 /**
  * A gRPC client for tests, built from our protos with protobufjs only (no edgeserve codec), the

@@ -4,7 +4,7 @@ import { Manager } from '../../core/manager/manager.ts';
 import { servingMetrics } from '../../core/metrics/serving-metrics.ts';
 import { MemorySource } from '../../core/repository/memory-source.ts';
 import type { Tensor } from '../../core/tensor/tensor.ts';
-import { startGrpcServer, timeLeftMs, type RunningGrpcServer } from '../../functions/node/grpc-server.ts';
+import { startGrpcServer, timeLeftMs, type RunningGrpcServer } from '../../runtime/node/grpc/grpc-server.ts';
 import { grpcClient, grpcError, Status, type GrpcClient } from './client.ts';
 
 // The server side of deadlines, deterministically: the model's run never finishes until the test

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMessage, lookupType } from '../../core/grpc/proto-root.ts';
+import { decodeMessage, lookupType } from '../../runtime/node/grpc/proto-root.ts';
 import { startServer, type ServerProcess } from '../e2e/server-process.ts';
 import { grpcClient, grpcError, Status, type GrpcClient } from './client.ts';
 import { slowModel } from './slow-model.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { protoRoot } from '../../core/grpc/proto-root.ts';
+import { protoRoot } from '../../runtime/node/grpc/proto-root.ts';
 import { DESCRIPTOR_FILE, buildDescriptor } from '../../proto/build-descriptor.ts';
 
 // The generated descriptor matches proto/, and proto/ carries the official field numbers (from the

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { MemorySource } from '../../core/repository/memory-source.ts';
 import { r2Source } from '../../core/repository/r2-source.ts';
 import { s3Source } from '../../core/repository/s3-source.ts';
-import { localSource } from '../../functions/node/local-source.ts';
+import { localSource } from '../../runtime/node/local-source.ts';
 import { freePort } from '../support/free-port.ts';
 import { MemoryR2Bucket } from './memory-r2.ts';
 import { CREDENTIALS, startS3rver } from './s3rver.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ServingError } from '../../errors.ts';
-import { decodeMessage, encodeMessage, lookupType } from '../../grpc/proto-root.ts';
+import { decodeMessage, encodeMessage, lookupType } from '../../../runtime/node/grpc/proto-root.ts';
 import { decodePredictRequest, encodeProtoPredictResponse } from './predict.ts';
 import { tensorFromProto } from './tensor-proto.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, lookupType } from '../../grpc/proto-root.ts';
+import { decodeMessage, encodeMessage, lookupType } from '../../../runtime/node/grpc/proto-root.ts';
 import { tfDataType } from '../dtypes.ts';
 import { MAX_TENSOR_BYTES, TensorProtoError, encodeTensorProto, readTensorProto, tensorFromProto } from './tensor-proto.ts';
 import { FIXED32, LENGTH_DELIMITED, VARINT, WireReader, WireWriter } from './wire.ts';

@@ -1,7 +1,7 @@
 /**
  * The CLI subcommands' argv: positionals and `--name value` / `--name=value` options, `--flag` for
  * booleans. Each command declares its options; an unknown one is an error that names it.
- * (`serve` keeps tensorflow_model_server's own parser, functions/node/flags.ts.)
+ * (`serve` keeps tensorflow_model_server's own parser, core/config/flags.ts.)
  */
 export class UsageError extends Error {
   override readonly name = 'UsageError';

@@ -8,8 +8,8 @@ import { classifyS3Error, s3Source } from '../../../core/repository/s3-source.ts
 import type { ModelSource } from '../../../core/repository/source.ts';
 import { DEFAULT_STORAGE_POLICY, storageCall } from '../../../core/repository/storage-call.ts';
 import { MANIFEST_FILE } from '../../../core/repository/version-files.ts';
-import { localSource } from '../local-source.ts';
-import { createS3Client } from '../s3-client.ts';
+import { localSource } from '../../../runtime/node/local-source.ts';
+import { createS3Client } from '../../../runtime/node/s3-client.ts';
 import { UsageError } from './args.ts';
 
 /**

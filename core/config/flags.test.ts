@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../core/config/config-error.ts';
+import { ConfigError } from './config-error.ts';
 import { type ServerFlags, parseFlags, usage } from './flags.ts';
 import { thrown } from '../../test/support/thrown.ts';
 

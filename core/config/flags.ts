@@ -1,8 +1,10 @@
-import { ConfigError } from '../../core/config/config-error.ts';
+import { parseByteCount } from './byte-count.ts';
+import { ConfigError } from './config-error.ts';
 
 /**
- * The node server's command line, tensorflow_model_server style, parsed and checked. Built once
- * at start-up by parseFlags; main.ts turns it into listeners, the model list and the cache.
+ * tensorflow_model_server's flag table, parsed and checked: the settings of every target. The Node
+ * and container servers read it from their command line (parseFlags); Lambda, the Worker and Deno
+ * from variables named as the flags upper-cased (flag-vars.ts). Platform-free and pure.
  * Invariants when help is false: exactly one of modelBasePath / modelConfigFile is set;
  * batchingParametersFile implies enableBatching; the two ports differ unless one is 0 (off).
  */
@@ -64,11 +66,9 @@ const bool: Parse = (v) => (v === 'true' || v === '1' ? true : v === 'false' || 
 const backend: Parse = (v) => (v === 'node' || v === 'wasm' ? v : fail('node or wasm'));
 const list: Parse = (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
-const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
 const bytes: Parse = (v) => {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(v);
-  const n = m && Object.hasOwn(UNITS, m[2].toLowerCase()) ? Math.floor(Number(m[1]) * UNITS[m[2].toLowerCase()]) : NaN;
-  return Number.isSafeInteger(n) && n > 0 ? n : fail('a positive byte count, like 1073741824, 512MiB or 2GB');
+  const n = parseByteCount(v);
+  return n > 0 ? n : fail('a positive byte count, like 1073741824, 512MiB or 2GB');
 };
 
 interface Flag {
@@ -156,6 +156,14 @@ function check(flags: ServerFlags): void {
   if (flags.port !== 0 && flags.port === flags.restApiPort) {
     throw new ConfigError(`--port and --rest_api_port are both ${flags.port}: use different ports`);
   }
+}
+
+/**
+ * --file_system_poll_wait_seconds as the manager's and catalog's pollIntervalMs. TF Serving: 0
+ * polls once, negative never; either way the repository is listed once, on first use (-1).
+ */
+export function pollIntervalMs(fileSystemPollWaitSeconds: number): number {
+  return fileSystemPollWaitSeconds > 0 ? fileSystemPollWaitSeconds * 1000 : -1;
 }
 
 /** The --help text: every flag with its default. */

@@ -1,6 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unavailable } from '../../core/errors.ts';
+import { isSafeRelativePath } from '../../core/repository/relative-path.ts';
 import type { ModelSource } from '../../core/repository/source.ts';
 
 /**
@@ -20,7 +21,7 @@ export function localSource(basePath: string): ModelSource {
       }
     },
     async read(path) {
-      if (path.split('/').some((part) => part === '..' || part === '')) return null;
+      if (!isSafeRelativePath(path)) return null;
       try {
         const buf = await readFile(join(basePath, path));
         return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);

@@ -1,21 +1,24 @@
 import * as grpc from '@grpc/grpc-js';
-import { classify, regress, type ExamplesRequestObject } from '../../core/apis/classify.ts';
-import { getModelMetadata, getModelStatus, type MetadataRequestObject, type StatusRequestObject } from '../../core/apis/model-info.ts';
-import { predict, type ApiContext } from '../../core/apis/predict.ts';
-import { grpcStatus, isServingError } from '../../core/apis/status.ts';
-import { ServingError } from '../../core/errors.ts';
-import { runDirect, type RunFn } from '../../core/manager/lease-run.ts';
-import { httpStatus } from '../../core/http/status-codes.ts';
-import type { Manager } from '../../core/manager/manager.ts';
-import type { ServingMetrics } from '../../core/metrics/serving-metrics.ts';
-import { decodePredictRequest } from '../../core/tensor/proto/predict.ts';
+import { classify, regress, type ExamplesRequestObject } from '../../../core/apis/classify.ts';
+import { getModelMetadata, getModelStatus, type MetadataRequestObject, type StatusRequestObject } from '../../../core/apis/model-info.ts';
+import { predict, type ApiContext } from '../../../core/apis/predict.ts';
+import { grpcStatus, isServingError } from '../../../core/apis/status.ts';
+import { ServingError } from '../../../core/errors.ts';
+import { runDirect, type RunFn } from '../../../core/manager/lease-run.ts';
+import { httpStatus } from '../../../core/http/status-codes.ts';
+import type { Manager } from '../../../core/manager/manager.ts';
+import type { ServingMetrics } from '../../../core/metrics/serving-metrics.ts';
+import { decodePredictRequest } from '../../../core/tensor/proto/predict.ts';
 import { healthService } from './grpc-health.ts';
 import { HEALTH_SERVICE, MODEL_SERVICE, PREDICTION_SERVICE, serviceDefinition, toBuffer } from './grpc-services.ts';
+import { encodeMessage, lookupType } from './proto-root.ts';
+
+const SignatureDefMap = lookupType('tensorflow.serving.SignatureDefMap');
 
 /**
  * TF Serving's gRPC API on @grpc/grpc-js: tensorflow.serving.PredictionService (Predict,
  * Classify, Regress, GetModelMetadata), tensorflow.serving.ModelService (GetModelStatus) and the
- * standard grpc.health.v1.Health service. Handlers are core/grpc's; this file is transport glue:
+ * standard grpc.health.v1.Health service. Handlers are core/apis'; this file is transport glue:
  *
  * - status codes are the canonical codes unchanged, messages cut at 1024 chars + "...TRUNCATED"
  *   (TF's ToGRPCStatus); unexpected errors are logged and answered INTERNAL "Internal error";
@@ -118,7 +121,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       }),
       GetModelMetadata: unary<MetadataRequestObject, unknown>('metadata', (req, ctx, model) => {
         model(req.model_spec?.name ?? '');
-        return getModelMetadata(req, ctx.manager);
+        return getModelMetadata(req, ctx.manager, (map) => encodeMessage(SignatureDefMap, map));
       }),
     },
   );

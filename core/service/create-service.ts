@@ -1,0 +1,162 @@
+import type { Backend } from '../backend/backend.ts';
+import { createBatcher, type Batcher } from '../batcher/batcher.ts';
+import { batchingMetrics } from '../batcher/metrics.ts';
+import type { Park } from '../batcher/wait.ts';
+import { monotonicNow, setTimer as timeoutTimer, type SetTimer } from '../clock.ts';
+import type { BatchingParameters } from '../config/batching.ts';
+import type { ModelConfig } from '../config/model-config.ts';
+import type { Tier } from '../config/placement.ts';
+import { createApp } from '../http/app.ts';
+import { runDirect, type RunFn } from '../manager/lease-run.ts';
+import { Manager } from '../manager/manager.ts';
+import { servingMetrics, type ServingMetrics } from '../metrics/serving-metrics.ts';
+import { Catalog } from '../manager/catalog.ts';
+import { countedSource } from '../repository/counted-source.ts';
+import type { ModelSource } from '../repository/source.ts';
+import type { Sha256 } from '../repository/version-files.ts';
+
+/**
+ * The one composition of the serving stack: metrics, the model cache (manager), the batcher and
+ * the core app, behind one fetch(). Every target (Node and container servers, Lambda, the Worker,
+ * Deno) calls it once per process, isolate or execution environment with its capabilities and its
+ * settings, and serves fetch(); what differs per platform is in ServiceCapabilities, nothing else.
+ *
+ * Contract:
+ * - Building it touches neither storage nor the backend: the first request lists a repository
+ *   root, the first request for a model loads it. A target that wants models warm at start-up
+ *   awaits manager.preload() itself.
+ * - Models are a fixed list (a config file's, or one model) or every folder under a repository
+ *   root (Catalog: listed on first request, relisted every pollIntervalMs). While the root's first
+ *   listing fails, /v1/ requests answer that error through the app's one error path (same body,
+ *   status and CORS headers as every error); health and metrics still answer.
+ * - Every call to a target's source is counted in edgeserve_storage_calls_total: the count wraps
+ *   the source itself, inside any cache tier the target adds (cacheTier), so it counts storage.
+ * - Every response carries x-backend (the backend's name) and the metrics have
+ *   edgeserve_backend_info{backend} 1, so which runtime answered is never a guess.
+ * - `run` is the one RunFn of the instance: the batcher when settings.batching is set, else one
+ *   session run per request. A second protocol (gRPC) must use it, so batching serves both.
+ * - close() stops the batcher (queued requests fail UNAVAILABLE); listeners belong to the target.
+ */
+export interface ServiceSettings {
+  cacheBytes: number;
+  /** Rediscovery interval of the model list and of each model's versions; negative: list once. */
+  pollIntervalMs: number;
+  maxModelBytes?: number;
+  /** Told to callers whose model is over maxModelBytes: where to serve it instead. */
+  maxModelBytesAdvice?: string;
+  /** 'edge' refuses models placed on the container tier (core/config/placement.ts); default 'container'. */
+  tier?: Tier;
+  apiKeys: string[];
+  maxBodyBytes: number;
+  timeoutMs: number;
+  cors: boolean;
+  /** Binary predict answers tensor_content instead of typed *_val fields. */
+  tensorContent?: boolean;
+  /** Batching for every model (model.json may override per model); null: one run per request. */
+  batching: BatchingParameters | null;
+}
+
+/** Where the models come from: a list with a source per base path, or a repository root. */
+export type ModelsCapability =
+  | { configs: ModelConfig[]; sourceAt: (basePath: string) => ModelSource }
+  | { root: ModelSource; sourceFor: (name: string) => ModelSource };
+
+export interface ServiceCapabilities {
+  models: ModelsCapability;
+  /** Wraps each counted source (given with the location of the source it counts), e.g. Lambda's /tmp disk tier; default none. */
+  cacheTier?: (source: ModelSource, location: string) => ModelSource;
+  backend: Backend;
+  /** Monotonic milliseconds for the batcher and the app's latencies; default performance.now. */
+  now?: () => number;
+  /** Default core/clock.ts's setTimeout timer. */
+  setTimer?: SetTimer;
+  /** How a batch member waits for its batch (core/batcher/wait.ts); default notifyPark. Workers: pollPark. */
+  park?: Park;
+  /** See BatcherDeps.yieldBeforeRun: where runs block the thread, lets arriving requests join. */
+  yieldBeforeRun?: () => Promise<void>;
+  /** Keeps background work (revalidation, background loads) alive past its request (waitUntil). */
+  defer?: (work: Promise<unknown>) => void;
+  /** Lines without a prefix; each gets "edgeserve: ". Default: no logging. */
+  log?: (message: string) => void;
+  /** How manifests' sha256 are checked; default WebCrypto. Node: node:crypto. */
+  sha256?: Sha256;
+}
+
+export interface Service {
+  fetch(request: Request): Promise<Response>;
+  manager: Manager;
+  metrics: ServingMetrics;
+  run: RunFn;
+  close(): void;
+}
+
+export function createService(settings: ServiceSettings, capabilities: ServiceCapabilities): Service {
+  const { backend, models, defer } = capabilities;
+  const log = (m: string) => capabilities.log?.(`edgeserve: ${m}`);
+  const metrics = servingMetrics();
+  metrics.registry.gauge('edgeserve_backend_info', 'The inference backend of this instance (value 1).').set({ backend: backend.name }, 1);
+  const sourceOf = (source: ModelSource, model: string) => {
+    const counted = countedSource(source, model, metrics.storageCalls);
+    return capabilities.cacheTier?.(counted, source.location) ?? counted;
+  };
+  const bindings =
+    'configs' in models ? models.configs.map((config) => ({ config, source: sourceOf(models.sourceAt(config.basePath), config.name) })) : [];
+  const manager = new Manager(bindings, {
+    backend,
+    cacheBytes: settings.cacheBytes,
+    pollIntervalMs: settings.pollIntervalMs,
+    maxModelBytes: settings.maxModelBytes,
+    maxModelBytesAdvice: settings.maxModelBytesAdvice,
+    tier: settings.tier,
+    sha256: capabilities.sha256,
+    defer,
+    metrics,
+    log,
+  });
+  const catalog =
+    'root' in models
+      ? new Catalog({
+          root: models.root,
+          sourceFor: (name) => sourceOf(models.sourceFor(name), name),
+          manager,
+          pollIntervalMs: settings.pollIntervalMs,
+          defer,
+          log,
+        })
+      : null;
+  const batcher = settings.batching ? batcherFor(settings.batching, manager, metrics, capabilities) : null;
+  const run: RunFn = batcher ? (servable, inputs, options) => batcher.run(servable, inputs, options) : runDirect;
+  const app = createApp({
+    manager,
+    metrics,
+    run,
+    refresh: catalog ? () => catalog.refresh() : undefined,
+    apiKeys: settings.apiKeys,
+    maxBodyBytes: settings.maxBodyBytes,
+    timeoutMs: settings.timeoutMs,
+    cors: settings.cors,
+    tensorContent: settings.tensorContent,
+    now: capabilities.now,
+  });
+  return {
+    manager,
+    metrics,
+    run,
+    close: () => batcher?.close(),
+    async fetch(request) {
+      const response = await app.fetch(request);
+      response.headers.set('x-backend', backend.name);
+      return response;
+    },
+  };
+}
+
+function batcherFor(defaults: BatchingParameters, manager: Manager, metrics: ServingMetrics, capabilities: ServiceCapabilities): Batcher {
+  return createBatcher((servable) => manager.batchingFor(servable.model) ?? defaults, {
+    now: capabilities.now ?? monotonicNow,
+    setTimer: capabilities.setTimer ?? timeoutTimer,
+    park: capabilities.park,
+    yieldBeforeRun: capabilities.yieldBeforeRun,
+    metrics: batchingMetrics(metrics.registry),
+  });
+}

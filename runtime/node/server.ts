@@ -1,0 +1,93 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { readFile } from 'node:fs/promises';
+import type { Backend } from '../../core/backend/backend.ts';
+import type { ServerFlags } from '../../core/config/flags.ts';
+import type { Manager } from '../../core/manager/manager.ts';
+import { createService } from '../../core/service/create-service.ts';
+import { batchingFrom, settingsFromFlags } from '../../core/service/settings.ts';
+import { startGrpcServer, type RunningGrpcServer } from './grpc/grpc-server.ts';
+import { loadModelConfigs } from './model-configs.ts';
+import { nodeSha256 } from './sha256.ts';
+import { sourceFactory } from './sources.ts';
+
+/**
+ * The Node server (functions/node's CLI, functions/container): flags -> model list -> sources ->
+ * core/service/create-service.ts -> REST listener, plus the gRPC listener on the same RunFn, so the
+ * batcher serves both. Models listed by the flags are loaded before the listeners open.
+ */
+export interface RunningServer {
+  url: string;
+  /** host:port of the gRPC API; null when --port=0. */
+  grpcAddress: string | null;
+  manager: Manager;
+  close(): Promise<void>;
+}
+
+/** What an embedding entry (functions/container) supplies instead of the flags' defaults. */
+export interface ServerOptions {
+  /** The inference backend; default: from --backend. */
+  backend?: Backend;
+}
+
+export async function startServer(flags: ServerFlags, log = (m: string) => console.log(m), options: ServerOptions = {}): Promise<RunningServer> {
+  const configs = await loadModelConfigs(flags, process.cwd(), '--model_config_file');
+  const backend = options.backend ?? (await createBackend(flags.backend));
+  const file = flags.batchingParametersFile;
+  const batching = flags.enableBatching ? batchingFrom(file ? await readFile(file, 'utf8') : undefined, file ?? '') : null;
+  const service = createService(settingsFromFlags(flags, batching), {
+    models: { configs, sourceAt: sourceFactory({ endpoint: flags.s3Endpoint, env: process.env }) },
+    backend,
+    // Requests that arrived while the last run held the event loop join the next batch.
+    yieldBeforeRun: () => new Promise((resolve) => setImmediate(resolve)),
+    sha256: nodeSha256,
+    log,
+  });
+  const { manager, metrics, run } = service;
+  await manager.preload();
+  const server = await listen((request) => service.fetch(request), flags.restApiHost, flags.restApiPort);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : flags.restApiPort;
+  const url = `http://${flags.restApiHost}:${port}`;
+  let grpc: RunningGrpcServer | null = null;
+  if (flags.port > 0) {
+    grpc = await startGrpcServer({
+      manager,
+      metrics,
+      run,
+      host: flags.restApiHost,
+      port: flags.port,
+      maxMessageBytes: flags.maxBodyBytes,
+      defaultTimeoutMs: flags.restApiTimeoutInMs,
+      apiKeys: flags.apiKeys,
+      tensorContent: flags.enableSerializationAsTensorContent,
+      log,
+    }).catch(async (err) => {
+      await new Promise<void>((done) => server.close(() => done()));
+      throw err;
+    });
+    log(`edgeserve: gRPC API at ${grpc.address}`);
+  }
+  log(`edgeserve: serving ${configs.map((c) => c.name).join(', ')} with ${backend.name}; REST API at ${url}`);
+  return {
+    url,
+    grpcAddress: grpc?.address ?? null,
+    manager,
+    close: async () => {
+      service.close();
+      await Promise.all([new Promise<void>((done) => server.close(() => done())), grpc?.close()]);
+    },
+  };
+}
+
+async function createBackend(kind: ServerFlags['backend']): Promise<Backend> {
+  // Imported on demand: each flavour loads its own native or wasm runtime.
+  if (kind === 'wasm') return (await import('../../core/backend/onnxruntime-wasm.ts')).onnxruntimeWasm();
+  return (await import('../../core/backend/onnxruntime-node.ts')).onnxruntimeNode();
+}
+
+function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
+  return new Promise((done, fail) => {
+    const server = serve({ fetch, hostname, port }, () => done(server));
+    server.once('error', fail);
+  });
+}
