@@ -18,7 +18,7 @@ describe('binary predict on the edge', () => {
     });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((p) => p.includes('core/http/binary-predict.ts'))).toBe(true);
-    expect(inputs.some((p) => p.includes('core/repository/catalog.ts'))).toBe(true);
+    expect(inputs.some((p) => p.includes('core/manager/catalog.ts'))).toBe(true);
     expect(inputs.filter((p) => p.includes('protobufjs') || p.includes('proto-descriptor.json') || p.includes('proto-root.ts'))).toEqual([]);
   });
 });
