@@ -1,3 +1,4 @@
+import type { Session } from '../backend/backend.ts';
 import type { BatchAxes } from '../config/batch-axes.ts';
 import { invalidArgument } from '../errors.ts';
 import type { Signature, TensorSpec } from '../tensor/tensor.ts';
@@ -55,6 +56,16 @@ export function planBatching(signature: Signature, declared: BatchAxes = {}): Ba
 export function checkBatchAxes(signature: Signature, declared: BatchAxes | undefined): void {
   const problem = declared && declarationProblem(signature, declared);
   if (problem) throw invalidArgument(`model.json batching.batch_axes: ${problem}`);
+}
+
+/** checkBatchAxes for a freshly loaded session: releases it before rejecting, so nothing leaks. */
+export async function checkSessionBatchAxes(session: Session, declared: BatchAxes | undefined): Promise<void> {
+  try {
+    checkBatchAxes(session.signature, declared);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
 }
 
 function declarationProblem(signature: Signature, declared: BatchAxes): string | null {

@@ -92,6 +92,7 @@ export function createEdgeService(settings: EdgeSettings, deps: EdgeDeps): EdgeS
       park: deps.park,
       yieldBeforeRun: deps.yieldBeforeRun,
       metrics: batchingMetrics(metrics.registry),
+      log,
     });
     run = (servable, inputs, options) => batcher.run(servable, inputs, options);
   }

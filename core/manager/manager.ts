@@ -1,3 +1,4 @@
+import { checkSessionBatchAxes } from '../batcher/batchability.ts';
 import type { Backend } from '../backend/backend.ts';
 import type { BatchingDefaults, BatchingParameters } from '../config/batching.ts';
 import type { ModelConfig } from '../config/model-config.ts';
@@ -329,6 +330,7 @@ export class Manager {
       let session;
       try {
         session = await this.options.backend.load(files.model);
+        await checkSessionBatchAxes(session, entry.batching?.batchAxes);
       } catch (err) {
         this.usedBytes -= bytes;
         throw err;

@@ -58,7 +58,7 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
   );
   await manager.preload();
   // One RunFn for REST and gRPC: the batcher, when enabled, serves both.
-  const batcher = flags.enableBatching ? await nodeBatcher(flags, manager, metrics) : null;
+  const batcher = flags.enableBatching ? await nodeBatcher(flags, manager, metrics, log) : null;
   const run: RunFn = batcher ? (servable, inputs, options) => batcher.run(servable, inputs, options) : runDirect;
   const app = createApp({
     manager,
@@ -119,7 +119,7 @@ export async function loadModelConfigs(flags: ServerFlags): Promise<ModelConfig[
  * from model.json. One batch thread per servable by default: onnxruntime-node's run() holds the
  * event loop, so a second concurrent run of one session adds nothing in one process.
  */
-async function nodeBatcher(flags: ServerFlags, manager: Manager, metrics: ServingMetrics): Promise<Batcher> {
+async function nodeBatcher(flags: ServerFlags, manager: Manager, metrics: ServingMetrics, log: (m: string) => void): Promise<Batcher> {
   const defaults = { numBatchThreads: 1 };
   const file = flags.batchingParametersFile;
   const global = file
@@ -134,6 +134,7 @@ async function nodeBatcher(flags: ServerFlags, manager: Manager, metrics: Servin
     // Requests that arrived while the last run held the event loop join the next batch.
     yieldBeforeRun: () => new Promise((resolve) => setImmediate(resolve)),
     metrics: batchingMetrics(metrics.registry),
+    log: (m) => log(`edgeserve: ${m}`),
   });
 }
 
