@@ -56,6 +56,7 @@ describe('batchability from the graph, with real onnxruntime-node sessions', () 
     expect(planBatching(await sig('fixed_batch'))).toEqual({ mode: 'unbatched', reason: 'input x.1 has a fixed size 1 on axis 0' });
     expect(planBatching(await sig('scalar_gain')).reason).toBe('input gain is a scalar');
     expect(planBatching(await sig('unknown_rank')).reason).toBe('input x has unknown rank');
+    expect(planBatching(await sig('unknown_rank'), { x: 0, y: 0 }).mode).toBe('batched');
     expect(planBatching(await sig('vad')).mode).toBe('unbatched');
     expect(planBatching(await sig('vad'), VAD_AXES).mode).toBe('batched');
     expect(planBatching(await sig('fixed_dims')).mode).toBe('batched');

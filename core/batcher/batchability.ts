@@ -10,8 +10,8 @@ import type { Signature, TensorSpec } from '../tensor/tensor.ts';
  * refuse a declaration that contradicts the graph, at load) and `edgeserve inspect`.
  *
  * The rule: a servable batches only when every input and output has a dynamic dimension on its
- * batch axis (axis 0 unless declared), or is a declared shared input; at least one input must be
- * batched. Anything else runs each request on its own, exactly as with batching off: the batcher
+ * batch axis (axis 0 unless declared; a declared axis of an unknown-rank tensor counts), or is a
+ * declared shared input; at least one input must be batched. Anything else runs each request on its own, exactly as with batching off: the batcher
  * is never the reason a request fails.
  */
 export type Axis = number | 'shared';
@@ -32,7 +32,7 @@ export function planBatching(signature: Signature, declared: BatchAxes = {}): Ba
         inputs.set(spec.name, axis);
         continue;
       }
-      const why = notBatchable(spec, axis);
+      const why = notBatchable(spec, axis, declared[spec.name] !== undefined);
       if (why) return { mode: 'unbatched', reason: `${kind} ${spec.name} ${why}` };
       (kind === 'input' ? inputs : outputs).set(spec.name, axis);
     }
@@ -77,15 +77,20 @@ function declarationProblem(signature: Signature, declared: BatchAxes): string |
       if (!input) return `output ${name} cannot be "shared" (only inputs can)`;
       continue;
     }
-    const why = notBatchable(spec, axis);
+    const why = notBatchable(spec, axis, true);
     if (why) return `${input ? 'input' : 'output'} ${name} cannot batch on axis ${axis}: it ${why}`;
   }
   return null;
 }
 
-function notBatchable(spec: TensorSpec, axis: number): string | null {
+/**
+ * Why `spec` cannot batch on `axis`, or null. A declared axis on an unknown-rank tensor is taken
+ * on trust (converters drop shapes the model still has): requests whose rank is too small for it
+ * then run alone (merge.ts).
+ */
+function notBatchable(spec: TensorSpec, axis: number, declared: boolean): string | null {
   const { dims } = spec;
-  if (dims === null) return 'has unknown rank';
+  if (dims === null) return declared ? null : 'has unknown rank';
   if (dims.length === 0) return 'is a scalar';
   if (axis >= dims.length) return `has rank ${dims.length}, no axis ${axis}`;
   if (dims[axis] !== -1) return `has a fixed size ${dims[axis]} on axis ${axis}`;
