@@ -17,6 +17,10 @@ beforeAll(() => {
     configs.push(`config { name: "${name}" base_path: "${join(dir, name)}" model_platform: "onnx" }`);
   }
   writeFileSync(join(dir, 'vad_declared', 'model.json'), VAD_MODEL_JSON);
+  mkdirSync(join(dir, 'vad_wrong', '1'), { recursive: true });
+  writeFileSync(join(dir, 'vad_wrong', '1', 'model.onnx'), repositoryModels().vad);
+  writeFileSync(join(dir, 'vad_wrong', 'model.json'), JSON.stringify({ batching: { batch_axes: { h: 0, sr: 'shared' } } }));
+  configs.push(`config { name: "vad_wrong" base_path: "${join(dir, 'vad_wrong')}" model_platform: "onnx" }`);
   writeFileSync(join(dir, 'models.config'), `model_config_list { ${configs.join(' ')} }`);
   writeFileSync(join(dir, 'batching.config'), 'max_batch_size { value: 64 }\nbatch_timeout_micros { value: 2000 }\nmax_enqueued_batches { value: 100 }\n');
 });
@@ -66,6 +70,15 @@ describe.each(['node', 'wasm'])('batching that every model survives (node server
     expect(await classify.json()).toEqual({ results: [[['', 2], ['', 3]]] });
     const metadata = await (await fetch(`${server.url}/v1/models/unknown_rank/metadata`)).json();
     expect(metadata.metadata.signature_def.signature_def.serving_default.inputs.x.tensor_shape).toEqual({ dim: [], unknown_rank: true });
+  });
+
+  it('fails the load of a version whose batch_axes contradict its graph, naming the input', async () => {
+    expect((await post('vad_wrong:predict', predictBody(REQUESTS.vad(0)))).status).toBe(404);
+    const status = await (await fetch(`${server.url}/v1/models/vad_wrong`)).json();
+    expect(status.model_version_status[0]).toMatchObject({
+      state: 'END',
+      status: { error_code: 'INVALID_ARGUMENT', error_message: 'model.json batching.batch_axes: input h cannot batch on axis 0: it has a fixed size 2 on axis 0' },
+    });
   });
 
   it('names the index, the size given and the size expected in a shape error', async () => {
