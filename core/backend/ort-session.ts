@@ -2,6 +2,8 @@ import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { ServingError, invalidArgument } from '../errors.ts';
 import type { DType, Signature, Tensor, TensorSpec } from '../tensor/tensor.ts';
 import type { Backend, Session } from './backend.ts';
+import { readGraphShapes, type GraphShape } from './onnx-graph.ts';
+import { ortErrorText, runError } from './ort-errors.ts';
 
 /**
  * The Backend for any onnxruntime flavour (node, web/wasm, web/webgpu). They share one API
@@ -41,11 +43,12 @@ export function ortBackend(
       try {
         session = await ort.InferenceSession.create(bytes, options);
       } catch (err) {
-        throw new ServingError('INVALID_ARGUMENT', `Could not load the model as ONNX: ${firstLine(err)}`);
+        throw new ServingError('INVALID_ARGUMENT', `Could not load the model as ONNX: ${ortErrorText(err)}`);
       }
+      const graph = readGraphShapes(bytes);
       return new OrtSession(ort, session, {
-        inputs: session.inputMetadata.map(toSpec),
-        outputs: session.outputMetadata.map(toSpec),
+        inputs: session.inputMetadata.map((m) => toSpec(m, graph?.inputs.get(m.name))),
+        outputs: session.outputMetadata.map((m) => toSpec(m, graph?.outputs.get(m.name))),
       });
     },
   };
@@ -67,8 +70,7 @@ class OrtSession implements Session {
     try {
       results = await this.session.run(feeds);
     } catch (err) {
-      // onnxruntime reports shape and type mismatches as run errors: the caller's fault.
-      throw invalidArgument(firstLine(err));
+      throw runError(err);
     }
     const out: Record<string, Tensor> = {};
     for (const spec of this.signature.outputs) {
@@ -83,12 +85,13 @@ class OrtSession implements Session {
   }
 }
 
-function toSpec(meta: InferenceSession.ValueMetadata): TensorSpec {
+/** `graph`: the shape the ONNX graph declares (onnx-graph.ts); undefined when it was not read. */
+function toSpec(meta: InferenceSession.ValueMetadata, graph: GraphShape | undefined): TensorSpec {
   if (!meta.isTensor) throw invalidArgument(`Input or output ${meta.name} is not a tensor; only tensors are supported`);
   const dtype = ORT_TYPES[meta.type];
   if (!dtype) throw invalidArgument(`Input or output ${meta.name} has unsupported type ${meta.type}`);
-  // onnxruntime reports an empty shape both for scalars and for unknown rank; the ONNX graph
-  // is the authority, and scalars are rare in serving signatures, so an empty shape is a scalar.
+  // onnxruntime reports an empty shape both for scalars and for unknown rank: the graph decides.
+  if (meta.shape.length === 0 && graph === null) return { name: meta.name, dtype, dims: null };
   return { name: meta.name, dtype, dims: meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
 }
 
@@ -102,9 +105,4 @@ function fromOrtData(t: OrtTensor): Tensor['data'] {
   const data = t.data as Tensor['data'] | boolean[];
   if (t.type === 'bool' && !(data instanceof Uint8Array)) return Uint8Array.from(data as boolean[], (b) => (b ? 1 : 0));
   return data as Tensor['data'];
-}
-
-function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0].replace(/\s+at .*$/, '').slice(0, 500);
 }

@@ -9,16 +9,19 @@ import { QUEUE_FULL } from './queue.ts';
 const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: ServingError) => `${e.code}: ${e.message}`);
 
 describe('batcher failures', () => {
-  it('rejects what cannot be batched with TF Serving’s INVALID_ARGUMENT messages', async () => {
+  it('runs a request that does not fit the batch plan alone, as batching off would, and keeps TF Serving’s size check', async () => {
     const clock = new FakeClock();
     const { servable, runs } = fakeServable();
     const batcher = createBatcher(params({ maxBatchSize: 2 }), clock);
     const scalar = { x: { dtype: 'float32' as const, dims: [], data: Float32Array.from([1]) } };
     const uneven = { ...rows([1]), y: { dtype: 'float32' as const, dims: [2], data: Float32Array.from([1, 2]) } };
-    expect(await code(batcher.run(servable, scalar))).toBe('INVALID_ARGUMENT: Batching Run() input tensors must have at least one dimension');
-    expect(await code(batcher.run(servable, uneven))).toBe('INVALID_ARGUMENT: Batching Run() input tensors must have equal 0th-dimension size');
+    const stranger = { z: { dtype: 'float32' as const, dims: [1], data: Float32Array.from([1]) } };
+    expect(outValues(await batcher.run(servable, scalar))).toEqual([10]);
+    expect(outValues(await batcher.run(servable, uneven))).toEqual([10]);
+    expect(Object.keys(await batcher.run(servable, stranger))).toEqual(['z_out']);
+    expect(runs.map((r) => r.inputs)).toEqual([scalar, uneven, stranger]);
     expect(await code(batcher.run(servable, rows([1, 2, 3])))).toBe('INVALID_ARGUMENT: Task size 3 is larger than maximum input batch size 2');
-    expect(runs).toHaveLength(0);
+    expect(runs).toHaveLength(3);
   });
 
   it('answers a full queue at once with UNAVAILABLE and TF Serving’s wording', async () => {

@@ -27,11 +27,17 @@
  * - A full queue fails at once (UNAVAILABLE); a failed run fails only its members; a request whose
  *   signal aborts before its batch runs leaves the batch and is never run (CANCELLED).
  * The batch-of-one path concatenates and splits nothing: it runs the caller's own tensors.
+ *
+ * Which servables batch at all is batchability.ts's rule, decided once per servable from its
+ * graph and declared batch axes, logged once and shown as edgeserve_batching_mode: a servable
+ * that may not batch, or a request that does not fit its plan, runs the session directly, as
+ * with batching off. Declared axes other than 0 concatenate and split there (batch-axes.ts).
  */
 import type { BatchingParameters } from '../config/batching.ts';
 import { ServingError, asServingError, unavailable } from '../errors.ts';
 import type { Servable } from '../manager/servable.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { describePlan, planBatching, type BatchPlan } from './batchability.ts';
 import { batchInputs, describeTask, joinChunks, splitOutputs } from './merge.ts';
 import type { BatchingMetrics } from './metrics.ts';
 import { Queue, type Batch, type Task } from './queue.ts';
@@ -53,6 +59,8 @@ export interface BatcherDeps {
    * arrived during the last run join the next one.
    */
   yieldBeforeRun?: () => Promise<void>;
+  /** Where the batcher says, once per servable, whether it batches and why. Default: none. */
+  log?: (message: string) => void;
 }
 
 /**
@@ -71,6 +79,7 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
   const park = deps.park ?? notifyPark(deps.setTimer);
   const paramsFor = typeof parameters === 'function' ? parameters : () => parameters;
   const queues = new WeakMap<Servable, Queue>();
+  const plans = new WeakMap<Servable, BatchPlan>();
   /** Queues with batches queued or running: what close() must fail. */
   const active = new Set<Queue>();
   let closed = false;
@@ -117,12 +126,13 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
     const lbl = labels(q);
     for (const c of batch.chunks) metrics?.queueingLatency.observe(lbl, (startedMs - c.task.enqueuedMs) / 1000);
     try {
-      const outputs = await q.servable.session.run(batchInputs(batch, padded - batch.rows));
+      const plan = plans.get(q.servable) as Extract<BatchPlan, { mode: 'batched' }>;
+      const outputs = await q.servable.session.run(batchInputs(batch, padded - batch.rows, plan.inputs));
       metrics?.runLatency.observe(lbl, (now() - startedMs) / 1000);
-      const parts = splitOutputs(batch, outputs, padded);
+      const parts = splitOutputs(batch, outputs, padded, plan.outputs);
       batch.chunks.forEach((c, i) => {
         c.outputs = parts[i];
-        if (++c.task.done === c.task.chunks.length) finish(q, c.task, { outputs: joinChunks(c.task) }, 'ok');
+        if (++c.task.done === c.task.chunks.length) finish(q, c.task, { outputs: joinChunks(c.task, plan.outputs) }, 'ok');
       });
     } catch (err) {
       for (const c of batch.chunks) fail(q, c.task, asServingError(err));
@@ -139,13 +149,24 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
     const { signal } = options;
     if (closed) throw unavailable('The batcher is shut down');
     if (signal?.aborted) throw cancelled();
-    const q = queues.get(servable) ?? new Queue(servable, paramsFor(servable));
-    queues.set(servable, q);
+    let q = queues.get(servable);
+    if (!q) {
+      q = new Queue(servable, paramsFor(servable));
+      queues.set(servable, q);
+      plans.set(servable, announce(q));
+    }
+    const plan = plans.get(servable)!;
+    if (plan.mode === 'unbatched') return servable.session.run(inputs);
     active.add(q);
     const enqueuedMs = now();
     let task: Task;
     try {
-      const { rows, key } = describeTask(inputs, q.params.maxBatchSize);
+      const described = describeTask(inputs, q.params.maxBatchSize, plan.inputs);
+      if (!described) {
+        poke(q);
+        return servable.session.run(inputs);
+      }
+      const { rows, key } = described;
       task = { inputs, rows, key, enqueuedMs, chunks: [], waiter: newWaiter(), done: 0, outcome: null };
       q.enqueue(task, enqueuedMs);
     } catch (err) {
@@ -170,6 +191,14 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
     }
     if ('error' in task.outcome) throw task.outcome.error;
     return task.outcome.outputs;
+  }
+
+  /** The servable's plan, logged and exported once (a queue is made once per servable). */
+  function announce(q: Queue): BatchPlan {
+    const plan = planBatching(q.servable.session.signature, q.params.batchAxes);
+    deps.log?.(`model ${q.servable.model} version ${q.servable.version}: ${describePlan(plan)}`);
+    metrics?.mode.set({ ...labels(q), mode: plan.mode }, 1);
+    return plan;
   }
 
   function close(): void {

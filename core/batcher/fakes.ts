@@ -1,7 +1,7 @@
 import type { BatchingParameters } from '../config/batching.ts';
 import type { Session } from '../backend/backend.ts';
 import type { Servable } from '../manager/servable.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import type { Signature, Tensor } from '../tensor/tensor.ts';
 
 /** Test support for the batcher's tests (imported only by *.test.ts): a fake clock and session. */
 
@@ -47,11 +47,17 @@ export interface FakeRun {
   fail(error: Error): void;
 }
 
+/** Inputs x and y, outputs x_out and y_out, all [-1, -1]: batchable on axis 0 unless overridden. */
+const FAKE_SIGNATURE: Signature = {
+  inputs: ['x', 'y'].map((name) => ({ name, dtype: 'float32', dims: [-1, -1] })),
+  outputs: ['x_out', 'y_out'].map((name) => ({ name, dtype: 'float32', dims: [-1, -1] })),
+};
+
 /** A servable whose runs wait for release() (manual) or finish at once. */
-export function fakeServable(options: { manual?: boolean; model?: string } = {}) {
+export function fakeServable(options: { manual?: boolean; model?: string; signature?: Signature } = {}) {
   const runs: FakeRun[] = [];
   const session: Session = {
-    signature: { inputs: [], outputs: [] },
+    signature: options.signature ?? FAKE_SIGNATURE,
     release: async () => {},
     run: (inputs) =>
       new Promise((resolve, reject) => {

@@ -9,7 +9,8 @@ const ROWS_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
  * series is labelled {model, version}; requests_total adds outcome: ok | error | cancelled |
  * rejected (queue full, or a request the batcher cannot take). runs_total against
  * requests_total{outcome="ok"} is the merge ratio; queueing plus run latency is a request's time
- * inside the batcher.
+ * inside the batcher. batching_mode{mode="batched"|"unbatched"} is 1 for each servable the batcher
+ * has seen: whether it merges requests at all (batchability.ts).
  */
 export function batchingMetrics(registry: Registry) {
   return {
@@ -22,6 +23,7 @@ export function batchingMetrics(registry: Registry) {
       'Time from enqueue to the start of its run, per request chunk.',
       SECONDS_BUCKETS,
     ),
+    mode: registry.gauge('edgeserve_batching_mode', 'Whether a servable merges requests (mode="batched") or runs each alone (mode="unbatched").'),
     runLatency: registry.histogram('edgeserve_batch_run_latency_seconds', 'Duration of batched session runs.', SECONDS_BUCKETS),
   };
 }

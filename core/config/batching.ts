@@ -1,3 +1,4 @@
+import type { BatchAxes } from './batch-axes.ts';
 import { ConfigError } from './config-error.ts';
 import { parseTextOrJson } from './text-format.ts';
 import { type TextField, type TextMessage, asBool, asInt, messageFromJson, unwrapValue } from './text-message.ts';
@@ -26,6 +27,8 @@ export interface BatchingParameters {
   maxExecutionBatchSize: number;
   /** Pad non-batch dims of inputs to the batch's max, using each tensor's first element. */
   padVariableLengthInputs: boolean;
+  /** A model's declared batch axes (model.json only; config/batch-axes.ts); absent: axis 0 everywhere. */
+  batchAxes?: BatchAxes;
 }
 
 /** Defaults core cannot know: the entry point passes the number of schedulable CPUs. */

@@ -32,7 +32,7 @@ export interface AppOptions {
   tensorContent?: boolean;
   now?: () => number;
   /**
-   * Awaited before every request: a repository root's lazy listing (core/repository/catalog.ts).
+   * Awaited before every request: a repository root's lazy listing (core/manager/catalog.ts).
    * While it fails, /v1/ requests answer its error like any other error; health and metrics
    * answer as usual.
    */

@@ -1,3 +1,4 @@
+import { checkSessionBatchAxes } from '../batcher/batchability.ts';
 import { checkPlacement } from '../config/placement.ts';
 import { ServingError, asServingError } from '../errors.ts';
 import { readVersion } from '../repository/version-files.ts';
@@ -54,6 +55,7 @@ export class Loader {
       let session;
       try {
         session = await options.backend.load(files.model);
+        await checkSessionBatchAxes(session, entry.batching?.batchAxes);
       } catch (err) {
         this.budget.refund(bytes);
         throw err;

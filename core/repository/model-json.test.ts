@@ -11,6 +11,8 @@ describe('parseModelJson', () => {
     expect(parse({ version_policy: { specific: { versions: [1, 3, 3] } } })).toEqual({ versionPolicy: { kind: 'specific', versions: [3, 1] } });
     expect(parse({ labels: { stable: 3, canary: 4 } })).toEqual({ labels: { stable: 3, canary: 4 } });
     expect(parse({ batching: { max_batch_size: 16 } }).batching).toMatchObject({ maxBatchSize: 16, numBatchThreads: 2 });
+    const axes = { h: 1, c: 1, sr: 'shared' };
+    expect(parse({ batching: { batch_axes: axes } }).batching).toMatchObject({ maxBatchSize: 1000, batchAxes: axes });
     expect(parse({})).toEqual({});
   });
 
@@ -33,6 +35,8 @@ describe('parseModelJson', () => {
     [{ version_policy: { all: { x: 1 } } }, 'version_policy.all: unknown field "x" (expected no fields)'],
     [{ lables: {} }, 'unknown field "lables" (expected one of: version_policy, labels, batching, placement)'],
     [{ batching: { max_batch_size: 0 } }, 'm/model.json: batching: max_batch_size: max_batch_size must be positive'],
+    [{ batching: { batch_axes: { h: -1 } } }, 'm/model.json: batching.batch_axes.h: must be an axis number (0, 1, ...) or "shared", got -1'],
+    [{ batching: { batch_axes: [1] } }, 'm/model.json: batching.batch_axes: must be a JSON object'],
   ])('rejects %j', (doc, message) => {
     expect(() => parse(doc)).toThrow(message);
   });

@@ -1,3 +1,4 @@
+import { readBatchAxes } from '../config/batch-axes.ts';
 import { parseBatchingParameters, type BatchingDefaults, type BatchingParameters } from '../config/batching.ts';
 import { ConfigError } from '../config/config-error.ts';
 import type { VersionPolicy } from '../config/model-config.ts';
@@ -12,6 +13,7 @@ import { readPlacement, type Placement } from '../config/placement.ts';
  *     "version_policy": {"latest": {"num_versions": 2}} | {"all": {}} | {"specific": {"versions": [1, 2]}},
  *     "labels": {"stable": 3, "canary": 4},
  *     "batching": {"max_batch_size": 32, "batch_timeout_micros": 2000, ...}   (BatchingParameters, snake_case)
+ *                 plus "batch_axes": {"h": 1, "sr": "shared"}   (config/batch-axes.ts)
  *     "placement": "any" | "container"   (core/config/placement.ts: edge targets refuse "container")
  *   }
  *
@@ -44,7 +46,9 @@ export function parseModelJson(input: Uint8Array | string, where: string, defaul
   if (root.version_policy !== undefined) settings.versionPolicy = readPolicy(root.version_policy, `${where}: version_policy`);
   if (root.labels !== undefined) settings.labels = readLabels(root.labels, `${where}: labels`);
   if (root.batching !== undefined) {
-    settings.batching = parseBatchingParameters(object(root.batching, `${where}: batching`), `${where}: batching`, defaults);
+    const { batch_axes: axes, ...parameters } = object(root.batching, `${where}: batching`);
+    settings.batching = parseBatchingParameters(parameters, `${where}: batching`, defaults);
+    if (axes !== undefined) settings.batching.batchAxes = readBatchAxes(axes, `${where}: batching.batch_axes`);
   }
   return settings;
 }

@@ -124,7 +124,7 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
           log,
         })
       : null;
-  const batcher = settings.batching ? batcherFor(settings.batching, manager, metrics, capabilities) : null;
+  const batcher = settings.batching ? batcherFor(settings.batching, manager, metrics, capabilities, log) : null;
   const run: RunFn = batcher ? (servable, inputs, options) => batcher.run(servable, inputs, options) : runDirect;
   const app = createApp({
     manager,
@@ -151,12 +151,19 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
   };
 }
 
-function batcherFor(defaults: BatchingParameters, manager: Manager, metrics: ServingMetrics, capabilities: ServiceCapabilities): Batcher {
+function batcherFor(
+  defaults: BatchingParameters,
+  manager: Manager,
+  metrics: ServingMetrics,
+  capabilities: ServiceCapabilities,
+  log: (message: string) => void,
+): Batcher {
   return createBatcher((servable) => manager.batchingFor(servable.model) ?? defaults, {
     now: capabilities.now ?? monotonicNow,
     setTimer: capabilities.setTimer ?? timeoutTimer,
     park: capabilities.park,
     yieldBeforeRun: capabilities.yieldBeforeRun,
     metrics: batchingMetrics(metrics.registry),
+    log,
   });
 }

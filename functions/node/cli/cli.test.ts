@@ -111,12 +111,13 @@ describe('edgeserve inspect', () => {
   it('prints the signature as saved_model_cli show does', async () => {
     const lines: string[] = [];
     await inspect(['models/classifier/1/model.onnx'], (m) => lines.push(m));
-    expect(lines.join('\n')).toBe(
+    expect(lines).toEqual([
       formatSignature({
         inputs: [{ name: 'inputs', dtype: 'float32', dims: [-1, 4] }],
         outputs: [{ name: 'scores', dtype: 'float32', dims: [-1, 3] }],
       }),
-    );
+      'batching: batched (every input and output has a dynamic first dimension)',
+    ]);
     expect(lines[0]).toContain("inputs['inputs'] tensor_info:\n        dtype: DT_FLOAT\n        shape: (-1, 4)");
     await expect(inspect([join(dir, 'a.onnx')])).rejects.toThrow('Could not load the model as ONNX');
     await expect(inspect([join(dir, 'missing.onnx')])).rejects.toThrow('missing.onnx: no such file');

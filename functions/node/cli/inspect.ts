@@ -1,11 +1,16 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { describePlan, planBatching } from '../../../core/batcher/batchability.ts';
 import { tfDtypeName } from '../../../core/tensor/dtypes.ts';
+import { MODEL_JSON_FILE, parseModelJson } from '../../../core/repository/model-json.ts';
 import { DEFAULT_SIGNATURE, type Signature, type TensorSpec } from '../../../core/tensor/tensor.ts';
 import { UsageError, parseArgs } from './args.ts';
 
 export const INSPECT_USAGE = `edgeserve inspect <model.onnx>
   Shows the model's inputs and outputs (names, dtypes, shapes) as the server's metadata API and
-  TF Serving's saved_model_cli show do; -1 is a dimension of any size.`;
+  TF Serving's saved_model_cli show do; -1 is a dimension of any size. Then whether the batcher
+  merges requests for it and why (with batch_axes from <model>/model.json when the file sits in a
+  <model>/<version>/ folder).`;
 
 /** `edgeserve inspect`: loads the model with onnxruntime-node (what the server runs) and prints its signature. */
 export async function inspect(argv: string[], log = (m: string) => console.log(m)): Promise<void> {
@@ -19,6 +24,8 @@ export async function inspect(argv: string[], log = (m: string) => console.log(m
   const session = await onnxruntimeNode().load(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   try {
     log(formatSignature(session.signature));
+    const axes = await readBatchAxes(join(dirname(dirname(file)), MODEL_JSON_FILE));
+    log(describePlan(planBatching(session.signature, axes)));
   } finally {
     await session.release();
   }
@@ -39,4 +46,10 @@ export function formatSignature(signature: Signature): string {
     ...[...block('inputs', signature.inputs), ...block('outputs', signature.outputs)].map((line) => `  ${line}`),
     `  Method name is: tensorflow/serving/predict`,
   ].join('\n');
+}
+
+/** batch_axes of the model.json beside the version folder, if there is one. */
+async function readBatchAxes(path: string) {
+  const text = await readFile(path, 'utf8').catch(() => null);
+  return text === null ? undefined : parseModelJson(text, path, { numBatchThreads: 1 }).batching?.batchAxes;
 }

@@ -6,7 +6,7 @@ import { decodeMessage, encodeMessage, protoRoot } from './proto-root.ts';
  * with protobufjs, instead of @grpc/proto-loader: method paths are `/<package>.<Service>/<Method>`
  * as in every stock client. Messages are protobufjs plain objects (snake_case fields, int64 as
  * bigint: see proto-root.ts). `overrides` replaces the (de)serializers of single methods; the
- * server uses it to give Predict raw bytes both ways (the hand codec in core/tensor/proto-*.ts).
+ * server uses it to give Predict raw bytes both ways (the hand codec in core/tensor/proto/).
  * Tests build their clients from the plain definitions, so they speak protobufjs end to end.
  */
 export const PREDICTION_SERVICE = 'tensorflow.serving.PredictionService';
