@@ -2,7 +2,7 @@ import type { Backend } from '../backend/backend.ts';
 import type { BatchingDefaults, BatchingParameters } from '../config/batching.ts';
 import type { ModelConfig } from '../config/model-config.ts';
 import { checkPlacement, type Tier } from '../config/placement.ts';
-import { ServingError, asServingError, notFound } from '../errors.ts';
+import { ServingError, asServingError, errorLogText, notFound } from '../errors.ts';
 import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import { discoverVersions } from '../repository/discovery.ts';
 import { MODEL_JSON_FILE, parseModelJson } from '../repository/model-json.ts';
@@ -166,7 +166,7 @@ export class Manager {
             await this.load(entry, next).catch(() => {});
           }
         } catch (err) {
-          this.log(`model ${entry.name}: ${asServingError(err).message}`);
+          this.log(`model ${entry.name}: ${errorLogText(asServingError(err))}`);
         }
       }),
     );
@@ -201,7 +201,7 @@ export class Manager {
         entry.checkAtMs = this.now() + Math.max(this.options.pollIntervalMs, this.backoffMs(entry.faults));
         if (!entry.discovered) throw error;
         // Keep serving what we know; try again after the backoff.
-        this.log(`model ${entry.name}: version discovery failed, keeping known versions: ${error.message}`);
+        this.log(`model ${entry.name}: version discovery failed, keeping known versions: ${errorLogText(error)}`);
       } finally {
         entry.discovery = null;
       }
@@ -350,7 +350,7 @@ export class Manager {
       if (transient) slot.retryAtMs = this.now() + this.backoffMs((slot.faults += 1));
       if (!transient) this.reaspire(entry);
       this.options.metrics?.loads.inc({ ...labels, outcome: 'error' });
-      this.log(`model ${entry.name} version ${slot.version}: load failed: ${error.message}`);
+      this.log(`model ${entry.name} version ${slot.version}: load failed: ${errorLogText(error)}`);
       throw error;
     }
   }
