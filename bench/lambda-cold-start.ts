@@ -21,7 +21,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { onnxruntimeNode } from '../core/backend/onnxruntime-node.ts';
+import { onnxruntimeNode } from '../runtime/node/onnxruntime-node.ts';
 import { parseObjectUrl } from '../core/repository/object-url.ts';
 import { s3Source } from '../core/repository/s3-source.ts';
 import { startBucket } from '../test/lambda/bucket.ts';

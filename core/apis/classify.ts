@@ -7,7 +7,7 @@ import { acquire, modelSpecFromObject, modelSpecObject, requireModelSpec, type M
 import type { ApiContext } from './predict.ts';
 
 /**
- * TF Serving's Classify and Regress over tf.Example inputs (tfs-api.md 6 and 11), as protobufjs
+ * TF Serving's Classify and Regress over tf.Example inputs (docs/tf-serving-compat.md 6 and 11), as protobufjs
  * decodes the requests (proto-root.ts). Examples become features exactly as the REST API's JSON
  * examples do, then model inputs by core/tensor/examples/decode.ts's rules; results come from the same
  * classifyResults / regressResults as the REST responses. With example_list_with_context each

@@ -6,7 +6,7 @@ import { signatureDefMap } from './signature-def.ts';
 import { CODE_NUMBER } from './status.ts';
 
 /**
- * TF Serving's GetModelMetadata and GetModelStatus (tfs-api.md 7, 8, 11) as protobufjs objects.
+ * TF Serving's GetModelMetadata and GetModelStatus (docs/tf-serving-compat.md 7, 8, 11) as protobufjs objects.
  * Metadata: only "signature_def", packed in a google.protobuf.Any holding a
  * tensorflow.serving.SignatureDefMap (the same signature the REST metadata API prints); the
  * response's model_spec names the version resolved, with an empty signature_name, as TF's does.

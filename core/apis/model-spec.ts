@@ -7,7 +7,7 @@ import { clampVersion } from '../version/version-number.ts';
 
 /**
  * tensorflow.serving.ModelSpec handling shared by every method: TF Serving's checks and wording
- * (tfs-api.md 11), the version/label choice, and the protobufjs object form for messages that
+ * (docs/tf-serving-compat.md 11), the version/label choice, and the protobufjs object form for messages that
  * protobufjs decodes (Classify, Regress, GetModelMetadata, GetModelStatus).
  */
 

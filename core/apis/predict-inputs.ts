@@ -5,7 +5,7 @@ import type { Signature, Tensor } from '../tensor/tensor.ts';
 
 /**
  * A PredictRequest's inputs and output_filter checked against a signature, in TF Serving's order
- * and words (predict_util.cc, tfs-api.md 11): the input count, each alias, each tensor's
+ * and words (predict_util.cc, docs/tf-serving-compat.md 11): the input count, each alias, each tensor's
  * FromProto, the output filter; then, as TF's session would at run time, each dtype. Alias sets in
  * messages are sorted and comma-joined, as TF prints its std::set. All failures are
  * INVALID_ARGUMENT.

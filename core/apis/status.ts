@@ -2,7 +2,7 @@ import { ServingError, asServingError, type Code } from '../errors.ts';
 
 /**
  * Canonical status codes as numbers: gRPC's status codes, tensorflow.error.Code and absl's are
- * the same numbers. gRPC answers carry these unchanged (tfs-api.md 1.2).
+ * the same numbers. gRPC answers carry these unchanged (docs/tf-serving-compat.md 1.2).
  */
 export const CODE_NUMBER: Record<Code | 'OK', number> = {
   OK: 0,

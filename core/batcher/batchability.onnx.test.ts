@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { batchingModels, VAD_AXES } from '../../test/fixtures/batching-models.ts';
-import { onnxruntimeNode } from '../backend/onnxruntime-node.ts';
+import { onnxruntimeNode } from '../../runtime/node/onnxruntime-node.ts';
 import type { Session } from '../backend/backend.ts';
 import type { ServingError } from '../errors.ts';
 import type { Servable } from '../manager/servable.ts';

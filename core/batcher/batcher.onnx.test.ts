@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mlpModel, mulberry32 } from '../../test/fixtures/onnx-writer.ts';
-import { onnxruntimeNode } from '../backend/onnxruntime-node.ts';
+import { onnxruntimeNode } from '../../runtime/node/onnxruntime-node.ts';
 import type { Servable } from '../manager/servable.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { createBatcher } from './batcher.ts';

@@ -1,5 +1,5 @@
 /**
- * In-instance micro-batching with TF Serving's BatchingParameters (tfs-api.md section 13).
+ * In-instance micro-batching with TF Serving's BatchingParameters (docs/tf-serving-compat.md section 13).
  *
  * Design: there is no scheduler loop and no batch thread. Every caller runs its own little loop,
  * in its own request context:

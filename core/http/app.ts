@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
-import { ServingError, asServingError } from '../errors.ts';
+import { asServingError, errorLogText, isUnexpectedError } from '../errors.ts';
 import type { Manager } from '../manager/manager.ts';
 import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import { PayloadTooLargeError } from './body.ts';
@@ -141,7 +141,7 @@ function json(body: string, headers: Record<string, string> = {}): Response {
 
 function errorResponse(c: Context, err: unknown, cors?: boolean): Response {
   const error = asServingError(err);
-  if (!(err instanceof ServingError)) console.error('edgeserve: unexpected error', err);
+  if (isUnexpectedError(err)) console.error(`edgeserve: unexpected error: ${errorLogText(err)}`);
   const status = err instanceof PayloadTooLargeError ? 413 : httpStatus(error.code);
   return withCors(new Response(JSON.stringify({ error: error.message }), { status, headers: jsonHeaders() }), cors);
 }

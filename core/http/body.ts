@@ -30,7 +30,7 @@ export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uin
     }
   } catch (err) {
     if (err instanceof ServingError) throw err;
-    throw invalidArgument(gzip ? 'Request body is not valid gzip' : 'Could not read the request body');
+    throw invalidArgument(gzip ? 'Request body is not valid gzip' : 'Could not read the request body', { cause: err });
   }
   return chunks.length === 1 ? chunks[0] : concat(chunks, size);
 }

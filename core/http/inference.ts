@@ -23,7 +23,7 @@ export interface InferenceContext {
 }
 
 /**
- * :predict, :classify and :regress in TF Serving's processing order (tfs-api.md section 3):
+ * :predict, :classify and :regress in TF Serving's processing order (docs/tf-serving-compat.md section 3):
  * parse body, read signature_name, resolve the servable, decode against its signature, run, encode.
  */
 export async function handleInference(req: Request, path: ModelPath, ctx: InferenceContext): Promise<Response> {

@@ -4,7 +4,7 @@ import { signatureDefMap } from '../apis/signature-def.ts';
 
 /**
  * JSON bodies of the status and metadata APIs, shaped like TF Serving's protobuf JSON
- * (tfs-api.md sections 7 and 8): int64 fields as strings, default values printed.
+ * (docs/tf-serving-compat.md sections 7 and 8): int64 fields as strings, default values printed.
  */
 export function statusBody(statuses: VersionStatus[]): string {
   return JSON.stringify(

@@ -2,7 +2,7 @@ import { invalidArgument } from '../errors.ts';
 import { clampVersion } from '../version/version-number.ts';
 
 /**
- * TF Serving's REST URL grammar (tfs-api.md section 2), matched case-insensitively:
+ * TF Serving's REST URL grammar (docs/tf-serving-compat.md section 2), matched case-insensitively:
  *   POST /v1/models/{name}[/versions/{N}|/labels/{L}]:(predict|classify|regress)
  *   GET  /v1/models[/{name}][/versions/{N}|/labels/{L}][/metadata]
  * Names and labels are percent-decoded (%XX only; '+' stays '+'). The verb is case-sensitive.

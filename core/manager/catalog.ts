@@ -1,5 +1,5 @@
 import { singleModelConfig } from '../config/model-config.ts';
-import { asServingError } from '../errors.ts';
+import { asServingError, errorLogText } from '../errors.ts';
 import type { ModelSource } from '../repository/source.ts';
 import type { Manager } from './manager.ts';
 
@@ -78,7 +78,7 @@ export class Catalog {
         this.lastError = err;
         this.failedAtMs = this.now();
         if (this.listedAtMs !== -Infinity) this.listedAtMs = this.now(); // retry after another interval
-        this.options.log?.(`listing ${this.options.root.location} failed: ${asServingError(err).message}`);
+        this.options.log?.(`listing ${this.options.root.location} failed: ${errorLogText(asServingError(err))}`);
         throw asServingError(err);
       } finally {
         this.listing = null;

@@ -1,4 +1,4 @@
-import { asServingError } from '../errors.ts';
+import { asServingError, errorLogText } from '../errors.ts';
 import { discoverVersions } from '../repository/discovery.ts';
 import { MODEL_JSON_FILE, parseModelJson } from '../repository/model-json.ts';
 import { aspiredVersions } from '../version/policy.ts';
@@ -61,7 +61,7 @@ export class Discovery {
         entry.checkAtMs = this.rt.now() + Math.max(pollIntervalMs, backoffMs(this.rt, entry.faults));
         if (!entry.discovered) throw error;
         // Keep serving what we know; try again after the backoff.
-        this.rt.log(`model ${entry.name}: version discovery failed, keeping known versions: ${error.message}`);
+        this.rt.log(`model ${entry.name}: version discovery failed, keeping known versions: ${errorLogText(error)}`);
       } finally {
         entry.discovery = null;
       }

@@ -1,6 +1,6 @@
 import { checkSessionBatchAxes } from '../batcher/batchability.ts';
 import { checkPlacement } from '../config/placement.ts';
-import { ServingError, asServingError } from '../errors.ts';
+import { ServingError, asServingError, errorLogText } from '../errors.ts';
 import { readVersion } from '../repository/version-files.ts';
 import type { Budget } from './budget.ts';
 import { backoffMs, type Discovery } from './discovery.ts';
@@ -77,7 +77,7 @@ export class Loader {
       if (transient) slot.retryAtMs = this.rt.now() + backoffMs(this.rt, (slot.faults += 1));
       if (!transient) this.discovery.reaspire(entry);
       options.metrics?.loads.inc({ ...labels, outcome: 'error' });
-      this.rt.log(`model ${entry.name} version ${slot.version}: load failed: ${error.message}`);
+      this.rt.log(`model ${entry.name} version ${slot.version}: load failed: ${errorLogText(error)}`);
       throw error;
     }
   }

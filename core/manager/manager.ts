@@ -1,5 +1,5 @@
 import type { BatchingParameters } from '../config/batching.ts';
-import { ServingError, asServingError, notFound } from '../errors.ts';
+import { ServingError, asServingError, errorLogText, notFound } from '../errors.ts';
 import { resolveVersion, servableNotFound, unrecognizedLabel, type VersionRequest } from '../version/policy.ts';
 import { Budget } from './budget.ts';
 import { Discovery } from './discovery.ts';
@@ -124,7 +124,7 @@ export class Manager {
             await this.loader.load(entry, next).catch(() => {});
           }
         } catch (err) {
-          this.rt.log(`model ${entry.name}: ${asServingError(err).message}`);
+          this.rt.log(`model ${entry.name}: ${errorLogText(asServingError(err))}`);
         }
       }),
     );

@@ -26,6 +26,14 @@ function harness(over: Partial<StoragePolicy> = {}) {
 const transient = (reason: string): Failure => ({ transient: true, reason });
 
 describe('storageCall', () => {
+  it('keeps the underlying error as cause (for logs) while the message stays a short code', async () => {
+    const { policy } = harness({ retries: 0 });
+    const underlying = new Error('GET https://b.s3/k?X-Amz-Signature=secret: socket hang up');
+    const err = await storageCall('Cannot read s3://b/k', policy, async () => Promise.reject(underlying), () => transient('ECONNRESET')).catch((e) => e);
+    expect(err).toMatchObject({ code: 'UNAVAILABLE', message: 'Cannot read s3://b/k: ECONNRESET' });
+    expect(err.cause).toBe(underlying);
+  });
+
   it('returns the first success and clears its timer', async () => {
     const { policy, timers } = harness();
     expect(await storageCall('Cannot list x', policy, async () => 42, () => transient('x'))).toBe(42);

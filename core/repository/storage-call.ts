@@ -6,7 +6,7 @@ import { unavailable } from '../errors.ts';
  * (S3, R2). Callers describe the call for messages ("list s3://bucket/prefix/m/") and say how to
  * classify a failure; every failure leaves as ServingError UNAVAILABLE (HTTP 503) whose message is
  * `what` plus a short reason code: never the underlying error's text, which may quote a signed
- * request or a credential.
+ * request or a credential. The underlying error rides along as `cause`, for log lines only.
  *
  * Timeout: an attempt that makes no progress for timeoutMs is abandoned, even if the operation
  * ignores its AbortSignal. Long downloads call progress() per chunk, so a 1 GB model is not cut off
@@ -64,11 +64,11 @@ export async function storageCall<T>(
     try {
       return await untilAborted(attempt(controller.signal, progress), controller.signal);
     } catch (err) {
-      if (timedOut) throw unavailable(`${what}: storage did not answer within ${policy.timeoutMs} ms`);
+      if (timedOut) throw unavailable(`${what}: storage did not answer within ${policy.timeoutMs} ms`, { cause: err });
       const failure = classify(err);
       if (!failure.transient || tries > policy.retries) {
         const after = tries > 1 ? ` after ${tries} attempts` : '';
-        throw unavailable(`${what}: ${failure.reason}${after}`);
+        throw unavailable(`${what}: ${failure.reason}${after}`, { cause: err });
       }
       await sleep(Math.floor(random() * policy.backoffMs * 2 ** (tries - 1)));
     } finally {

@@ -1,5 +1,5 @@
 import type { Backend } from '../../core/backend/backend.ts';
-import { onnxruntimeNode } from '../../core/backend/onnxruntime-node.ts';
+import { onnxruntimeNode } from '../../runtime/node/onnxruntime-node.ts';
 import { createService, type Service } from '../../core/service/create-service.ts';
 import { settingsFromFlags } from '../../core/service/settings.ts';
 import { loadModelConfigs } from '../../runtime/node/model-configs.ts';

@@ -82,7 +82,7 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
 async function createBackend(kind: ServerFlags['backend']): Promise<Backend> {
   // Imported on demand: each flavour loads its own native or wasm runtime.
   if (kind === 'wasm') return (await import('../../core/backend/onnxruntime-wasm.ts')).onnxruntimeWasm();
-  return (await import('../../core/backend/onnxruntime-node.ts')).onnxruntimeNode();
+  return (await import('./onnxruntime-node.ts')).onnxruntimeNode();
 }
 
 function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {

@@ -1,5 +1,5 @@
 /**
- * TF Serving REST conformance cases (from shared/tfs-api.md), run against the bundled example
+ * TF Serving REST conformance cases (from docs/tf-serving-compat.md), run against the bundled example
  * repository (models/). Every target's end-to-end suite runs all of them through its own
  * transport, so the API is the same everywhere. A case names the section it comes from.
  *

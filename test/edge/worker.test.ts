@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CASES } from '../conformance/cases.ts';
+import { pathOf, runConformance } from '../conformance/run.ts';
 import { largeModel } from '../fixtures/onnx-writer.ts';
 import { putExampleRepository, putVersion } from './r2-repository.ts';
 import { buildBundle, startWorker, type WorkerUnderTest } from './worker-harness.ts';
@@ -120,16 +120,8 @@ describe('Cloudflare Worker (workerd, R2)', () => {
 });
 
 describe('TF Serving REST conformance (Cloudflare Worker)', () => {
-  for (const c of CASES) {
-    it(c.name, async () => {
-      const res = await worker.fetch(c.path, { method: c.method, body: c.body });
-      const text = await res.text();
-      expect(res.status, text).toBe(c.status);
-      if (c.body_json !== undefined) expect(JSON.parse(text)).toEqual(c.body_json);
-      if (c.error !== undefined) expect(JSON.parse(text).error).toContain(c.error);
-      for (const r of c.raw ?? []) expect(text).toContain(r);
-      for (const [k, v] of Object.entries(c.headers ?? {})) expect(res.headers.get(k)).toBe(v);
-      if (c.path.startsWith('/v1') && c.status >= 400 && text !== '') expect(Object.keys(JSON.parse(text))).toEqual(['error']);
-    });
-  }
+  runConformance(async (request) => {
+    const body = request.body ? await request.text() : undefined;
+    return worker.fetch(pathOf(request), { method: request.method, body });
+  });
 });

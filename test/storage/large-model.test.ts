@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onnxruntimeNode } from '../../core/backend/onnxruntime-node.ts';
+import { onnxruntimeNode } from '../../runtime/node/onnxruntime-node.ts';
 import { Manager } from '../../core/manager/manager.ts';
 import { s3Source } from '../../core/repository/s3-source.ts';
 import { push } from '../../functions/node/cli/push.ts';

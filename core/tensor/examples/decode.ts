@@ -9,7 +9,7 @@ import { JsonDouble, type JsonObject, type JsonValue } from '../json/value.ts';
 import { allocate, elementCount, type Signature, type Tensor, type TensorData, type TensorSpec } from '../tensor.ts';
 
 /**
- * One tf.Example feature as TF Serving builds it from JSON (tfs-api.md 6.1). Bytes are JS strings
+ * One tf.Example feature as TF Serving builds it from JSON (docs/tf-serving-compat.md 6.1). Bytes are JS strings
  * (base64 values decoded as UTF-8, see base64.ts); floats are already rounded to float32; booleans
  * became int64 1/0; `[]` gives kind 'none' (no kind set).
  */

@@ -6,7 +6,7 @@ import { quoteJson } from '../json/text.ts';
 import type { DType, Signature, Tensor, TensorSpec } from '../tensor.ts';
 
 /**
- * Classify and regress results (tfs-api.md 6.3) from an ONNX model's outputs: structured
+ * Classify and regress results (docs/tf-serving-compat.md 6.3) from an ONNX model's outputs: structured
  * (classifyResults, regressResults; the gRPC API uses these) and as REST JSON text (encode*).
  * TF Serving needs outputs keyed `classes`/`scores` (classify) or `outputs` (regress); ONNX models
  * name outputs freely, so the rules below also accept the obvious single-output cases. Scores and

@@ -3,7 +3,7 @@ import { renderJson } from './text.ts';
 import type { JsonObject, JsonValue } from './value.ts';
 import { DEFAULT_SIGNATURE } from '../tensor.ts';
 
-/** Top-level checks shared by predict, classify and regress bodies (tfs-api.md 3, steps 2-3). */
+/** Top-level checks shared by predict, classify and regress bodies (docs/tf-serving-compat.md 3, steps 2-3). */
 
 /** The body as an object; else TF's `JSON Value: <body> Is not object` (INVALID_ARGUMENT). */
 export function requestObject(body: JsonValue): JsonObject {

@@ -7,7 +7,7 @@ import type { JsonObject, JsonValue } from './value.ts';
 import type { Signature, Tensor, TensorSpec } from '../tensor.ts';
 
 /**
- * A predict body after the checks TF Serving makes before it looks up the model (tfs-api.md 3,
+ * A predict body after the checks TF Serving makes before it looks up the model (docs/tf-serving-compat.md 3,
  * steps 2-3). The instances/inputs checks belong to step 5 and are made by decodeInputs, so that
  * e.g. a body without "instances" sent to an unknown model is a 404, as in TF Serving.
  */
@@ -33,7 +33,7 @@ export function readPredictBody(body: JsonValue): PredictBody {
 /**
  * The input tensors of a predict body, decoded against the signature's inputs (names and dtypes;
  * declared shapes are not checked, as in TF Serving: the backend rejects what does not fit).
- * Row format (`instances`) per tfs-api.md 5.2, columnar (`inputs`) per 5.3, leaves per 5.4.
+ * Row format (`instances`) per docs/tf-serving-compat.md 5.2, columnar (`inputs`) per 5.3, leaves per 5.4.
  * Every failure is INVALID_ARGUMENT with TF Serving's wording. The result has one tensor per
  * signature input, keyed by name.
  */

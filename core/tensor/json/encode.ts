@@ -5,7 +5,7 @@ import { quoteJson } from './text.ts';
 import { elementCount, type Tensor } from '../tensor.ts';
 
 /**
- * The JSON text of a predict response (tfs-api.md 5.5), compact. Row format:
+ * The JSON text of a predict response (docs/tf-serving-compat.md 5.5), compact. Row format:
  * `{"predictions": [...]}`, one entry per batch row: the row's value when there is one output,
  * else an object output name -> row value. Columnar: `{"outputs": <tensor>}` for one output
  * (a rank-0 output is a bare value), else `{"outputs": {name: tensor, ...}}`.

@@ -5,7 +5,7 @@ import type { JsonValue } from './value.ts';
 import { allocate, elementCount, type DType, type Tensor, type TensorData } from '../tensor.ts';
 
 /**
- * Dense tensors from nested JSON lists, with TF Serving's shape rules (tfs-api.md 5.4): the shape
+ * Dense tensors from nested JSON lists, with TF Serving's shape rules (docs/tf-serving-compat.md 5.4): the shape
  * follows the first element at each level, then the whole value is checked against it in
  * depth-first order, so the first error TF would report is the one reported.
  */

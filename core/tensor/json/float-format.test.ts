@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { floatToHalf, formatFloat32, formatFloat64, halfToFloat } from './float-format.ts';
 
 // Expected strings were checked against C printf semantics (Python's %-formatting: correctly
-// rounded, exact ties to even), applying TF Serving's algorithm (tfs-api.md 9.2).
+// rounded, exact ties to even), applying TF Serving's algorithm (docs/tf-serving-compat.md 9.2).
 
 describe('formatFloat32', () => {
-  it('matches the tfs-api.md 9.2 examples', () => {
+  it('matches the docs/tf-serving-compat.md 9.2 examples', () => {
     expect(formatFloat32(3)).toBe('3.0');
     expect(formatFloat32(0.1)).toBe('0.1');
     expect(formatFloat32(999999)).toBe('999999.0');
@@ -46,7 +46,7 @@ describe('formatFloat32', () => {
 });
 
 describe('formatFloat64', () => {
-  it('matches the tfs-api.md 9.2 examples', () => {
+  it('matches the docs/tf-serving-compat.md 9.2 examples', () => {
     expect(formatFloat64(0.1)).toBe('0.1');
     expect(formatFloat64(1 / 3)).toBe('0.33333333333333331');
     expect(formatFloat64(8)).toBe('8.0');

@@ -1,5 +1,5 @@
 /**
- * Float text exactly as TF Serving writes it (tfs-api.md 9.2), plus IEEE half conversions.
+ * Float text exactly as TF Serving writes it (docs/tf-serving-compat.md 9.2), plus IEEE half conversions.
  * TF prints C's `%.6g`; if that does not parse back to the same float (double) it prints `%.9g`
  * (`%.17g`); then appends ".0" when there is neither '.' nor 'e'. JS's toPrecision rounds exact
  * ties up where printf rounds them to even, so digits are rounded here, with exact arithmetic on

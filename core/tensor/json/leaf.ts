@@ -42,7 +42,7 @@ export const INT_RANGES: Partial<Record<DType, readonly [bigint, bigint]>> = {
 
 /**
  * Converts one JSON leaf to `dtype` and stores it in out[i]; with out null it only validates.
- * Throws INVALID_ARGUMENT with TF Serving's wording (tfs-api.md 5.4). Never sees arrays.
+ * Throws INVALID_ARGUMENT with TF Serving's wording (docs/tf-serving-compat.md 5.4). Never sees arrays.
  */
 export type LeafWriter = (v: JsonValue, out: TensorData | null, i: number) => void;
 

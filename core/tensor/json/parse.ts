@@ -14,7 +14,7 @@ const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
- * Parses a request body the way TF Serving's rapidjson does (tfs-api.md 9.1): NaN / Inf /
+ * Parses a request body the way TF Serving's rapidjson does (docs/tf-serving-compat.md 9.1): NaN / Inf /
  * Infinity tokens (optionally after '-'), parsing stops after the first complete value (trailing
  * bytes ignored), duplicate keys keep the first occurrence, no comments or trailing commas.
  * Numbers follow the value.ts model. Errors are INVALID_ARGUMENT with rapidjson's English

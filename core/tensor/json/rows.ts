@@ -6,7 +6,7 @@ import type { JsonObject, JsonValue } from './value.ts';
 import { allocate, elementCount, type Tensor, type TensorSpec } from '../tensor.ts';
 
 /**
- * TF Serving's row format (tfs-api.md 5.2): a non-empty list of instances becomes one tensor per
+ * TF Serving's row format (docs/tf-serving-compat.md 5.2): a non-empty list of instances becomes one tensor per
  * input with shape [instances.length] + the shape of one row. Fast path: check every row's
  * structure (no leaf conversion, no allocation), then allocate each tensor once and convert the
  * leaves straight into it. If any row is malformed, the exact TF algorithm is replayed without

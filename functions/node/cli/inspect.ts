@@ -20,7 +20,7 @@ export async function inspect(argv: string[], log = (m: string) => console.log(m
   const bytes = await readFile(file).catch(() => {
     throw new UsageError(`${file}: no such file`);
   });
-  const { onnxruntimeNode } = await import('../../../core/backend/onnxruntime-node.ts');
+  const { onnxruntimeNode } = await import('../../../runtime/node/onnxruntime-node.ts');
   const session = await onnxruntimeNode().load(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   try {
     log(formatSignature(session.signature));

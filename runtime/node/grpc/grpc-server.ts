@@ -2,8 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import { classify, regress, type ExamplesRequestObject } from '../../../core/apis/classify.ts';
 import { getModelMetadata, getModelStatus, type MetadataRequestObject, type StatusRequestObject } from '../../../core/apis/model-info.ts';
 import { predict, type ApiContext } from '../../../core/apis/predict.ts';
-import { grpcStatus, isServingError } from '../../../core/apis/status.ts';
-import { ServingError } from '../../../core/errors.ts';
+import { grpcStatus } from '../../../core/apis/status.ts';
+import { ServingError, errorLogText, isUnexpectedError } from '../../../core/errors.ts';
 import { runDirect, type RunFn } from '../../../core/manager/lease-run.ts';
 import { httpStatus } from '../../../core/http/status-codes.ts';
 import type { Manager } from '../../../core/manager/manager.ts';
@@ -87,7 +87,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
             callback(null, response);
           },
           (err) => {
-            if (!isServingError(err)) log(`edgeserve: unexpected gRPC ${method} error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+            if (isUnexpectedError(err)) log(`edgeserve: unexpected gRPC ${method} error: ${errorLogText(err)}`);
             const status = grpcStatus(err);
             done(status.code, httpStatus(status.error.code));
             callback({ name: 'ServingError', message: status.details, code: status.code, details: status.details });
