@@ -1,4 +1,5 @@
-import { checkSessionBatchAxes } from '../batcher/batchability.ts';
+import type { Session } from '../backend/backend.ts';
+import { checkBatchAxes, type BatchAxes } from '../config/batch-axes.ts';
 import { checkPlacement } from '../config/placement.ts';
 import { ServingError, asServingError, errorLogText } from '../errors.ts';
 import { readVersion } from '../repository/version-files.ts';
@@ -90,5 +91,15 @@ export class Loader {
       'FAILED_PRECONDITION',
       `Version ${slot.version} of model ${entry.name} is ${bytes} bytes, more than this target loads (max_model_bytes=${max})${advice}`,
     );
+  }
+}
+
+/** checkBatchAxes for a freshly loaded session: releases it before rejecting, so nothing leaks. */
+async function checkSessionBatchAxes(session: Session, declared: BatchAxes | undefined): Promise<void> {
+  try {
+    checkBatchAxes(session.signature, declared);
+  } catch (err) {
+    await session.release();
+    throw err;
   }
 }

@@ -8,9 +8,6 @@ import { highestWarm, isFailed, newEntry, servableVersions, statusOf, type Entry
 import { runtimeOf, type ManagerOptions, type ModelBinding, type Runtime } from './options.ts';
 import type { Lease, Servable, VersionStatus } from './servable.ts';
 
-// Part of the Manager's API since before the split; the types live where their concept does.
-export type { ManagerOptions, ModelBinding } from './options.ts';
-export type { VersionRequest } from '../version/policy.ts';
 
 /**
  * The model cache (TF Serving's "manager"), shared by every request of one process or isolate.
