@@ -38,6 +38,20 @@ export const unavailable = (message: string) => new ServingError('UNAVAILABLE', 
 export const unimplemented = (message: string) => new ServingError('UNIMPLEMENTED', message);
 export const internal = (message: string) => new ServingError('INTERNAL', message);
 
+/**
+ * Longest caller-supplied text (model names, labels, signature and input names, JSON snippets) an
+ * error message quotes, as docs/api.md promises; every such quote goes through quoted().
+ */
+export const MAX_QUOTED_CHARS = 2000;
+
+/** Caller text for a message: cut at MAX_QUOTED_CHARS, ending with "..." when cut. */
+export function quoted(text: string): string {
+  if (text.length <= MAX_QUOTED_CHARS) return text;
+  // Do not split a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(text[MAX_QUOTED_CHARS - 1]) ? MAX_QUOTED_CHARS - 1 : MAX_QUOTED_CHARS;
+  return `${text.slice(0, end)}...`;
+}
+
 /** Any thrown value as a ServingError; unknown errors become INTERNAL with a generic message. */
 export function asServingError(err: unknown, fallback = 'Internal error'): ServingError {
   if (err instanceof ServingError) return err;

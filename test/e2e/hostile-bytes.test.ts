@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from './server-process.ts';
 import { postBinary, postJson, rawGrpc, type RawGrpc } from '../fuzz/raw-clients.ts';
-import { DT_FLOAT, DT_INT64, FIXED32, LEN, floats32, lenField, predictRequest, tag, tensorProto, varintField } from '../fuzz/proto-bytes.ts';
+import { DT_FLOAT, DT_INT64, FIXED32, LEN, floats32, lenField, predictRequest, tag, tensorProto } from '../fuzz/proto-bytes.ts';
 
 // Issue 12: bytes an attacker would send, against the real server. Each answer must be a 4xx
 // (INVALID_ARGUMENT on gRPC) that says what was wrong, cheaply, with bounded quoted text.
@@ -25,7 +25,7 @@ const multiIo = (ids: number[]) =>
       ['ids', tensorProto(DT_INT64, [1, 2], [...tag(10, LEN), ids.length, ...ids])],
     ],
   });
-const binary = (bytes: Uint8Array, model = 'multi_io') => postBinary(`${server.url}/v1/models/${model}:predict`, bytes);
+const binary = (bytes: Uint8Array<ArrayBuffer>, model = 'multi_io') => postBinary(`${server.url}/v1/models/${model}:predict`, bytes);
 const oneFloat = (dims: number[]) => [...tag(5, FIXED32), ...floats32([0.5])];
 const halfPlusTwo = (dims: number[], signature?: string) =>
   predictRequest({ model: 'half_plus_two', signature, inputs: [['x', tensorProto(DT_FLOAT, dims, oneFloat(dims))]] });

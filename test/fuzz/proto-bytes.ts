@@ -49,7 +49,7 @@ export interface RequestParts {
 }
 
 /** tensorflow.serving.PredictRequest: model_spec {name, signature_name}, then the inputs map. */
-export function predictRequest(parts: RequestParts): Uint8Array {
+export function predictRequest(parts: RequestParts): Uint8Array<ArrayBuffer> {
   const spec = [...lenField(1, text(parts.model)), ...(parts.signature !== undefined ? lenField(3, text(parts.signature)) : [])];
   const inputs = parts.inputs.flatMap(([name, tensor]) => lenField(2, [...lenField(1, text(name)), ...lenField(2, tensor)]));
   return Uint8Array.from([...lenField(1, spec), ...inputs]);

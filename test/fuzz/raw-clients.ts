@@ -12,14 +12,14 @@ export interface Outcome {
   text: string;
 }
 
-export async function postBinary(url: string, bytes: Uint8Array): Promise<Outcome> {
+export async function postBinary(url: string, bytes: Uint8Array<ArrayBuffer>): Promise<Outcome> {
   const res = await fetch(url, { method: 'POST', body: bytes, headers: { 'content-type': 'application/x-protobuf' } });
   const body = new Uint8Array(await res.arrayBuffer());
   const isJson = (res.headers.get('content-type') ?? '').includes('json');
   return { status: res.status, text: isJson ? new TextDecoder().decode(body) : `<${body.byteLength} bytes>` };
 }
 
-export async function postJson(url: string, body: string | Uint8Array): Promise<Outcome> {
+export async function postJson(url: string, body: string | Uint8Array<ArrayBuffer>): Promise<Outcome> {
   const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
   return { status: res.status, text: await res.text() };
 }
