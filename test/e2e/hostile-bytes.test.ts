@@ -116,3 +116,24 @@ describe('errors quote bounded text', () => {
     bounded(JSON.parse(res.text).error, alias);
   });
 });
+
+describe('--max_tensor_bytes bounds JSON and binary alike', () => {
+  let small: ServerProcess;
+  beforeAll(async () => {
+    small = await startServer(['--model_config_file=models/models.config', '--max_tensor_bytes=64KiB']);
+  });
+  afterAll(() => small?.stop());
+
+  it('refuses a JSON body whose tensor is over the limit, rows or columns, and takes one under it', async () => {
+    const rows = (n: number) => JSON.stringify(Array.from({ length: n }, () => [0]));
+    const url = `${small.url}/v1/models/half_plus_two:predict`;
+    for (const body of [`{"instances": ${rows(20_000)}}`, `{"inputs": ${rows(20_000)}}`]) {
+      const res = await postJson(url, body);
+      expect(res.status, res.text).toBe(400);
+      expect(JSON.parse(res.text).error).toBe('input x: tensor_shape [20000,1] needs 80000 bytes; one request may allocate 65536 bytes in all (--max_tensor_bytes)');
+    }
+    expect((await postJson(url, `{"instances": ${rows(16_000)}}`)).status).toBe(200);
+    const bin = await postBinary(url, halfPlusTwo([20_000, 1]));
+    expect(bin.status).toBe(400);
+  });
+});
