@@ -19,8 +19,8 @@ export async function postBinary(url: string, bytes: Uint8Array<ArrayBuffer>): P
   return { status: res.status, text: isJson ? new TextDecoder().decode(body) : `<${body.byteLength} bytes>` };
 }
 
-export async function postJson(url: string, body: string | Uint8Array<ArrayBuffer>): Promise<Outcome> {
-  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+export async function postJson(url: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}): Promise<Outcome> {
+  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
   return { status: res.status, text: await res.text() };
 }
 
