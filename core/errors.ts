@@ -44,6 +44,20 @@ export const unimplemented = (message: string, options?: Options) => new Serving
 export const internal = (message: string, options?: Options) => new ServingError('INTERNAL', message, options);
 
 /**
+ * Longest caller-supplied text (model names, labels, signature and input names, JSON snippets) an
+ * error message quotes, as docs/api.md promises; every such quote goes through quoted().
+ */
+export const MAX_QUOTED_CHARS = 2000;
+
+/** Caller text for a message: cut at MAX_QUOTED_CHARS, ending with "..." when cut. */
+export function quoted(text: string): string {
+  if (text.length <= MAX_QUOTED_CHARS) return text;
+  // Do not split a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(text[MAX_QUOTED_CHARS - 1]) ? MAX_QUOTED_CHARS - 1 : MAX_QUOTED_CHARS;
+  return `${text.slice(0, end)}...`;
+}
+
+/**
  * Any thrown value as a ServingError; unknown errors become INTERNAL with a generic message and
  * keep the original as `cause`, so the log line can say what really failed.
  */

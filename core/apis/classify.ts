@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors.ts';
+import { invalidArgument, quoted } from '../errors.ts';
 import { classifyResults, regressResults } from '../tensor/examples/encode.ts';
 import { examplesToInputs, type Feature, type Features } from '../tensor/examples/decode.ts';
 import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
@@ -72,7 +72,7 @@ async function runExamples(request: ExamplesRequestObject, ctx: ApiContext) {
     ctx.run,
     () => {
       ctx.ranVersion?.(servable.version);
-      if (signatureName !== DEFAULT_SIGNATURE) throw invalidArgument(`No signature was found with the name: ${signatureName}`);
+      if (signatureName !== DEFAULT_SIGNATURE) throw invalidArgument(`No signature was found with the name: ${quoted(signatureName)}`);
       const examples = inputExamples(request.input);
       if (examples.length === 0) throw invalidArgument('Input is empty.');
       return examplesToInputs(examples, servable.session.signature);

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors.ts';
+import { invalidArgument, quoted } from '../errors.ts';
 import type { Manager } from '../manager/manager.ts';
 import type { VersionState } from '../manager/servable.ts';
 import { acquire, modelSpecFromObject, modelSpecObject, requireModelSpec, type ModelSpecObject } from './model-spec.ts';
@@ -32,7 +32,7 @@ export async function getModelMetadata(request: MetadataRequestObject, manager: 
   const spec = requireModelSpec(modelSpecFromObject(request.model_spec));
   const fields = [...new Set(request.metadata_field ?? [])].sort();
   if (fields.length === 0) throw invalidArgument('GetModelMetadataRequest must specify at least one metadata_field');
-  for (const f of fields) if (f !== 'signature_def') throw invalidArgument(`Metadata field ${f} is not supported`);
+  for (const f of fields) if (f !== 'signature_def') throw invalidArgument(`Metadata field ${quoted(f)} is not supported`);
   const lease = await acquire(manager, spec);
   try {
     const { servable } = lease;

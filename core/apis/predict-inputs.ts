@@ -1,5 +1,6 @@
-import { invalidArgument } from '../errors.ts';
-import { tfTypeString } from '../tensor/dtypes.ts';
+import { invalidArgument, quoted } from '../errors.ts';
+import { shapeFitsSignature, unbounded, type TensorBudget } from '../tensor/budget.ts';
+import { dtypeOfTfDataType, tfTypeString } from '../tensor/dtypes.ts';
 import { TensorProtoError, tensorFromProto, type TensorProtoMsg } from '../tensor/proto/tensor-proto.ts';
 import type { Signature, Tensor } from '../tensor/tensor.ts';
 
@@ -7,28 +8,36 @@ import type { Signature, Tensor } from '../tensor/tensor.ts';
  * A PredictRequest's inputs and output_filter checked against a signature, in TF Serving's order
  * and words (predict_util.cc, docs/tf-serving-compat.md 11): the input count, each alias, each tensor's
  * FromProto, the output filter; then, as TF's session would at run time, each dtype. Alias sets in
- * messages are sorted and comma-joined, as TF prints its std::set. All failures are
- * INVALID_ARGUMENT.
+ * messages are sorted and comma-joined, as TF prints its std::set. Before FromProto allocates,
+ * each fully defined shape is checked against the signature's and charged to `budget`
+ * (budget.ts), so a few bytes cannot declare a huge tensor. All failures are INVALID_ARGUMENT;
+ * caller text in messages is cut (quoted()).
  */
-export function predictInputs(inputs: Map<string, TensorProtoMsg>, signature: Signature): Record<string, Tensor> {
+export function predictInputs(inputs: Map<string, TensorProtoMsg>, signature: Signature, budget: TensorBudget = unbounded()): Record<string, Tensor> {
   const expected = signature.inputs.map((s) => s.name).sort();
   const sent = [...inputs.keys()].sort();
   if (sent.length !== expected.length) {
     const extra = sent.filter((a) => !expected.includes(a));
     const missing = expected.filter((a) => !inputs.has(a));
     throw invalidArgument(
-      `input size does not match signature: ${sent.length}!=${expected.length} len({${sent.join(',')}}) != len({${expected.join(',')}}). ` +
-        `Sent extra: {${extra.join(',')}}. Missing but required: {${missing.join(',')}}.`,
+      `input size does not match signature: ${sent.length}!=${expected.length} len({${quoted(sent.join(','))}}) != len({${expected.join(',')}}). ` +
+        `Sent extra: {${quoted(extra.join(','))}}. Missing but required: {${missing.join(',')}}.`,
     );
   }
   const tensors: Record<string, Tensor> = Object.create(null);
   for (const alias of sent) {
     const spec = signature.inputs.find((s) => s.name === alias);
     if (!spec) {
-      throw invalidArgument(`input tensor alias not found in signature: ${alias}. Inputs expected to be in the set {${expected.join(',')}}.`);
+      throw invalidArgument(`input tensor alias not found in signature: ${quoted(alias)}. Inputs expected to be in the set {${expected.join(',')}}.`);
+    }
+    const msg = inputs.get(alias)!;
+    if (!msg.unknownRank && msg.dims.length <= 254 && msg.dims.every((d) => d >= 0)) {
+      // Otherwise FromProto reports the shape itself, and allocates nothing.
+      shapeFitsSignature(alias, msg.dims, spec);
+      budget.charge(alias, dtypeOfTfDataType(msg.dtype), msg.dims);
     }
     try {
-      tensors[alias] = tensorFromProto(inputs.get(alias)!);
+      tensors[alias] = tensorFromProto(msg);
     } catch (err) {
       if (!(err instanceof TensorProtoError)) throw err;
       if (err.dtypeName) throw dtypeMismatch(alias, tfTypeString(spec.dtype), err.dtypeName);
@@ -48,9 +57,9 @@ export function outputAliases(filter: string[], signature: Signature): string[] 
   const seen = new Set<string>();
   for (const alias of filter) {
     if (!all.includes(alias)) {
-      throw invalidArgument(`output tensor alias not found in signature: ${alias} Outputs expected to be in the set {${[...all].sort().join(',')}}.`);
+      throw invalidArgument(`output tensor alias not found in signature: ${quoted(alias)} Outputs expected to be in the set {${[...all].sort().join(',')}}.`);
     }
-    if (seen.has(alias)) throw invalidArgument(`duplicate output tensor alias: ${alias}`);
+    if (seen.has(alias)) throw invalidArgument(`duplicate output tensor alias: ${quoted(alias)}`);
     seen.add(alias);
   }
   return filter;

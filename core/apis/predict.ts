@@ -1,4 +1,5 @@
-import { failedPrecondition } from '../errors.ts';
+import { failedPrecondition, quoted } from '../errors.ts';
+import { TensorBudget } from '../tensor/budget.ts';
 import type { RunFn } from '../manager/lease-run.ts';
 import type { Manager } from '../manager/manager.ts';
 import { encodeProtoPredictResponse, type PredictRequestMsg } from '../tensor/proto/predict.ts';
@@ -21,6 +22,8 @@ export interface ApiContext {
   timeoutMs: number;
   /** Write outputs as tensor_content instead of typed *_val fields. */
   tensorContent?: boolean;
+  /** Bytes one request's input tensors may take (--max_tensor_bytes); unset: unbounded. */
+  maxTensorBytes?: number;
   /** Told which version answered (metrics, response headers). */
   ranVersion?: (version: number) => void;
 }
@@ -36,9 +39,9 @@ export async function predict(request: PredictRequestMsg, ctx: ApiContext): Prom
     ctx.run,
     () => {
       ctx.ranVersion?.(servable.version);
-      if (signatureName !== DEFAULT_SIGNATURE) throw failedPrecondition(`Serving signature key "${signatureName}" not found.`);
+      if (signatureName !== DEFAULT_SIGNATURE) throw failedPrecondition(`Serving signature key "${quoted(signatureName)}" not found.`);
       const { signature } = servable.session;
-      const inputs = predictInputs(request.inputs, signature);
+      const inputs = predictInputs(request.inputs, signature, new TensorBudget(ctx.maxTensorBytes ?? Infinity));
       aliases = outputAliases(request.outputFilter, signature);
       checkInputDtypes(inputs, signature);
       return inputs;

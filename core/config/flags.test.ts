@@ -46,6 +46,7 @@ describe('parseFlags', () => {
       '--api_keys= a, b ,,c',
       '--max_body_bytes',
       '1000',
+      '--max_tensor_bytes=16MiB',
       '--rest_api_timeout_in_ms=5000',
       '--enable_batching',
       '--batching_parameters_file=batching.config',
@@ -64,6 +65,7 @@ describe('parseFlags', () => {
       cacheBytes: 512 * 1024 ** 2,
       apiKeys: ['a', 'b', 'c'],
       maxBodyBytes: 1000,
+      maxTensorBytes: 16 * 1024 ** 2,
       restApiTimeoutInMs: 5000,
       enableBatching: true,
       batchingParametersFile: 'batching.config',
@@ -140,6 +142,7 @@ describe('usage', () => {
     expect(text).toContain('--rest_api_port=8501');
     expect(text).toContain('--cache_bytes=1GiB');
     expect(text).toContain('--max_body_bytes=64MiB');
+    expect(text).toMatch(/--max_tensor_bytes\n.*default 16 x --max_body_bytes/);
     expect(text).toContain('--model_name=default');
     expect(text).toMatch(/--model_config_file\n/);
     expect(text).toMatch(/--api_keys\n/);

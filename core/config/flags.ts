@@ -24,6 +24,8 @@ export interface ServerFlags {
   /** Empty: no authentication. */
   apiKeys: string[];
   maxBodyBytes: number;
+  /** Bytes one request's input tensors may take in all; unset: 16 x maxBodyBytes (core/tensor/budget.ts). */
+  maxTensorBytes?: number;
   restApiTimeoutInMs: number;
   enableBatching: boolean;
   batchingParametersFile?: string;
@@ -90,6 +92,11 @@ const FLAGS: Record<string, Flag> = {
   max_model_bytes: { key: 'maxModelBytes', parse: bytes, help: 'refuse model versions larger than this, before reading them; default: no limit' },
   api_keys: { key: 'apiKeys', parse: list, help: 'comma-separated keys that requests must present; empty = open (env EDGESERVE_API_KEYS)' },
   max_body_bytes: { key: 'maxBodyBytes', parse: bytes, help: 'largest request body accepted' },
+  max_tensor_bytes: {
+    key: 'maxTensorBytes',
+    parse: bytes,
+    help: "bytes one request's input tensors may take in all (a shape filled from one value counts whole); default 16 x --max_body_bytes",
+  },
   rest_api_timeout_in_ms: { key: 'restApiTimeoutInMs', parse: positiveInt, help: 'per-request timeout' },
   enable_batching: { key: 'enableBatching', parse: bool, help: 'merge concurrent requests into batches' },
   batching_parameters_file: { key: 'batchingParametersFile', parse: text, help: 'BatchingParameters file (text format); needs --enable_batching' },

@@ -7,6 +7,7 @@ import type { Manager } from '../manager/manager.ts';
 import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import { PayloadTooLargeError } from './body.ts';
 import { handleInference } from './inference.ts';
+import { defaultMaxTensorBytes } from '../tensor/budget.ts';
 import { runDirect, type RunFn } from '../manager/lease-run.ts';
 import { metadataBody, statusBody } from './model-info.ts';
 import { EmptyBodyError, parseModelPath, type ModelPath } from './path.ts';
@@ -23,6 +24,8 @@ export interface AppOptions {
   apiKeys?: string[];
   /** Largest accepted request body, compressed or not. */
   maxBodyBytes: number;
+  /** Bytes one request's input tensors may take; default 16 x maxBodyBytes (core/tensor/budget.ts). */
+  maxTensorBytes?: number;
   /** Deadline of one inference request (TF Serving's --rest_api_timeout_in_ms). */
   timeoutMs: number;
   cors?: boolean;
@@ -127,7 +130,8 @@ async function dispatch(
       lease.release();
     }
   }
-  return handleInference(c.req.raw, path, { ...options, run, ranVersion });
+  const maxTensorBytes = options.maxTensorBytes ?? defaultMaxTensorBytes(options.maxBodyBytes);
+  return handleInference(c.req.raw, path, { ...options, maxTensorBytes, run, ranVersion });
 }
 
 const isApiPath = (pathname: string) => /^\/v1\//i.test(pathname);

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors.ts';
+import { invalidArgument, quoted } from '../errors.ts';
 import { predict } from '../apis/predict.ts';
 import { decodePredictRequest, type ModelSpecMsg } from '../tensor/proto/predict.ts';
 import { readBodyBytes } from './body.ts';
@@ -36,6 +36,7 @@ export async function handleBinaryPredict(req: Request, path: ModelPath, ctx: In
     manager: ctx.manager,
     run: ctx.run,
     timeoutMs: ctx.timeoutMs,
+    maxTensorBytes: ctx.maxTensorBytes,
     tensorContent: ctx.tensorContent,
     ranVersion: (v) => {
       version = v;
@@ -52,13 +53,13 @@ export async function handleBinaryPredict(req: Request, path: ModelPath, ctx: In
 function specFromPath(body: ModelSpecMsg | null, path: ModelPath): ModelSpecMsg {
   const spec: ModelSpecMsg = body ?? { name: '', signatureName: '' };
   if (spec.name !== '' && spec.name !== path.model) {
-    throw invalidArgument(`model_spec.name "${spec.name}" does not match the model in the URL: "${path.model}"`);
+    throw invalidArgument(`model_spec.name "${quoted(spec.name)}" does not match the model in the URL: "${quoted(path.model)}"`);
   }
   spec.name = path.model;
   if (path.version !== undefined || path.label !== undefined) {
-    const urlChoice = path.version !== undefined ? `version ${path.version}` : `label "${path.label}"`;
+    const urlChoice = path.version !== undefined ? `version ${path.version}` : `label "${quoted(path.label!)}"`;
     const bodyChoice =
-      spec.version !== undefined ? `version ${spec.version}` : spec.versionLabel !== undefined ? `label "${spec.versionLabel}"` : null;
+      spec.version !== undefined ? `version ${spec.version}` : spec.versionLabel !== undefined ? `label "${quoted(spec.versionLabel)}"` : null;
     if (bodyChoice !== null && bodyChoice !== urlChoice) {
       throw invalidArgument(`model_spec asks for ${bodyChoice} but the URL asks for ${urlChoice}`);
     }

@@ -1,4 +1,5 @@
-import { invalidArgument } from '../errors.ts';
+import { invalidArgument, quoted } from '../errors.ts';
+import { TensorBudget } from '../tensor/budget.ts';
 import { runLeased, type RunFn } from '../manager/lease-run.ts';
 import type { Manager } from '../manager/manager.ts';
 import { examplesToInputs, readExamplesBody } from '../tensor/examples/decode.ts';
@@ -14,6 +15,8 @@ import type { ModelPath } from './path.ts';
 export interface InferenceContext {
   manager: Manager;
   maxBodyBytes: number;
+  /** Bytes one request's input tensors may take in all (core/tensor/budget.ts). */
+  maxTensorBytes: number;
   timeoutMs: number;
   run: RunFn;
   /** Tells the caller which version answered (for metrics). */
@@ -41,11 +44,11 @@ export async function handleInference(req: Request, path: ModelPath, ctx: Infere
       if (request.signatureName !== DEFAULT_SIGNATURE) {
         throw invalidArgument(
           path.api === 'predict'
-            ? `Serving signature name: "${request.signatureName}" not found in signature def`
-            : `No signature was found with the name: ${request.signatureName}`,
+            ? `Serving signature name: "${quoted(request.signatureName)}" not found in signature def`
+            : `No signature was found with the name: ${quoted(request.signatureName)}`,
         );
       }
-      return 'format' in request ? decodeInputs(request, signature) : examplesToInputs(request.examples, signature);
+      return 'format' in request ? decodeInputs(request, signature, new TensorBudget(ctx.maxTensorBytes)) : examplesToInputs(request.examples, signature);
     },
     ctx.timeoutMs,
     req.signal,

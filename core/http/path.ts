@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors.ts';
+import { invalidArgument, quoted } from '../errors.ts';
 import { clampVersion } from '../version/version-number.ts';
 
 /**
@@ -24,10 +24,10 @@ const GET_RE = /^\/v1\/models(?:\/([^/:]+))?(?:\/versions\/(\d+)|\/labels\/([^/:
 
 export function parseModelPath(method: string, path: string): ModelPath {
   const match = method === 'POST' ? POST_RE.exec(path) : method === 'GET' ? GET_RE.exec(path) : null;
-  if (!match) throw invalidArgument(`Malformed request: ${method} ${path}`);
+  if (!match) throw invalidArgument(`Malformed request: ${method} ${quoted(path)}`);
   const [, rawName, rawVersion, rawLabel, verb] = match;
   if (method === 'POST' && !['predict', 'classify', 'regress'].includes(verb)) {
-    throw invalidArgument(`Malformed request: ${method} ${path}`);
+    throw invalidArgument(`Malformed request: ${method} ${quoted(path)}`);
   }
   if (rawName === undefined) throw invalidArgument('Missing model name in request.');
   const result: ModelPath = {
@@ -41,7 +41,7 @@ export function parseModelPath(method: string, path: string): ModelPath {
 
 function parseVersion(digits: string): number {
   const value = BigInt(digits);
-  if (value > 0x7fffffffffffffffn) throw new EmptyBodyError(`Failed to convert version: ${digits} to numeric.`);
+  if (value > 0x7fffffffffffffffn) throw new EmptyBodyError(`Failed to convert version: ${quoted(digits)} to numeric.`);
   return clampVersion(value);
 }
 

@@ -1,5 +1,5 @@
 import type { BatchingParameters } from '../config/batching.ts';
-import { ServingError, asServingError, errorLogText, notFound } from '../errors.ts';
+import { ServingError, asServingError, errorLogText, notFound, quoted } from '../errors.ts';
 import { resolveVersion, servableNotFound, unrecognizedLabel, type VersionRequest } from '../version/policy.ts';
 import { Budget } from './budget.ts';
 import { Discovery } from './discovery.ts';
@@ -91,15 +91,15 @@ export class Manager {
   /** Every tracked version of a model (highest first), or just one; TF Serving's wording on misses. */
   async status(name: string, version?: number): Promise<VersionStatus[]> {
     const entry = this.models.get(name);
-    if (!entry) throw notFound(`Could not find any versions of model ${name}`);
+    if (!entry) throw notFound(`Could not find any versions of model ${quoted(name)}`);
     await this.discovery.ensureFresh(entry);
     if (version !== undefined) {
       const slot = entry.slots.get(version);
-      if (!slot) throw notFound(`Could not find version ${version} of model ${name}`);
+      if (!slot) throw notFound(`Could not find version ${version} of model ${quoted(name)}`);
       return [statusOf(slot)];
     }
     const slots = [...entry.slots.values()].sort((a, b) => b.version - a.version);
-    if (slots.length === 0) throw notFound(`Could not find any versions of model ${name}`);
+    if (slots.length === 0) throw notFound(`Could not find any versions of model ${quoted(name)}`);
     return slots.map(statusOf);
   }
 

@@ -48,6 +48,8 @@ export interface ServiceSettings {
   tier?: Tier;
   apiKeys: string[];
   maxBodyBytes: number;
+  /** Bytes one request's input tensors may take; unset: 16 x maxBodyBytes (core/tensor/budget.ts). */
+  maxTensorBytes?: number;
   timeoutMs: number;
   cors: boolean;
   /** Binary predict answers tensor_content instead of typed *_val fields. */
@@ -133,6 +135,7 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
     refresh: catalog ? () => catalog.refresh() : undefined,
     apiKeys: settings.apiKeys,
     maxBodyBytes: settings.maxBodyBytes,
+    maxTensorBytes: settings.maxTensorBytes,
     timeoutMs: settings.timeoutMs,
     cors: settings.cors,
     tensorContent: settings.tensorContent,

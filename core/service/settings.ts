@@ -1,5 +1,6 @@
 import { defaultBatchingParameters, parseBatchingParameters, type BatchingParameters } from '../config/batching.ts';
 import { pollIntervalMs, type ServerFlags } from '../config/flags.ts';
+import { defaultMaxTensorBytes } from '../tensor/budget.ts';
 import type { ServiceSettings } from './create-service.ts';
 
 /**
@@ -14,6 +15,7 @@ export function settingsFromFlags(flags: ServerFlags, batching: BatchingParamete
     maxModelBytes: flags.maxModelBytes,
     apiKeys: flags.apiKeys,
     maxBodyBytes: flags.maxBodyBytes,
+    maxTensorBytes: flags.maxTensorBytes ?? defaultMaxTensorBytes(flags.maxBodyBytes),
     timeoutMs: flags.restApiTimeoutInMs,
     cors: flags.restApiEnableCorsSupport,
     tensorContent: flags.enableSerializationAsTensorContent,

@@ -5,7 +5,7 @@
  * No state and no I/O, so every rule is tested here without storage or a clock.
  */
 import type { VersionPolicy } from '../config/model-config.ts';
-import { type ServingError, invalidArgument, notFound } from '../errors.ts';
+import { type ServingError, invalidArgument, notFound, quoted } from '../errors.ts';
 
 /**
  * The version number a version folder's name stands for, or null when the folder is not a
@@ -72,12 +72,12 @@ export function resolveVersion(
 /** TF Serving's message for a request no version answers (also for unknown models). */
 export function servableNotFound(model: string, version?: number): string {
   return version === undefined
-    ? `Servable not found for request: Latest(${model})`
-    : `Servable not found for request: Specific(${model}, ${version})`;
+    ? `Servable not found for request: Latest(${quoted(model)})`
+    : `Servable not found for request: Specific(${quoted(model)}, ${version})`;
 }
 
 export function unrecognizedLabel(label: string): ServingError {
-  return invalidArgument(`Unrecognized servable version label: ${label}`);
+  return invalidArgument(`Unrecognized servable version label: ${quoted(label)}`);
 }
 
 function specific(model: string, version: number, servable: ReadonlySet<number>): number {

@@ -57,6 +57,7 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
       host: flags.restApiHost,
       port: flags.port,
       maxMessageBytes: flags.maxBodyBytes,
+      maxTensorBytes: flags.maxTensorBytes,
       defaultTimeoutMs: flags.restApiTimeoutInMs,
       apiKeys: flags.apiKeys,
       tensorContent: flags.enableSerializationAsTensorContent,

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../../errors.ts';
+import { invalidArgument, quoted } from '../../errors.ts';
 import { floatToHalf } from '../json/float-format.ts';
 import { docError, readSignatureName, requestObject } from '../json/body.ts';
 import { shapeText } from '../json/fill.ts';
@@ -76,10 +76,10 @@ const UINT64_MAX = INT_RANGES.uint64![1];
 function addValue(f: { kind: Feature['kind']; values: unknown[] }, name: string, v: JsonValue): void {
   const kind = valueKind(v);
   if (kind === null) {
-    throw invalidArgument(`Feature: ${name} has element with unexpected JSON type: ${jsonTypeName(v)}`);
+    throw invalidArgument(`Feature: ${quoted(name)} has element with unexpected JSON type: ${jsonTypeName(v)}`);
   }
   if (f.kind !== 'none' && f.kind !== kind) {
-    throw invalidArgument(`Unexpected element type in feature: ${name} expecting type: ${f.kind}`);
+    throw invalidArgument(`Unexpected element type in feature: ${quoted(name)} expecting type: ${f.kind}`);
   }
   f.kind = kind;
   if (kind === 'bytes') f.values.push(typeof v === 'string' ? v : decodeBase64Object(v as JsonObject));
@@ -87,7 +87,7 @@ function addValue(f: { kind: Feature['kind']; values: unknown[] }, name: string,
   else if (typeof v === 'boolean') f.values.push(v ? 1n : 0n);
   else {
     const b = BigInt(v as number | bigint);
-    if (b > INT64_MAX) throw invalidArgument(`Feature: ${name} has uint64_t element. Only int64_t is supported.`);
+    if (b > INT64_MAX) throw invalidArgument(`Feature: ${quoted(name)} has uint64_t element. Only int64_t is supported.`);
     f.values.push(b);
   }
 }
@@ -120,7 +120,7 @@ export function examplesToInputs(examples: Features[], signature: Signature): Re
   examples.forEach((example, i) => {
     for (const name of example.keys()) {
       if (!known.has(name)) {
-        throw invalidArgument(`Feature: ${name} of example ${i} is not an input of the model; inputs are: ${names.join(', ')}`);
+        throw invalidArgument(`Feature: ${quoted(name)} of example ${i} is not an input of the model; inputs are: ${names.join(', ')}`);
       }
     }
   });

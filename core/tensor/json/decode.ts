@@ -1,4 +1,5 @@
-import { invalidArgument } from '../../errors.ts';
+import { invalidArgument, quoted } from '../../errors.ts';
+import { unbounded, type TensorBudget } from '../budget.ts';
 import { docError, readSignatureName, requestObject } from './body.ts';
 import { jsonToTensor } from './fill.ts';
 import { isBase64Object } from './leaf.ts';
@@ -35,12 +36,13 @@ export function readPredictBody(body: JsonValue): PredictBody {
  * declared shapes are not checked, as in TF Serving: the backend rejects what does not fit).
  * Row format (`instances`) per docs/tf-serving-compat.md 5.2, columnar (`inputs`) per 5.3, leaves per 5.4.
  * Every failure is INVALID_ARGUMENT with TF Serving's wording. The result has one tensor per
- * signature input, keyed by name.
+ * signature input, keyed by name. Each tensor is charged to `budget` (budget.ts) before it is
+ * allocated, as binary predict's are.
  */
-export function decodeInputs(body: PredictBody, signature: Signature): Record<string, Tensor> {
+export function decodeInputs(body: PredictBody, signature: Signature, budget: TensorBudget = unbounded()): Record<string, Tensor> {
   const { doc } = body;
   if (signature.inputs.length === 0) {
-    throw invalidArgument(`Failed to get input map for signature: ${body.signatureName}`);
+    throw invalidArgument(`Failed to get input map for signature: ${quoted(body.signatureName)}`);
   }
   const instances = doc.get('instances');
   const inputs = doc.get('inputs');
@@ -50,13 +52,13 @@ export function decodeInputs(body: PredictBody, signature: Signature): Record<st
     }
     if (!Array.isArray(instances)) throw docError(doc, "Expecting 'instances' to be an list/array");
     if (instances.length === 0) throw docError(doc, "No values in 'instances' array");
-    return decodeRows(instances, signature.inputs);
+    return decodeRows(instances, signature.inputs, budget);
   }
-  if (inputs !== undefined) return decodeColumns(inputs, signature.inputs);
+  if (inputs !== undefined) return decodeColumns(inputs, signature.inputs, budget);
   throw invalidArgument("Missing 'inputs' or 'instances' key");
 }
 
-function decodeColumns(value: JsonValue, specs: readonly TensorSpec[]): Record<string, Tensor> {
+function decodeColumns(value: JsonValue, specs: readonly TensorSpec[], budget: TensorBudget): Record<string, Tensor> {
   const tensors: Record<string, Tensor> = Object.create(null);
   if (!(value instanceof Map) || isBase64Object(value)) {
     if (specs.length > 1) {
@@ -64,14 +66,14 @@ function decodeColumns(value: JsonValue, specs: readonly TensorSpec[]): Record<s
         'inputs is a plain value/list, but expecting an object as multiple input tensors required as per tensorinfo_map',
       );
     }
-    tensors[specs[0].name] = jsonToTensor(value, specs[0].dtype);
+    tensors[specs[0].name] = jsonToTensor(value, specs[0].dtype, (dims) => budget.charge(specs[0].name, specs[0].dtype, dims));
     return tensors;
   }
   // Keys that are not inputs are ignored, as in TF Serving.
   for (const spec of specs) {
     const v = value.get(spec.name);
     if (v === undefined) throw invalidArgument(`Missing named input: ${spec.name} in 'inputs' object.`);
-    tensors[spec.name] = jsonToTensor(v, spec.dtype);
+    tensors[spec.name] = jsonToTensor(v, spec.dtype, (dims) => budget.charge(spec.name, spec.dtype, dims));
   }
   return tensors;
 }

@@ -83,11 +83,12 @@ function listLevelError(level: number, rank: number) {
   return invalidArgument(`Encountered list at unexpected level: ${level} expected < ${rank}`);
 }
 
-/** One JSON value (columnar `inputs`, any rank) as a tensor of `dtype`. */
-export function jsonToTensor(v: JsonValue, dtype: DType): Tensor {
+/** One JSON value (columnar `inputs`, any rank) as a tensor of `dtype`; `charge` sees the shape before allocation. */
+export function jsonToTensor(v: JsonValue, dtype: DType, charge: (dims: number[]) => void = () => {}): Tensor {
   const dims = inferShape(v);
   const leaf = leafWriter(dtype);
   if (!matchesShape(v, 0, dims)) throwFirstError(v, dims, leaf);
+  charge(dims);
   const data = allocate(dtype, elementCount(dims));
   fillTensor(v, 0, dims, leaf, data, 0);
   return { dtype, dims, data };

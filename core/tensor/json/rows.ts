@@ -1,4 +1,5 @@
-import { internal, invalidArgument, ServingError } from '../../errors.ts';
+import { internal, invalidArgument, quoted, ServingError } from '../../errors.ts';
+import type { TensorBudget } from '../budget.ts';
 import { fillTensor, inferShape, matchesShape, sameDims, shapeText } from './fill.ts';
 import { isBase64Object, leafWriter, type LeafWriter } from './leaf.ts';
 import { renderJson } from './text.ts';
@@ -12,7 +13,7 @@ import { allocate, elementCount, type Tensor, type TensorSpec } from '../tensor.
  * leaves straight into it. If any row is malformed, the exact TF algorithm is replayed without
  * writing, so the error reported is the one TF reports first, worded as TF words it.
  */
-export function decodeRows(instances: JsonValue[], specs: readonly TensorSpec[]): Record<string, Tensor> {
+export function decodeRows(instances: JsonValue[], specs: readonly TensorSpec[], budget?: TensorBudget): Record<string, Tensor> {
   if (!(instances[0] instanceof Map) && specs.length > 1) {
     throw invalidArgument(
       'instances is a plain list, but expecting list of objects as multiple input tensors required as per tensorinfo_map',
@@ -31,6 +32,7 @@ export function decodeRows(instances: JsonValue[], specs: readonly TensorSpec[])
   // Only inputs the rows feed: plain rows feed the first input alone, even when there are more.
   for (const [name, dims] of rowDims) {
     const { dtype } = specs.find((s) => s.name === name) as TensorSpec;
+    budget?.charge(name, dtype, [batch, ...dims]);
     tensors[name] = { dtype, dims: [batch, ...dims], data: allocate(dtype, batch * elementCount(dims)) };
     leaves.set(name, leafWriter(dtype));
   }
@@ -82,7 +84,7 @@ function replayRows(instances: JsonValue[], specs: readonly TensorSpec[], named:
   const seen = new Map<string, { size: number; dims: number[] }>();
   const addItem = (name: string, v: JsonValue) => {
     const dtype = dtypes.get(name);
-    if (dtype === undefined) throw invalidArgument(`JSON object: does not have named input: ${name}`);
+    if (dtype === undefined) throw invalidArgument(`JSON object: does not have named input: ${quoted(name)}`);
     const dims = inferShape(v);
     const size = fillTensor(v, 0, dims, leafWriter(dtype), null, 0);
     const first = seen.get(name);
@@ -116,7 +118,7 @@ function wrapErrors(i: number, key: string | undefined, run: () => void): void {
     run();
   } catch (e) {
     if (!(e instanceof ServingError)) throw e;
-    const where = key === undefined ? `${i}` : `${i} key: ${key}`;
+    const where = key === undefined ? `${i}` : `${i} key: ${quoted(key)}`;
     throw invalidArgument(`Failed to process element: ${where} of 'instances' list. Error: ${e.code}: ${e.message}`);
   }
 }

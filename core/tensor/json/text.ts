@@ -1,3 +1,4 @@
+import { MAX_QUOTED_CHARS, quoted } from '../../errors.ts';
 import { formatFloat32, formatFloat64 } from './float-format.ts';
 import { JsonDouble, type JsonValue } from './value.ts';
 
@@ -41,7 +42,7 @@ const ESCAPES: Record<number, string> = { 0x22: '\\"', 0x5c: '\\\\', 8: '\\b', 9
  * Longest rendering of a value in an error message. TF Serving prints whole values (a multi-MB
  * document in some messages); beyond this many characters the text is cut and ends with "...".
  */
-export const MAX_RENDER_CHARS = 2000;
+export const MAX_RENDER_CHARS = MAX_QUOTED_CHARS;
 
 /**
  * A JSON value as compact JSON text for error messages (`JSON Value: <v>`). Numbers print as TF
@@ -53,7 +54,7 @@ export function renderJson(v: JsonValue): string {
   const budget = { left: MAX_RENDER_CHARS };
   write(v, out, budget);
   const text = out.join('');
-  return budget.left < 0 ? `${text.slice(0, MAX_RENDER_CHARS)}...` : text;
+  return quoted(text);
 }
 
 function write(v: JsonValue, out: string[], budget: { left: number }): void {

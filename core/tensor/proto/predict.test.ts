@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ServingError } from '../../errors.ts';
+import { servingErrorMessage } from '../../../test/support/thrown.ts';
+import { DT_INT64, LEN, predictRequest, tag, tensorProto } from '../../../test/fuzz/proto-bytes.ts';
 import { decodeMessage, encodeMessage, lookupType } from '../../../runtime/node/grpc/proto-root.ts';
 import { decodePredictRequest, encodeProtoPredictResponse } from './predict.ts';
 import { tensorFromProto } from './tensor-proto.ts';
@@ -43,7 +45,19 @@ describe('PredictRequest', () => {
     }
     expect(err).toBeInstanceOf(ServingError);
     expect((err as ServingError).code).toBe('INVALID_ARGUMENT');
-    expect((err as ServingError).message).toBe('Could not parse the request body as tensorflow.serving.PredictRequest: truncated message');
+    expect((err as ServingError).message).toBe('Could not parse the request body as tensorflow.serving.PredictRequest: model_spec: truncated message');
+  });
+
+  it('names the field a wire error is in, packed varint runs included', () => {
+    const ids = (run: number[]) => predictRequest({ model: 'm', inputs: [['ids', tensorProto(DT_INT64, [2], [...tag(10, LEN), run.length, ...run])]] });
+    const message = (bytes: Uint8Array) => servingErrorMessage(() => decodePredictRequest(bytes));
+    const prefix = 'Could not parse the request body as tensorflow.serving.PredictRequest: inputs["ids"].int64_val: ';
+    expect(message(ids([0x05, 0x80]))).toBe(`${prefix}truncated varint at the end of the packed values`);
+    expect(message(ids([0x01, ...Array(10).fill(0xff), 0x01]))).toBe(`${prefix}varint longer than 10 bytes`);
+    // Ten bytes is the longest valid varint (a negative int64).
+    expect(decodePredictRequest(ids([...Array(9).fill(0xff), 0x01, 0x02])).inputs.get('ids')!.values.get(10)).toHaveLength(1);
+    const name = predictRequest({ model: 'm', inputs: [] });
+    expect(message(name.subarray(0, name.length - 1))).toBe('Could not parse the request body as tensorflow.serving.PredictRequest: model_spec: truncated message');
   });
 });
 

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../../errors.ts';
+import { invalidArgument, quoted } from '../../errors.ts';
 import { encodeTensorProto, readTensorProto, type EncodeOptions, type Encoded, type TensorProtoMsg } from './tensor-proto.ts';
 import { LENGTH_DELIMITED, VARINT, WireError, WireReader, WireWriter, delimitedSize, uint64Size, utf8Encoder } from './wire.ts';
 import type { Tensor } from '../tensor.ts';
@@ -36,10 +36,10 @@ export function decodePredictRequest(bytes: Uint8Array): PredictRequestMsg {
     const msg: PredictRequestMsg = { modelSpec: null, inputs: new Map(), outputFilter: [] };
     while (!r.done()) {
       const tag = r.tag();
-      if (tag === key(1)) msg.modelSpec = readModelSpec(r.message(), msg.modelSpec);
-      else if (tag === key(2)) readInputEntry(r.message(), msg.inputs);
-      else if (tag === key(3)) msg.outputFilter.push(r.string());
-      else r.skip(tag & 7);
+      if (tag === key(1)) msg.modelSpec = within('model_spec', () => readModelSpec(r.message(), msg.modelSpec));
+      else if (tag === key(2)) within('inputs', () => readInputEntry(r.message(), msg.inputs));
+      else if (tag === key(3)) msg.outputFilter.push(within('output_filter', () => r.string()));
+      else within(`field ${tag >>> 3}`, () => r.skip(tag & 7));
     }
     return msg;
   } catch (err) {
@@ -50,20 +50,30 @@ export function decodePredictRequest(bytes: Uint8Array): PredictRequestMsg {
 
 const key = (field: number) => (field << 3) | LENGTH_DELIMITED;
 
+/** Runs a read; a WireError from it names `field` (see WireError.within). */
+function within<T>(field: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof WireError) throw err.within(field);
+    throw err;
+  }
+}
+
 /** Reads a ModelSpec, merging into `into` as protobuf does when the field repeats. */
 export function readModelSpec(r: WireReader, into: ModelSpecMsg | null = null): ModelSpecMsg {
   const spec: ModelSpecMsg = into ?? { name: '', signatureName: '' };
   while (!r.done()) {
     const tag = r.tag();
-    if (tag === key(1)) spec.name = r.string();
+    if (tag === key(1)) spec.name = within('name', () => r.string());
     else if (tag === key(2)) {
-      spec.version = readInt64Value(r.message());
+      spec.version = within('version', () => readInt64Value(r.message()));
       delete spec.versionLabel;
     } else if (tag === key(4)) {
-      spec.versionLabel = r.string();
+      spec.versionLabel = within('version_label', () => r.string());
       delete spec.version;
-    } else if (tag === key(3)) spec.signatureName = r.string();
-    else r.skip(tag & 7);
+    } else if (tag === key(3)) spec.signatureName = within('signature_name', () => r.string());
+    else within(`field ${tag >>> 3}`, () => r.skip(tag & 7));
   }
   return spec;
 }
@@ -84,9 +94,9 @@ function readInputEntry(r: WireReader, inputs: Map<string, TensorProtoMsg>): voi
   let tensor: TensorProtoMsg | null = null;
   while (!r.done()) {
     const tag = r.tag();
-    if (tag === key(1)) name = r.string();
-    else if (tag === key(2)) tensor = readTensorProto(r.message());
-    else r.skip(tag & 7);
+    if (tag === key(1)) name = within('key', () => r.string());
+    else if (tag === key(2)) tensor = within(`[${JSON.stringify(quoted(name))}]`, () => readTensorProto(r.message()));
+    else within(`field ${tag >>> 3}`, () => r.skip(tag & 7));
   }
   inputs.set(name, tensor ?? readTensorProto(new WireReader(new Uint8Array(0))));
 }

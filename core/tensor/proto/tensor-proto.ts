@@ -80,28 +80,64 @@ const ITEM_BYTES: Partial<Record<DType, number>> = {
 /** The largest tensor a request may expand to (typed-field broadcast can ask for more than it sends). */
 export const MAX_TENSOR_BYTES = 2 ** 30;
 
+/** The value fields' names, for messages. */
+const FIELD_NAMES: Record<number, string> = {
+  5: 'float_val', 6: 'double_val', 7: 'int_val', 8: 'string_val', 9: 'scomplex_val', 10: 'int64_val', 11: 'bool_val',
+  12: 'dcomplex_val', 13: 'half_val', 16: 'uint32_val', 17: 'uint64_val',
+};
+
+/**
+ * Reads a TensorProto; every wire error (packed varint runs included, so that decoding values
+ * later cannot fail) is a WireError naming the field: `int64_val: truncated varint`.
+ */
 export function readTensorProto(r: WireReader): TensorProtoMsg {
   const msg: TensorProtoMsg = { dtype: 0, dims: [], unknownRank: false, content: null, values: new Map() };
   while (!r.done()) {
     const tag = r.tag();
     const field = tag >>> 3;
     const type = tag & 7;
-    if (field === 1 && type === VARINT) msg.dtype = r.uint32();
-    else if (field === 2 && type === LENGTH_DELIMITED) readShape(r.message(), msg);
-    else if (field === 4 && type === LENGTH_DELIMITED) {
-      const content = r.bytes();
-      msg.content = content.byteLength > 0 ? content : null;
-    } else if (field >= 5 && field <= 17 && field !== 14 && field !== 15) {
-      let list = msg.values.get(field);
-      if (!list) msg.values.set(field, (list = []));
-      if (type === LENGTH_DELIMITED) list.push(r.bytes());
-      else if (type === VARINT) list.push(BIG_FIELDS.has(field) ? r.uint64() : r.uint32());
-      else if (type === FIXED32 && FIXED32_FIELDS.has(field)) list.push(r.float());
-      else if (type === FIXED64 && FIXED64_FIELDS.has(field)) list.push(r.double());
-      else r.skip(type);
-    } else r.skip(type);
+    try {
+      readField(r, msg, field, type);
+    } catch (err) {
+      if (err instanceof WireError) throw err.within(fieldName(field));
+      throw err;
+    }
   }
   return msg;
+}
+
+function fieldName(field: number): string {
+  return field === 1 ? 'dtype' : field === 2 ? 'tensor_shape' : field === 4 ? 'tensor_content' : (FIELD_NAMES[field] ?? `field ${field}`);
+}
+
+function readField(r: WireReader, msg: TensorProtoMsg, field: number, type: number): void {
+  if (field === 1 && type === VARINT) msg.dtype = r.uint32();
+  else if (field === 2 && type === LENGTH_DELIMITED) readShape(r.message(), msg);
+  else if (field === 4 && type === LENGTH_DELIMITED) {
+    const content = r.bytes();
+    msg.content = content.byteLength > 0 ? content : null;
+  } else if (field >= 5 && field <= 17 && field !== 14 && field !== 15) {
+    let list = msg.values.get(field);
+    if (!list) msg.values.set(field, (list = []));
+    if (type === LENGTH_DELIMITED) {
+      const run = r.bytes();
+      if (field !== 8 && !FIXED32_FIELDS.has(field) && !FIXED64_FIELDS.has(field)) checkVarints(run);
+      list.push(run);
+    } else if (type === VARINT) list.push(BIG_FIELDS.has(field) ? r.uint64() : r.uint32());
+    else if (type === FIXED32 && FIXED32_FIELDS.has(field)) list.push(r.float());
+    else if (type === FIXED64 && FIXED64_FIELDS.has(field)) list.push(r.double());
+    else r.skip(type);
+  } else r.skip(type);
+}
+
+/** A packed varint run must hold whole varints of at most 10 bytes each. */
+function checkVarints(run: Uint8Array): void {
+  let length = 0;
+  for (let i = 0; i < run.length; i++) {
+    length = run[i] < 0x80 ? 0 : length + 1;
+    if (length >= 10) throw new WireError('varint longer than 10 bytes');
+  }
+  if (length > 0) throw new WireError('truncated varint at the end of the packed values');
 }
 
 function readShape(r: WireReader, msg: TensorProtoMsg): void {
@@ -139,8 +175,14 @@ export function tensorFromProto(msg: TensorProtoMsg): Tensor {
   }
   const dims = [...msg.dims];
   if (n === 0) return { dtype, dims, data: allocate(dtype, 0) };
-  const data = msg.content ? fromContent(dtype, msg.content, n) : fit(dtype, fromValues(dtype, msg.values.get(VALUE_FIELD[dtype]) ?? []), n);
-  return { dtype, dims, data };
+  try {
+    const data = msg.content ? fromContent(dtype, msg.content, n) : fit(dtype, fromValues(dtype, msg.values.get(VALUE_FIELD[dtype]) ?? []), n);
+    return { dtype, dims, data };
+  } catch (err) {
+    // readTensorProto checked the packed runs; this is a second line, not the expected path.
+    if (err instanceof WireError) throw new TensorProtoError(`${FIELD_NAMES[VALUE_FIELD[dtype]]}: ${err.message}`);
+    throw err;
+  }
 }
 
 type Numeric = Exclude<TensorData, string[]>;

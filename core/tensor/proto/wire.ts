@@ -18,7 +18,23 @@ export const FIXED64 = 1;
 export const LENGTH_DELIMITED = 2;
 export const FIXED32 = 5;
 
-export class WireError extends Error {}
+/**
+ * Malformed input. `within` adds the field it was found in, outermost last:
+ * `inputs["x"].int64_val: truncated message`.
+ */
+export class WireError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly path = '',
+  ) {
+    super(path ? `${path}: ${reason}` : reason);
+  }
+
+  within(field: string): WireError {
+    const path = this.path === '' ? field : this.path.startsWith('[') ? field + this.path : `${field}.${this.path}`;
+    return new WireError(this.reason, path);
+  }
+}
 
 const utf8Decoder = new TextDecoder();
 export const utf8Encoder = new TextEncoder();

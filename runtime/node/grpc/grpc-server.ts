@@ -8,6 +8,7 @@ import { runDirect, type RunFn } from '../../../core/manager/lease-run.ts';
 import { httpStatus } from '../../../core/http/status-codes.ts';
 import type { Manager } from '../../../core/manager/manager.ts';
 import type { ServingMetrics } from '../../../core/metrics/serving-metrics.ts';
+import { defaultMaxTensorBytes } from '../../../core/tensor/budget.ts';
 import { decodePredictRequest } from '../../../core/tensor/proto/predict.ts';
 import { healthService } from './grpc-health.ts';
 import { HEALTH_SERVICE, MODEL_SERVICE, PREDICTION_SERVICE, serviceDefinition, toBuffer } from './grpc-services.ts';
@@ -37,6 +38,8 @@ export interface GrpcServerOptions {
   /** 0 is refused here: callers skip gRPC when --port=0. */
   port: number;
   maxMessageBytes: number;
+  /** Bytes one request's input tensors may take; default 16 x maxMessageBytes (core/tensor/budget.ts). */
+  maxTensorBytes?: number;
   defaultTimeoutMs: number;
   apiKeys?: string[];
   tensorContent?: boolean;
@@ -70,6 +73,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         run,
         timeoutMs: timeLeftMs(call.getDeadline(), options.defaultTimeoutMs),
         tensorContent: options.tensorContent,
+        maxTensorBytes: options.maxTensorBytes ?? defaultMaxTensorBytes(options.maxMessageBytes),
         ranVersion: (v) => (version = String(v)),
       };
       const done = (code: number, httpCode: number) => {
