@@ -50,7 +50,7 @@ describe('start-up failures are one line naming the flag or file', () => {
     const s = await startServer(['--model_config_file=models/models.config']);
     try {
       const port = new URL(s.url).port;
-      const { code, output } = await main([`--rest_api_port=${port}`, '--model_config_file=models/models.config']);
+      const { code, output } = await main([`--rest_api_port=${port}`, '--model_base_path=models/half_plus_two']);
       expect(code).toBe(2);
       expect(output.trim()).toBe(`edgeserve: --rest_api_port=${port}: 127.0.0.1:${port} is already in use (pick another port, or stop the server using it)`);
     } finally {
@@ -63,7 +63,7 @@ describe('start-up failures are one line naming the flag or file', () => {
     try {
       const port = s.grpcAddress!.split(':').pop();
       const rest = await freePort();
-      const { code, output } = await runToExit(process.execPath, ['--import', 'tsx', 'functions/node/main.ts', `--rest_api_port=${rest}`, `--port=${port}`, '--model_config_file=models/models.config']);
+      const { code, output } = await runToExit(process.execPath, ['--import', 'tsx', 'functions/node/main.ts', `--rest_api_port=${rest}`, `--port=${port}`, '--model_base_path=models/half_plus_two']);
       expect(code).toBe(2);
       expect(output.trim().split("\n"), output).toHaveLength(1);
       expect(output).toMatch(new RegExp(`^edgeserve: --port=${port}: .*${port} is already in use`));
