@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +84,20 @@ describe('start-up failures are one line naming the flag or file', () => {
     const { code, output } = await main(['--rest_api_port=0', '--model_config_file=models/models.config', '--enable_batching', '--batching_parameters_file=no/such.txt']);
     expect(code).toBe(2);
     expect(output.trim()).toBe('edgeserve: --batching_parameters_file=no/such.txt: cannot read it (ENOENT)');
+  });
+});
+
+describe('edgeserve push', () => {
+  it('refuses a file that is not an ONNX model, uploading nothing', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'edgeserve-push-'));
+    try {
+      const { code, output } = await runToExit(process.execPath, ['bin/edgeserve.js', 'push', 'models/classifier/1/labels.txt', '--model', 'm', '--to', repo]);
+      expect(code).toBe(2);
+      expect(output.trim()).toMatch(/^edgeserve: models\/classifier\/1\/labels.txt is not an ONNX model: it does not parse as protobuf \(.*\)\. The first file is the model; labels.txt and external data files come after it$/);
+      expect(readdirSync(repo)).toEqual([]);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });
 
