@@ -1,6 +1,7 @@
 import { asServingError, errorLogText } from '../errors.ts';
 import { discoverVersions } from '../repository/discovery.ts';
 import { MODEL_JSON_FILE, parseModelJson } from '../repository/model-json.ts';
+import { noVersionsReason } from '../repository/no-versions.ts';
 import { aspiredVersions } from '../version/policy.ts';
 import type { Budget } from './budget.ts';
 import { isFailed, newSlot, type Entry } from './model-state.ts';
@@ -49,6 +50,7 @@ export class Discovery {
         const names = await entry.source.list();
         await this.applySettings(entry, names);
         entry.dirs = await discoverVersions(entry.source, names);
+        this.noteEmpty(entry, names);
         this.reaspire(entry);
         entry.discovered = true;
         entry.faults = 0;
@@ -67,6 +69,13 @@ export class Discovery {
       }
     })();
     return entry.discovery;
+  }
+
+  /** Logs a listing with no versions once (until that changes); status reports it (manager.ts). */
+  private noteEmpty(entry: Entry, names: string[]): void {
+    const reason = noVersionsReason(entry.source.location, names, entry.dirs.size, entry.source.requiresManifest);
+    if (reason !== null && reason !== entry.noVersions) this.rt.log(`model ${entry.name}: ${reason}`);
+    entry.noVersions = reason;
   }
 
   /** Re-applies the policy to the versions last listed, then retires what left it. */

@@ -99,7 +99,7 @@ export class Manager {
       return [statusOf(slot)];
     }
     const slots = [...entry.slots.values()].sort((a, b) => b.version - a.version);
-    if (slots.length === 0) throw notFound(`Could not find any versions of model ${quoted(name)}`);
+    if (slots.length === 0) throw notFound(`Could not find any versions of model ${quoted(name)}${entry.noVersions ? `: ${entry.noVersions}` : ''}`);
     return slots.map(statusOf);
   }
 

@@ -47,6 +47,8 @@ export interface Entry {
   checkAtMs: number;
   faults: number;
   lastError: ServingError | null;
+  /** Why the last listing found no versions (core/repository/no-versions.ts); null when it found some. */
+  noVersions: string | null;
   discovery: Promise<void> | null;
 }
 
@@ -67,6 +69,7 @@ export function newEntry(config: ModelConfig, source: ModelSource): Entry {
     checkAtMs: 0,
     faults: 0,
     lastError: null,
+    noVersions: null,
     discovery: null,
   };
 }

@@ -17,7 +17,8 @@ export function lazyHandler(compose: () => Promise<LambdaService>, log: (m: stri
   let service: Promise<LambdaService> | null = null;
   const entry = new Hono();
   entry.all('*', async (c) => {
-    service ??= compose().catch((err) => {
+    // Through a promise: a compose that throws synchronously (readLambdaConfig) is caught below too.
+    service ??= Promise.resolve().then(compose).catch((err) => {
       service = null;
       throw err;
     });

@@ -13,7 +13,8 @@ import type { BackendChoice } from './backend.ts';
  *                     is a model (as the tensorflow/serving image's MODEL_BASE_PATH, without
  *                     MODEL_NAME: all of them). Default ./models.
  *   BACKEND           auto (WebGPU when navigator.gpu has an adapter, else WASM), webgpu, or wasm
- *   PORT, HOST        where Deno.serve listens (Deno Deploy chooses for itself); default 8000, 0.0.0.0
+ *   PORT, HOST        where Deno.serve listens (Deno Deploy chooses for itself); default 8000 on
+ *                     127.0.0.1, loopback as on Node; HOST=0.0.0.0 serves other machines (containers)
  *   S3: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION, and
  *       AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) for an S3-compatible store, path-style
  *
@@ -47,5 +48,5 @@ export function readDenoConfig(env: Vars): DenoConfig {
     { fileSystemPollWaitSeconds: repository.kind === 's3' ? 30 : 1, cacheBytes: 1024 ** 3 },
     'environment',
   );
-  return { repository, backend, port, hostname: varText(env, 'HOST') ?? '0.0.0.0', settings };
+  return { repository, backend, port, hostname: varText(env, 'HOST') ?? '127.0.0.1', settings };
 }

@@ -1,6 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { readFile } from 'node:fs/promises';
 import type { Backend } from '../../core/backend/backend.ts';
+import { ConfigError } from '../../core/config/config-error.ts';
 import type { ServerFlags } from '../../core/config/flags.ts';
 import type { Manager } from '../../core/manager/manager.ts';
 import { createService } from '../../core/service/create-service.ts';
@@ -33,7 +34,7 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
   const configs = await loadModelConfigs(flags, process.cwd(), '--model_config_file');
   const backend = options.backend ?? (await createBackend(flags.backend));
   const file = flags.batchingParametersFile;
-  const batching = flags.enableBatching ? batchingFrom(file ? await readFile(file, 'utf8') : undefined, file ?? '') : null;
+  const batching = flags.enableBatching ? batchingFrom(file ? await readSetting(file, '--batching_parameters_file') : undefined, file ?? '') : null;
   const service = createService(settingsFromFlags(flags, batching), {
     models: { configs, sourceAt: sourceFactory({ endpoint: flags.s3Endpoint, env: process.env }) },
     backend,
@@ -44,7 +45,10 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
   });
   const { manager, metrics, run } = service;
   await manager.preload();
-  const server = await listen((request) => service.fetch(request), flags.restApiHost, flags.restApiPort);
+  const server = await listen((request) => service.fetch(request), flags.restApiHost, flags.restApiPort).catch((err) => {
+    service.close();
+    throw listenError(err, '--rest_api_port', flags.restApiHost, flags.restApiPort);
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : flags.restApiPort;
   const url = `http://${flags.restApiHost}:${port}`;
@@ -63,8 +67,9 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
       tensorContent: flags.enableSerializationAsTensorContent,
       log,
     }).catch(async (err) => {
+      service.close();
       await new Promise<void>((done) => server.close(() => done()));
-      throw err;
+      throw listenError(err, '--port', flags.restApiHost, flags.port);
     });
     log(`edgeserve: gRPC API at ${grpc.address}`);
   }
@@ -78,6 +83,22 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
       await Promise.all([new Promise<void>((done) => server.close(() => done())), grpc?.close()]);
     },
   };
+}
+
+async function readSetting(file: string, flag: string): Promise<string> {
+  return readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new ConfigError(`${flag}=${file}: cannot read it (${err.code ?? 'I/O error'})`);
+  });
+}
+
+/** A listener that could not open, as the one line an operator needs: the flag and the cause. */
+function listenError(err: unknown, flag: string, host: string, port: number): unknown {
+  const text = `${(err as NodeJS.ErrnoException).code ?? ''} ${(err as Error).message ?? ''}`;
+  const at = `${flag}=${port}: ${host}:${port}`;
+  if (/EADDRINUSE/.test(text)) return new ConfigError(`${at} is already in use (pick another port, or stop the server using it)`);
+  if (/EACCES/.test(text)) return new ConfigError(`${at}: permission denied (ports below 1024 need privileges)`);
+  if (/EADDRNOTAVAIL|ENOTFOUND/.test(text)) return new ConfigError(`${at}: no such local address (check --rest_api_host)`);
+  return err instanceof Error ? new ConfigError(`${at}: cannot listen: ${err.message}`) : err;
 }
 
 async function createBackend(kind: ServerFlags['backend']): Promise<Backend> {

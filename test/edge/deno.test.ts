@@ -19,7 +19,6 @@ const MLP = [32, 256, 256, 16];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'edgeserve-deno-'));
   cpSync('models', dir, { recursive: true });
-  writeFileSync(join(dir, 'classifier/model.json'), JSON.stringify({ version_policy: { all: {} }, labels: { stable: 1 } }));
   mkdirSync(join(dir, 'mlp/1'), { recursive: true });
   writeFileSync(join(dir, 'mlp/1/model.onnx'), mlpModel({ layers: MLP, seed: 7 }));
   [gpu, wasm] = await Promise.all([startDeno({ MODEL_BASE_PATH: dir }), startDeno({ MODEL_BASE_PATH: dir, BACKEND: 'wasm' })]);
@@ -77,6 +76,14 @@ describe('Deno function (WebGPU on Mesa software Vulkan, and WASM)', () => {
       expectClose(g.body, w.body);
     });
   }
+
+  it('applies the bundled models as they are: classifier/model.json gives labels and every version', async () => {
+    for (const [path, version] of [['classifier/labels/stable', '1'], ['classifier/labels/canary', '2'], ['classifier/versions/1', '1'], ['classifier', '2']]) {
+      const res = await fetch(`${wasm.url}/v1/models/${path}:predict`, { method: 'POST', body: JSON.stringify({ instances: [[1, 2, 3, 4]] }) });
+      expect(res.status, `${path}: ${await res.clone().text()}`).toBe(200);
+      expect(res.headers.get('x-model-version'), path).toBe(version);
+    }
+  });
 
   it('serves the repository in S3 (s3rver) through the AWS SDK', async () => {
     let s3: S3rverHarness | undefined;

@@ -1,12 +1,11 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseModelServerConfig } from '../../core/config/model-config.ts';
 import { sha256Hex } from '../../core/repository/version-files.ts';
 
 /**
  * Puts a model repository into an R2 bucket the way `edgeserve push` lays it out: every file of a
- * version, then its manifest.json (sizes and sha256s) last; a model's policy and labels from
- * models/models.config go to its model.json. `put` is any bucket's put (miniflare's R2 binding
+ * version, then its manifest.json (sizes and sha256s) last, and each model's model.json (policy and
+ * labels) as it is. `put` is any bucket's put (miniflare's R2 binding
  * wants plain Uint8Arrays, not Node Buffers, hence the copies).
  */
 export type Put = (key: string, bytes: Uint8Array | string) => Promise<unknown>;
@@ -28,18 +27,12 @@ export async function putExampleRepository(put: Put, prefix = '', repository = '
     if (!statSync(join(repository, model)).isDirectory()) continue;
     for (const version of readdirSync(join(repository, model))) {
       const dir = join(repository, model, version);
+      if (!statSync(dir).isDirectory()) {
+        if (version === 'model.json') await put(at(`${model}/model.json`), new Uint8Array(readFileSync(dir)));
+        continue;
+      }
       const files = Object.fromEntries(readdirSync(dir).map((name) => [name, new Uint8Array(readFileSync(join(dir, name)))]));
       await putVersion(put, at(`${model}/${version}`), files);
     }
-  }
-  const configs = parseModelServerConfig(readFileSync(join(repository, 'models.config'), 'utf8'), 'models.config', '');
-  for (const c of configs) {
-    const policy = c.versionPolicy;
-    const json = {
-      version_policy:
-        policy.kind === 'all' ? { all: {} } : policy.kind === 'latest' ? { latest: { num_versions: policy.numVersions } } : { specific: { versions: policy.versions } },
-      labels: c.labels,
-    };
-    await put(at(`${c.basePath}/model.json`), JSON.stringify(json));
   }
 }

@@ -64,12 +64,16 @@ export async function startBucket(bucket = 'edgeserve-test', repositories = ['mo
   };
 }
 
-/** Uploads every `<model>/<version>/` folder of `repository` under PREFIX, each with its manifest written last. */
+/** Uploads every `<model>/<version>/` folder of `repository` under PREFIX, each with its manifest written last, and each model.json. */
 export async function pushRepository(client: S3Client, bucket: string, repository: string): Promise<void> {
   for (const model of readdirSync(repository)) {
     if (!statSync(join(repository, model)).isDirectory()) continue;
     for (const version of readdirSync(join(repository, model))) {
       const dir = join(repository, model, version);
+      if (!statSync(dir).isDirectory()) {
+        if (version === 'model.json') await put(client, bucket, `${PREFIX}/${model}/model.json`, readFileSync(dir));
+        continue;
+      }
       const files = [];
       for (const name of readdirSync(dir)) {
         const bytes = readFileSync(join(dir, name));

@@ -171,6 +171,24 @@ describe('configuration and access', () => {
     expect(broken.logs.join('\n')).toContain('no models to serve: set MODEL_BASE_PATH');
   });
 
+  it('a bad variable read by the real handler answers a JSON 500 and logs one line naming it', async () => {
+    vi.stubEnv('MODEL_CONFIG_FILE', configFile);
+    vi.stubEnv('CACHE_BYTES', 'lots');
+    const logged: unknown[][] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(args));
+    try {
+      const { handler } = await freshHandlerModule(3);
+      const res = await call(handler, eventFor('http-api-v2', PREDICT));
+      expect(res.status).toBe(500);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.json()).toEqual({ error: 'The model server is misconfigured; see the function logs' });
+      expect(logged).toEqual([[expect.stringMatching(/^edgeserve: environment: CACHE_BYTES=lots: expected/)]]);
+    } finally {
+      spy.mockRestore();
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('a composition that failed is tried again on the next invocation', async () => {
     const good = environment(bucket, env(freshTmp()));
     let fail = true;

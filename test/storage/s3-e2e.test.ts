@@ -154,11 +154,22 @@ describe('serving from S3: rollout by upload', () => {
     await ls(['m', '--to', `s3://${BUCKET}/repo`], cliEnv, (m) => out.push(m));
     expect(out.join('\n').split('\n').map((line) => line.split(/\s+/))).toEqual([
       ['MODEL', 'VERSION', 'STATE', 'SIZE', 'LABELS'],
-      ['m', '3', 'complete', '2.0', 'KiB'],
-      ['m', '2', 'complete', '2.0', 'KiB'],
-      ['m', '1', 'complete', '2.0', 'KiB', 'stable'],
+      ['m', '3', 'unverified', '2.0', 'KiB'],
+      ['m', '2', 'unverified', '2.0', 'KiB'],
+      ['m', '1', 'unverified', '2.0', 'KiB', 'stable'],
       ['m:', 'version', 'policy', 'latest(2)'],
     ]);
+    out.length = 0;
+    await ls(['m', '--verify', '--to', `s3://${BUCKET}/repo`], cliEnv, (m) => out.push(m));
+    expect(out.join('\n').split('\n').map((line) => line.split(/\s+/).slice(0, 3))).toEqual([
+      ['MODEL', 'VERSION', 'STATE'],
+      ['m', '3', 'corrupt'],
+      ['m', '2', 'verified'],
+      ['m', '1', 'verified'],
+      ['m:', 'version', 'policy'],
+      ['m', 'version', '3:'],
+    ]);
+    expect(out.join('\n')).toContain('repo/m/3/model.onnx does not match its sha256 in the manifest');
   });
 
   it('never reads keys outside the model prefix, whatever the model name', async () => {

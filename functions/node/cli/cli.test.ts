@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../core/repository/version-files.ts';
+import { identityModel } from '../../../test/fixtures/onnx-writer.ts';
 import { parseArgs } from './args.ts';
 import { formatSignature, inspect } from './inspect.ts';
 import { label } from './label.ts';
@@ -14,6 +15,8 @@ import { localRepository } from './repository.ts';
 let dir: string;
 let repo: string;
 const env = {};
+const MODEL_A = identityModel('float32', [1]);
+const A = MODEL_A.byteLength;
 const out: string[] = [];
 const log = (m: string) => void out.push(m);
 const run = async (cmd: (argv: string[], env: Record<string, string>, log: (m: string) => void) => Promise<void>, argv: string[]) => {
@@ -25,24 +28,26 @@ const run = async (cmd: (argv: string[], env: Record<string, string>, log: (m: s
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'edgeserve-cli-'));
   repo = join(dir, 'models');
-  writeFileSync(join(dir, 'a.onnx'), 'model-a');
+  writeFileSync(join(dir, 'a.onnx'), MODEL_A);
+  writeFileSync(join(dir, 'not-a-model.onnx'), 'model-a');
   writeFileSync(join(dir, 'labels.txt'), 'cat\ndog\n');
+  writeFileSync(join(dir, 'empty.onnx'), '');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('edgeserve push', () => {
   it('writes the files and a manifest with sizes and sha256, taking the next version', async () => {
-    expect(await run(push, [join(dir, 'a.onnx'), join(dir, 'labels.txt'), '--model', 'm', '--to', repo])).toMatch(/^pushed m version 1 \(2 files, 15 bytes/);
+    expect(await run(push, [join(dir, 'a.onnx'), join(dir, 'labels.txt'), '--model', 'm', '--to', repo])).toMatch(new RegExp(`^pushed m version 1 \\(2 files, ${A + 8} bytes`));
     expect(await run(push, [join(dir, 'a.onnx'), '--model=m', `--to=${repo}`])).toMatch(/^pushed m version 2 /);
     expect(await run(push, [join(dir, 'a.onnx'), '--model', 'm', '--version', '10', '--to', repo])).toMatch(/^pushed m version 10 /);
     expect(await run(push, [join(dir, 'a.onnx'), '--model', 'm', '--to', repo])).toMatch(/^pushed m version 11 /); // 11 > 10 > 2, as numbers
     expect(readdirSync(join(repo, 'm')).sort()).toEqual(['1', '10', '11', '2']); // no staging folders left
     const manifest = JSON.parse(readFileSync(join(repo, 'm', '1', 'manifest.json'), 'utf8'));
     expect(manifest.files).toEqual([
-      { path: 'model.onnx', size: 7, sha256: await sha256Hex(new TextEncoder().encode('model-a')) },
+      { path: 'model.onnx', size: A, sha256: await sha256Hex(MODEL_A) },
       { path: 'labels.txt', size: 8, sha256: await sha256Hex(new TextEncoder().encode('cat\ndog\n')) },
     ]);
-    expect(readFileSync(join(repo, 'm', '1', 'model.onnx'), 'utf8')).toBe('model-a');
+    expect(new Uint8Array(readFileSync(join(repo, 'm', '1', 'model.onnx')))).toEqual(MODEL_A);
   });
 
   it.each([
@@ -57,8 +62,11 @@ describe('edgeserve push', () => {
     [['A', 'L', 'L', '--model', 'm', '--to', 'REPO'], 'a version cannot hold two files named labels.txt'],
     [['A', '--model', 'm', '--to', 'gs://b/p'], 'unsupported repository'],
     [['A', '--model', 'm', '--colour', 'red', '--to', 'REPO'], 'unknown option --colour'],
+    [['L', '--model', 'm', '--to', 'REPO'], 'labels.txt is not an ONNX model: it does not parse as protobuf'],
+    [['N', '--model', 'm', '--to', 'REPO'], 'not-a-model.onnx is not an ONNX model'],
+    [['E', '--model', 'm', '--to', 'REPO'], 'empty.onnx is not an ONNX model: it has no ir_version'],
   ])('refuses %j', async (argv, message) => {
-    const paths: Record<string, string> = { A: join(dir, 'a.onnx'), L: join(dir, 'labels.txt'), REPO: repo };
+    const paths: Record<string, string> = { A: join(dir, 'a.onnx'), L: join(dir, 'labels.txt'), N: join(dir, 'not-a-model.onnx'), E: join(dir, 'empty.onnx'), REPO: repo };
     const args = argv.map((a) => paths[a] ?? a);
     await expect(run(push, args)).rejects.toThrow(message);
   });
@@ -89,21 +97,34 @@ describe('edgeserve label', () => {
 
 describe('edgeserve ls', () => {
   it('shows versions, completeness, sizes and labels of every model', async () => {
-    writeFileSync(join(dir, 'plain.onnx'), 'x');
-    await run(push, [join(dir, 'plain.onnx'), '--model', 'other', '--to', repo]);
+    await run(push, [join(dir, 'a.onnx'), '--model', 'other', '--to', repo]);
     rmSync(join(repo, 'other', '1', 'manifest.json')); // a TF-Serving-style folder
     writeFileSync(join(repo, 'models.config'), ''); // not a model: skipped
     expect(await run(ls, ['--to', repo])).toBe(
       [
-        'MODEL  VERSION  STATE        SIZE  LABELS',
-        'm      11       complete     7 B',
-        'm      10       complete     7 B',
-        'm      2        complete     7 B',
-        'm      1        complete     15 B  stable',
+        'MODEL  VERSION  STATE        SIZE   LABELS',
+        `m      11       unverified   ${A} B`,
+        `m      10       unverified   ${A} B`,
+        `m      2        unverified   ${A} B`,
+        `m      1        unverified   ${A + 8} B  stable`,
         'other  1        no manifest  -',
       ].join('\n'),
     );
     expect(await run(ls, ['nope', '--to', repo])).toBe(`nope: no versions in ${repo}`);
+  });
+
+  it('--verify reads every file: a version whose sha256 does not match is corrupt, not complete', async () => {
+    writeFileSync(join(repo, 'm', '10', 'model.onnx'), MODEL_A.map((b, i) => (i === A - 1 ? b ^ 1 : b)));
+    const out = await run(ls, ['m', '--verify', '--to', repo]);
+    expect(out.split('\n').map((line) => line.split(/\s+/).slice(0, 3))).toEqual([
+      ['MODEL', 'VERSION', 'STATE'],
+      ['m', '11', 'verified'],
+      ['m', '10', 'corrupt'],
+      ['m', '2', 'verified'],
+      ['m', '1', 'verified'],
+      ['m', 'version', '10:'],
+    ]);
+    expect(out).toContain(`m version 10: ${join(repo, 'm')}/10/model.onnx does not match its sha256 in the manifest`);
   });
 });
 
@@ -119,7 +140,7 @@ describe('edgeserve inspect', () => {
       'batching: batched (every input and output has a dynamic first dimension)',
     ]);
     expect(lines[0]).toContain("inputs['inputs'] tensor_info:\n        dtype: DT_FLOAT\n        shape: (-1, 4)");
-    await expect(inspect([join(dir, 'a.onnx')])).rejects.toThrow('Could not load the model as ONNX');
+    await expect(inspect([join(dir, 'not-a-model.onnx')])).rejects.toThrow('Could not load the model as ONNX');
     await expect(inspect([join(dir, 'missing.onnx')])).rejects.toThrow('missing.onnx: no such file');
   });
 });
@@ -138,7 +159,7 @@ describe('parseArgs', () => {
 describe('local staging', () => {
   it('leaves no version folder, partial or staged, when a copy fails', async () => {
     const files = [
-      { path: 'model.onnx', file: join(dir, 'a.onnx'), size: 7 },
+      { path: 'model.onnx', file: join(dir, 'a.onnx'), size: A },
       { path: 'gone.bin', file: join(dir, 'gone.bin'), size: 1 }, // vanished after it was hashed
     ];
     const manifest = new TextEncoder().encode('{}');

@@ -1,14 +1,17 @@
 import type { VersionPolicy } from '../../../core/config/model-config.ts';
 import { MODEL_JSON_FILE, parseModelJson } from '../../../core/repository/model-json.ts';
 import type { ModelSource } from '../../../core/repository/source.ts';
-import { MANIFEST_FILE, parseManifest } from '../../../core/repository/version-files.ts';
+import { MANIFEST_FILE, parseManifest, readVersion } from '../../../core/repository/version-files.ts';
+import { nodeSha256 } from '../../../runtime/node/sha256.ts';
 import { parseVersionDir } from '../../../core/version/policy.ts';
 import { parseArgs } from './args.ts';
 import { openRepository } from './repository.ts';
 
-export const LS_USAGE = `edgeserve ls [NAME] --to REPO [--s3_endpoint URL]
-  Lists models (or one model): versions highest first, whether each is complete (has a valid
-  manifest), its size from the manifest, the labels pointing at it, and model.json's policy.`;
+export const LS_USAGE = `edgeserve ls [NAME] --to REPO [--verify] [--s3_endpoint URL]
+  Lists models (or one model): versions highest first, each one's state, its size from the
+  manifest, the labels pointing at it, and model.json's policy. A version with a valid manifest is
+  "unverified": its files are not read. --verify downloads every file and checks its size and
+  sha256 against the manifest: "verified", or "corrupt" with the reason below the table.`;
 
 interface Row {
   model: string;
@@ -18,15 +21,16 @@ interface Row {
   labels: string;
 }
 
-/** `edgeserve ls`: reads listings, manifests and model.json; never downloads model files. */
+/** `edgeserve ls`: reads listings, manifests and model.json; downloads model files only with --verify. */
 export async function ls(argv: string[], env: Record<string, string | undefined>, log = (m: string) => console.log(m)): Promise<void> {
-  const args = parseArgs(argv, { options: ['to', 's3_endpoint'] });
+  const args = parseArgs(argv, { options: ['to', 's3_endpoint'], flags: ['verify'] });
+  const verify = args.flags.has('verify');
   const repo = openRepository(args.options.get('to'), env, args.options.get('s3_endpoint'));
   const names = args.positional.length > 0 ? args.positional : (await repo.root().list()).sort();
   const rows: Row[] = [];
   const notes: string[] = [];
   for (const name of names) {
-    const found = await describeModel(name, repo.model(name), notes);
+    const found = await describeModel(name, repo.model(name), notes, verify);
     if (found.length === 0 && args.positional.length === 0) continue; // not a model folder
     if (found.length === 0) notes.push(`${name}: no versions in ${repo.url}`);
     rows.push(...found);
@@ -36,7 +40,7 @@ export async function ls(argv: string[], env: Record<string, string | undefined>
   for (const note of notes) log(note);
 }
 
-async function describeModel(name: string, source: ModelSource, notes: string[]): Promise<Row[]> {
+async function describeModel(name: string, source: ModelSource, notes: string[], verify: boolean): Promise<Row[]> {
   const entries = await source.list();
   const versions = entries
     .map((dir) => ({ dir, version: parseVersionDir(dir) }))
@@ -62,15 +66,27 @@ async function describeModel(name: string, source: ModelSource, notes: string[])
     if (manifest) {
       try {
         const files = parseManifest(manifest, dir).files;
-        state = 'complete';
+        state = 'unverified';
         bytes = formatBytes(files.reduce((sum, f) => sum + f.size, 0));
       } catch {
         state = 'bad manifest';
       }
     }
+    if (verify && state === 'unverified') state = await verifyVersion(name, source, dir, notes);
     rows.push({ model: name, version: String(version), state, bytes, labels: (labelsOf.get(version) ?? []).join(',') });
   }
   return rows;
+}
+
+/** Reads the version as a server would (sizes and sha256 against the manifest). */
+async function verifyVersion(name: string, source: ModelSource, dir: string, notes: string[]): Promise<string> {
+  try {
+    await readVersion(source, dir, { sha256: nodeSha256 });
+    return 'verified';
+  } catch (err) {
+    notes.push(`${name} version ${parseVersionDir(dir)}: ${(err as Error).message}`);
+    return 'corrupt';
+  }
 }
 
 function formatPolicy(policy: VersionPolicy): string {

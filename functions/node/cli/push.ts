@@ -5,16 +5,18 @@ import { basename } from 'node:path';
 import { LABELS_FILE, MANIFEST_FILE, MODEL_FILE, type Manifest } from '../../../core/repository/version-files.ts';
 import { parseVersionDir } from '../../../core/version/policy.ts';
 import { UsageError, parseArgs } from './args.ts';
+import { onnxProblem } from './onnx-check.ts';
 import { progressBar } from './progress.ts';
 import { MAX_SINGLE_UPLOAD_BYTES, openRepository, type UploadFile } from './repository.ts';
 
 export const PUSH_USAGE = `edgeserve push <model.onnx> [more files...] --model NAME [--version N] --to REPO [--s3_endpoint URL]
-  Uploads a new version: <model.onnx> becomes model.onnx; more files (ONNX external data,
+  Uploads a new version: <model.onnx> (checked to be an ONNX model) becomes model.onnx; more files (ONNX external data,
   ${LABELS_FILE}) keep their names. Writes manifest.json (sizes, sha256) last, so servers see the
   version only when it is complete. Without --version: one more than the highest version there.`;
 
 /**
- * `edgeserve push`: hashes every file first (nothing is uploaded if a file is unreadable), picks
+ * `edgeserve push`: checks the model is an ONNX ModelProto (onnx-check.ts) and hashes every file
+ * first (nothing is uploaded if the model is not one or a file is unreadable), picks
  * the version, refuses to overwrite a complete one (versions are immutable; an incomplete one on
  * an object store, left by an interrupted push, is overwritten), uploads, then writes the manifest.
  * Two pushes racing without --version may pick the same number: pass --version in CI.
@@ -28,6 +30,8 @@ export async function push(argv: string[], env: Record<string, string | undefine
   const source = repo.model(name); // validates the name
 
   const files = await statFiles([{ path: MODEL_FILE, file: modelFile }, ...extraFiles.map((file) => ({ path: basename(file), file }))]);
+  const problem = await onnxProblem(modelFile);
+  if (problem) throw new UsageError(`${modelFile} is not an ONNX model: ${problem}. The first file is the model; ${LABELS_FILE} and external data files come after it`);
   const hashed = await Promise.all(files.map(async (f) => ({ ...f, sha256: await sha256File(f.file) })));
 
   const versions = new Map<number, string>();

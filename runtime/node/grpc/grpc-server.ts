@@ -139,6 +139,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   server.addService(serviceDefinition(HEALTH_SERVICE), health.handlers);
 
   const target = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+  // grpc-js also prints a failed bind itself; the error below says it, as one line naming --port.
+  grpc.setLogger({ ...console, error: (...args: unknown[]) => void (/No address added/.test(String(args[0])) || console.error(...args)) });
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(new Error(`gRPC cannot listen on ${target}: ${err.message}`)) : resolve(bound)));
   });
