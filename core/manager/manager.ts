@@ -5,12 +5,19 @@ import { Budget } from './budget.ts';
 import { Discovery } from './discovery.ts';
 import { Loader } from './loader.ts';
 import { highestWarm, isFailed, newEntry, servableVersions, statusOf, type Entry, type Slot } from './model-state.ts';
+import { deadlineExceeded, withinDeadline } from './lease-run.ts';
 import { runtimeOf, type ManagerOptions, type ModelBinding, type Runtime } from './options.ts';
 import type { Lease, Servable, VersionStatus } from './servable.ts';
 
 // Part of the Manager's API since before the split; the types live where their concept does.
 export type { ManagerOptions, ModelBinding } from './options.ts';
 export type { VersionRequest } from '../version/policy.ts';
+
+/** How long a request may wait for its servable: its time left; `signal` aborts when the client goes. */
+export interface AcquireWait {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
 
 /**
  * The model cache (TF Serving's "manager"), shared by every request of one process or isolate.
@@ -71,8 +78,21 @@ export class Manager {
     return this.models.get(name)?.batching;
   }
 
-  /** The servable a request should run; the caller must release the lease. */
-  async acquire(name: string, request: VersionRequest = {}): Promise<Lease> {
+  /**
+   * The servable a request should run; the caller must release the lease. With `wait`, the wait
+   * for a listing or a load ends after wait.timeoutMs (the request's time left) with
+   * DEADLINE_EXCEEDED, or UNAVAILABLE with the last storage fault when storage is known to be
+   * failing; the load goes on in the background for later requests, and a lease it yields late
+   * is released. A warm servable resolves at once, whatever storage does.
+   */
+  acquire(name: string, request: VersionRequest = {}, wait?: AcquireWait): Promise<Lease> {
+    const work = this.acquireNow(name, request);
+    if (!wait) return work;
+    const expired = () => this.storageFault(name) ?? deadlineExceeded(wait.timeoutMs);
+    return withinDeadline(work, wait.timeoutMs, expired, (lease) => lease.release(), wait.signal);
+  }
+
+  private async acquireNow(name: string, request: VersionRequest): Promise<Lease> {
     const entry = this.models.get(name);
     if (!entry) {
       if (request.label !== undefined) throw unrecognizedLabel(request.label);
@@ -156,6 +176,13 @@ export class Manager {
         failure = err;
       }
     }
+  }
+
+  /** A storage failure that a request gave up waiting on: the model's listing or one of its loads. */
+  private storageFault(name: string): ServingError | null {
+    const entry = this.models.get(name);
+    const fault = entry?.lastError ?? [...(entry?.slots.values() ?? [])].find((s) => s.fault && !s.servable)?.fault;
+    return fault ? new ServingError('UNAVAILABLE', `${fault.message} (still retrying)`) : null;
   }
 
   private lease(entry: Entry, servable: Servable): Lease {
