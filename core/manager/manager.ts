@@ -31,8 +31,11 @@ export interface AcquireWait {
  *   (resolveVersion), then waits for that version's load; a lease pins the servable until release.
  * - "Latest" prefers a warm version while a newer one loads in the background, so a rollout never
  *   fails a request; if the newest fails for good, the next newest is tried.
- * - A version that leaves the policy unloads once nothing uses it and a newer one is AVAILABLE
- *   (TF Serving's availability-preserving policy); idle servables are evicted to fit cacheBytes.
+ * - A version that leaves the policy unloads once nothing uses it and the version now serving
+ *   "latest" is AVAILABLE (TF Serving's availability-preserving policy; a warm labelled older
+ *   version does not count), so "latest" never goes backwards; idle servables are evicted to fit
+ *   cacheBytes.
+ * - A request's deadline (acquire's `wait`) bounds the wait for a listing or a load.
  * Concurrency: one event loop; no locks, shared in-flight promises instead.
  */
 export class Manager {
