@@ -32,7 +32,7 @@ afterAll(async () => {
 
 describe('a stalled store', () => {
   it('fails a read at its timeout, even when the store drops the connection and the call retries', async () => {
-    const source = s3Source({ client, location: { bucket: 'models', prefix: 'repo/m' }, policy: { timeoutMs: TIMEOUT_MS, retries: 2, backoffMs: 50 } });
+    const source = s3Source({ client, location: { scheme: 's3', bucket: 'models', prefix: 'repo/m' }, policy: { timeoutMs: TIMEOUT_MS, retries: 2, backoffMs: 50 } });
     expect(await source.list()).toEqual(['1']); // leaves a kept-alive connection for the next call
     proxy.set({ kind: 'stall' });
     const accepted = proxy.accepted;
