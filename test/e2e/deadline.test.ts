@@ -1,4 +1,7 @@
 import { Status } from '@grpc/grpc-js/build/src/constants.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../core/repository/version-files.ts';
 import { largeModel } from '../fixtures/onnx-writer.ts';
@@ -20,6 +23,7 @@ let s3: S3rverHarness;
 let proxy: TcpProxy;
 let server: ServerProcess;
 let grpc: GrpcClient;
+let dir: string;
 
 async function putVersion(model: string, version: number): Promise<void> {
   const bytes = largeModel(2048, { offset: version });
@@ -55,10 +59,7 @@ async function listed(model: string): Promise<void> {
 beforeAll(async () => {
   s3 = await startS3rver('models');
   proxy = await startTcpProxy(Number(new URL(s3.endpoint).port));
-  const { writeFileSync, mkdtempSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
-  const dir = mkdtempSync(join(tmpdir(), 'edgeserve-deadline-'));
+  dir = mkdtempSync(join(tmpdir(), 'edgeserve-deadline-'));
   const config = ['model_config_list {'];
   for (const model of ['stalled', 'down']) {
     await putVersion(model, 1);
@@ -82,6 +83,7 @@ afterAll(async () => {
   await server?.stop();
   await proxy?.stop();
   await s3?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the request deadline covers the wait for a model', () => {
