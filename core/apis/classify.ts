@@ -2,7 +2,7 @@ import { invalidArgument, quoted } from '../errors.ts';
 import { classifyResults, regressResults } from '../tensor/examples/encode.ts';
 import { examplesToInputs, type Feature, type Features } from '../tensor/examples/decode.ts';
 import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
-import { runLeased } from '../manager/lease-run.ts';
+import { deadlineAfter, runLeased } from '../manager/lease-run.ts';
 import { acquire, modelSpecFromObject, modelSpecObject, requireModelSpec, type ModelSpecObject } from './model-spec.ts';
 import type { ApiContext } from './predict.ts';
 
@@ -64,7 +64,8 @@ export async function regress(request: ExamplesRequestObject, ctx: ApiContext): 
 
 async function runExamples(request: ExamplesRequestObject, ctx: ApiContext) {
   const spec = requireModelSpec(modelSpecFromObject(request.model_spec));
-  const lease = await acquire(ctx.manager, spec);
+  const timeLeft = deadlineAfter(ctx.timeoutMs); // one deadline for the wait for the model and the run
+  const lease = await acquire(ctx.manager, spec, { timeoutMs: timeLeft() });
   const { servable } = lease;
   const signatureName = spec.signatureName || DEFAULT_SIGNATURE;
   const outputs = await runLeased(
@@ -77,7 +78,7 @@ async function runExamples(request: ExamplesRequestObject, ctx: ApiContext) {
       if (examples.length === 0) throw invalidArgument('Input is empty.');
       return examplesToInputs(examples, servable.session.signature);
     },
-    ctx.timeoutMs,
+    timeLeft(),
   );
   const { signature } = servable.session;
   return { spec, signatureName, version: servable.version, labels: servable.labels, rows: { outputs, signature } };

@@ -1,5 +1,5 @@
 import { invalidArgument } from '../errors.ts';
-import type { Manager } from '../manager/manager.ts';
+import type { AcquireWait, Manager } from '../manager/manager.ts';
 import type { Lease } from '../manager/servable.ts';
 import type { VersionRequest } from '../version/policy.ts';
 import type { ModelSpecMsg } from '../tensor/proto/predict.ts';
@@ -44,8 +44,11 @@ export function versionRequest(spec: ModelSpecMsg): VersionRequest {
   return {};
 }
 
-/** The servable a ModelSpec names (TF's ServerCore::GetServableHandle); release the lease after. */
-export function acquire(manager: Manager, spec: ModelSpecMsg): Promise<Lease> {
+/**
+ * The servable a ModelSpec names (TF's ServerCore::GetServableHandle); release the lease after.
+ * `wait` bounds the wait for a load by the request's deadline (Manager.acquire).
+ */
+export function acquire(manager: Manager, spec: ModelSpecMsg, wait?: AcquireWait): Promise<Lease> {
   if (spec.name === '') return Promise.reject(invalidArgument('ModelSpec has no name specified.'));
-  return manager.acquire(spec.name, versionRequest(spec));
+  return manager.acquire(spec.name, versionRequest(spec), wait);
 }

@@ -4,7 +4,7 @@ import type { RunFn } from '../manager/lease-run.ts';
 import type { Manager } from '../manager/manager.ts';
 import { encodeProtoPredictResponse, type PredictRequestMsg } from '../tensor/proto/predict.ts';
 import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
-import { runLeased } from '../manager/lease-run.ts';
+import { deadlineAfter, runLeased } from '../manager/lease-run.ts';
 import { acquire, requireModelSpec } from './model-spec.ts';
 import { checkInputDtypes, outputAliases, predictInputs } from './predict-inputs.ts';
 
@@ -18,7 +18,7 @@ import { checkInputDtypes, outputAliases, predictInputs } from './predict-inputs
 export interface ApiContext {
   manager: Manager;
   run: RunFn;
-  /** Time left for the run, in ms: the gRPC deadline, or the server's request timeout. */
+  /** Time left for the request (waiting for the model, then the run), in ms: the gRPC deadline, or the server's request timeout. */
   timeoutMs: number;
   /** Write outputs as tensor_content instead of typed *_val fields. */
   tensorContent?: boolean;
@@ -30,7 +30,8 @@ export interface ApiContext {
 
 export async function predict(request: PredictRequestMsg, ctx: ApiContext): Promise<Uint8Array<ArrayBuffer>> {
   const spec = requireModelSpec(request.modelSpec);
-  const lease = await acquire(ctx.manager, spec);
+  const timeLeft = deadlineAfter(ctx.timeoutMs); // one deadline for the wait for the model and the run
+  const lease = await acquire(ctx.manager, spec, { timeoutMs: timeLeft() });
   const { servable } = lease;
   const signatureName = spec.signatureName || DEFAULT_SIGNATURE;
   let aliases: string[] = [];
@@ -46,7 +47,7 @@ export async function predict(request: PredictRequestMsg, ctx: ApiContext): Prom
       checkInputDtypes(inputs, signature);
       return inputs;
     },
-    ctx.timeoutMs,
+    timeLeft(),
   );
   return encodeProtoPredictResponse(
     { name: spec.name, version: servable.version, signatureName },

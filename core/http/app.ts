@@ -122,7 +122,7 @@ async function dispatch(
     return json(statusBody(await manager.status(path.model, path.version)));
   }
   if (path.api === 'metadata') {
-    const lease = await manager.acquire(path.model, path);
+    const lease = await manager.acquire(path.model, path, { timeoutMs: options.timeoutMs, signal: c.req.raw.signal });
     try {
       ranVersion(lease.servable.version);
       return json(metadataBody(path.model, lease.servable.version, lease.servable.session.signature));

@@ -1,6 +1,6 @@
 import { invalidArgument, quoted } from '../errors.ts';
 import { TensorBudget } from '../tensor/budget.ts';
-import { runLeased, type RunFn } from '../manager/lease-run.ts';
+import { deadlineAfter, runLeased, type RunFn } from '../manager/lease-run.ts';
 import type { Manager } from '../manager/manager.ts';
 import { examplesToInputs, readExamplesBody } from '../tensor/examples/decode.ts';
 import { encodeClassifyResponse, encodeRegressResponse } from '../tensor/examples/encode.ts';
@@ -33,7 +33,9 @@ export async function handleInference(req: Request, path: ModelPath, ctx: Infere
   if (isProtobufRequest(req)) return handleBinaryPredict(req, path, ctx);
   const body = parseJson(await readBodyText(req, ctx.maxBodyBytes));
   const request = path.api === 'predict' ? readPredictBody(body) : readExamplesBody(body, path.api as 'classify' | 'regress');
-  const lease = await ctx.manager.acquire(path.model, path);
+  // One deadline for the wait for the model (listing, download, load) and the run together.
+  const timeLeft = deadlineAfter(ctx.timeoutMs);
+  const lease = await ctx.manager.acquire(path.model, path, { timeoutMs: timeLeft(), signal: req.signal });
   const { servable } = lease;
   const { signature } = servable.session;
   const outputs = await runLeased(
@@ -50,7 +52,7 @@ export async function handleInference(req: Request, path: ModelPath, ctx: Infere
       }
       return 'format' in request ? decodeInputs(request, signature, new TensorBudget(ctx.maxTensorBytes)) : examplesToInputs(request.examples, signature);
     },
-    ctx.timeoutMs,
+    timeLeft(),
     req.signal,
   );
   const text =

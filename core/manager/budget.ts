@@ -1,5 +1,5 @@
 import { ServingError } from '../errors.ts';
-import type { Entry, Slot } from './model-state.ts';
+import { servableVersions, type Entry, type Slot } from './model-state.ts';
 import type { Runtime } from './options.ts';
 
 /**
@@ -14,8 +14,8 @@ import type { Runtime } from './options.ts';
  * - Eviction takes AVAILABLE servables that no lease holds, least recently used first; they
  *   return to START and reload on next use. When every servable is in use, a load proceeds over
  *   budget briefly rather than fail a request. A version larger than the whole cache is refused.
- * - retire unloads a version outside the policy only once nothing holds it and the model stays
- *   served (some aspired version is AVAILABLE, or none is aspired), so a rollout never fails.
+ * - retire unloads a version outside the policy only once nothing holds it and its successor for
+ *   "latest" is AVAILABLE (or nothing is aspired), so a rollout never fails or goes backwards.
  * Concurrency: one event loop; unloads run in the background (Runtime.background).
  */
 export class Budget {
@@ -54,10 +54,15 @@ export class Budget {
     this.rt.options.metrics?.cacheBytes.set({}, this.usedBytes);
   }
 
-  /** Unloads versions that left the policy once nothing holds them and the model stays served. */
+  /**
+   * Unloads versions that left the policy once nothing holds them and the version that now
+   * answers "latest" (the highest servable aspired one) is AVAILABLE. Only that successor counts:
+   * a warm labelled older version does not, or "latest" would fall back to it while the new one
+   * downloads (or for the whole of a storage outage) and clients would see 4 -> 1 -> 5.
+   */
   retire(entry: Entry): void {
-    const served = entry.aspired.length === 0 || entry.aspired.some((v) => entry.slots.get(v)?.state === 'AVAILABLE');
-    if (!served) return;
+    const successor = Math.max(...servableVersions(entry));
+    if (successor !== -Infinity && entry.slots.get(successor)?.state !== 'AVAILABLE') return;
     for (const slot of entry.slots.values()) {
       if (!slot.aspired && slot.state === 'AVAILABLE' && slot.inUse === 0) this.rt.background(this.unload(slot, 'END'));
     }

@@ -1,3 +1,4 @@
+import { monotonicNow, setTimer } from '../clock.ts';
 import { ServingError } from '../errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Lease, Servable } from './servable.ts';
@@ -62,6 +63,50 @@ export function runLeased(
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
-function deadlineExceeded(timeoutMs: number): ServingError {
+/**
+ * A request's deadline as a function that says how many ms are left (Infinity: none), started
+ * when the request starts, so every stage after it (waiting for a model, the run) shares one
+ * budget instead of each getting the full timeout.
+ */
+export function deadlineAfter(timeoutMs: number, now: () => number = monotonicNow): () => number {
+  if (timeoutMs === Infinity) return () => Infinity;
+  const end = now() + timeoutMs;
+  return () => end - now();
+}
+
+/**
+ * Settles like `work`, or rejects with `expired()` once timeoutMs have passed (or CANCELLED when
+ * `signal` aborts) while `work` goes on: what it yields after that is handed to `discard` (a lease
+ * to release), since nobody waits for it. Used for the wait for a model to list and load.
+ */
+export function withinDeadline<T>(
+  work: Promise<T>,
+  timeoutMs: number,
+  expired: () => ServingError,
+  discard: (late: T) => void,
+  signal?: AbortSignal,
+): Promise<T> {
+  if (timeoutMs === Infinity && !signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      cancel();
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = () => finish(() => reject(new ServingError('CANCELLED', 'The request was cancelled')));
+    const cancel = timeoutMs === Infinity ? () => {} : setTimer(() => finish(() => reject(expired())), Math.max(0, timeoutMs));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => (settled ? discard(value) : finish(() => resolve(value))),
+      (err) => finish(() => reject(err)),
+    );
+  });
+}
+
+export function deadlineExceeded(timeoutMs: number): ServingError {
   return new ServingError('DEADLINE_EXCEEDED', `Request did not finish within ${Math.max(0, Math.round(timeoutMs))} ms`);
 }

@@ -64,6 +64,7 @@ export class Loader {
       slot.servable = { model: entry.name, version: slot.version, session, labels: files.labels, bytes };
       slot.state = 'AVAILABLE';
       slot.faults = 0;
+      slot.fault = null;
       slot.lastUsedMs = this.rt.now();
       options.metrics?.loads.inc({ ...labels, outcome: 'ok' });
       options.metrics?.loadLatency.observe(labels, (this.rt.now() - started) / 1000);
@@ -75,6 +76,7 @@ export class Loader {
       const transient = error.code === 'UNAVAILABLE' || error.code === 'DEADLINE_EXCEEDED';
       slot.state = transient ? 'START' : 'END';
       slot.error = error;
+      slot.fault = transient ? error : null;
       if (transient) slot.retryAtMs = this.rt.now() + backoffMs(this.rt, (slot.faults += 1));
       if (!transient) this.discovery.reaspire(entry);
       options.metrics?.loads.inc({ ...labels, outcome: 'error' });

@@ -5,9 +5,16 @@ import { Budget } from './budget.ts';
 import { Discovery } from './discovery.ts';
 import { Loader } from './loader.ts';
 import { highestWarm, isFailed, newEntry, servableVersions, statusOf, type Entry, type Slot } from './model-state.ts';
+import { deadlineExceeded, withinDeadline } from './lease-run.ts';
 import { runtimeOf, type ManagerOptions, type ModelBinding, type Runtime } from './options.ts';
 import type { Lease, Servable, VersionStatus } from './servable.ts';
 
+
+/** How long a request may wait for its servable: its time left; `signal` aborts when the client goes. */
+export interface AcquireWait {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
 
 /**
  * The model cache (TF Serving's "manager"), shared by every request of one process or isolate.
@@ -21,8 +28,11 @@ import type { Lease, Servable, VersionStatus } from './servable.ts';
  *   (resolveVersion), then waits for that version's load; a lease pins the servable until release.
  * - "Latest" prefers a warm version while a newer one loads in the background, so a rollout never
  *   fails a request; if the newest fails for good, the next newest is tried.
- * - A version that leaves the policy unloads once nothing uses it and a newer one is AVAILABLE
- *   (TF Serving's availability-preserving policy); idle servables are evicted to fit cacheBytes.
+ * - A version that leaves the policy unloads once nothing uses it and the version now serving
+ *   "latest" is AVAILABLE (TF Serving's availability-preserving policy; a warm labelled older
+ *   version does not count), so "latest" never goes backwards; idle servables are evicted to fit
+ *   cacheBytes.
+ * - A request's deadline (acquire's `wait`) bounds the wait for a listing or a load.
  * Concurrency: one event loop; no locks, shared in-flight promises instead.
  */
 export class Manager {
@@ -68,8 +78,21 @@ export class Manager {
     return this.models.get(name)?.batching;
   }
 
-  /** The servable a request should run; the caller must release the lease. */
-  async acquire(name: string, request: VersionRequest = {}): Promise<Lease> {
+  /**
+   * The servable a request should run; the caller must release the lease. With `wait`, the wait
+   * for a listing or a load ends after wait.timeoutMs (the request's time left) with
+   * DEADLINE_EXCEEDED, or UNAVAILABLE with the last storage fault when storage is known to be
+   * failing; the load goes on in the background for later requests, and a lease it yields late
+   * is released. A warm servable resolves at once, whatever storage does.
+   */
+  acquire(name: string, request: VersionRequest = {}, wait?: AcquireWait): Promise<Lease> {
+    const work = this.acquireNow(name, request);
+    if (!wait) return work;
+    const expired = () => this.storageFault(name) ?? deadlineExceeded(wait.timeoutMs);
+    return withinDeadline(work, wait.timeoutMs, expired, (lease) => lease.release(), wait.signal);
+  }
+
+  private async acquireNow(name: string, request: VersionRequest): Promise<Lease> {
     const entry = this.models.get(name);
     if (!entry) {
       if (request.label !== undefined) throw unrecognizedLabel(request.label);
@@ -153,6 +176,13 @@ export class Manager {
         failure = err;
       }
     }
+  }
+
+  /** A storage failure that a request gave up waiting on: the model's listing or one of its loads. */
+  private storageFault(name: string): ServingError | null {
+    const entry = this.models.get(name);
+    const fault = entry?.lastError ?? [...(entry?.slots.values() ?? [])].find((s) => s.fault && !s.servable)?.fault;
+    return fault ? new ServingError('UNAVAILABLE', `${fault.message} (still retrying)`) : null;
   }
 
   private lease(entry: Entry, servable: Servable): Lease {

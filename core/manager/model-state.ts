@@ -24,6 +24,8 @@ export interface Slot {
   /** Consecutive loads that failed for want of storage, and when the next may be tried. */
   faults: number;
   retryAtMs: number;
+  /** The last storage fault of a load, kept while the next attempt runs; null after a success. */
+  fault: ServingError | null;
 }
 
 export interface Entry {
@@ -87,6 +89,7 @@ export function newSlot(version: number, dir: string): Slot {
     aspired: true,
     faults: 0,
     retryAtMs: 0,
+    fault: null,
   };
 }
 

@@ -101,4 +101,21 @@ describe('storageCall', () => {
     expect(timers.size).toBe(0);
     fireAll(); // nothing left to fire
   });
+
+  it('keeps one timeout across retries, so a retry never stretches the call past timeoutMs', async () => {
+    const { policy, timers, fireAll } = harness();
+    let attempts = 0;
+    const call = storageCall('Cannot read s3://b/k', policy, async () => {
+      attempts += 1;
+      if (attempts === 1) throw new Error('socket hang up'); // the store closed an idle connection
+      return new Promise<never>(() => {}); // the retry hangs
+    }, () => transient('ECONNRESET'));
+    const first = [...timers][0];
+    await new Promise((r) => setTimeout(r, 0));
+    expect(attempts).toBe(2);
+    expect([...timers]).toEqual([first]); // the retry did not start a fresh timeout
+    fireAll();
+    await expect(call).rejects.toMatchObject({ message: 'Cannot read s3://b/k: storage did not answer within 100 ms' });
+    expect(timers.size).toBe(0);
+  });
 });

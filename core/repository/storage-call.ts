@@ -8,11 +8,14 @@ import { unavailable } from '../errors.ts';
  * `what` plus a short reason code: never the underlying error's text, which may quote a signed
  * request or a credential. The underlying error rides along as `cause`, for log lines only.
  *
- * Timeout: an attempt that makes no progress for timeoutMs is abandoned, even if the operation
+ * Timeout: a call that makes no progress for timeoutMs is abandoned, even if the operation
  * ignores its AbortSignal. Long downloads call progress() per chunk, so a 1 GB model is not cut off
- * while bytes keep arriving. A timeout is not retried: slow storage stays slow, and the manager
- * backs off instead of piling requests onto it. Transient failures (network errors, 5xx,
- * throttling) are retried `retries` times with exponential backoff and full jitter.
+ * while bytes keep arriving. Transient failures (network errors, 5xx, throttling) are retried
+ * `retries` times with exponential backoff and full jitter, within the same timeout: the timer
+ * runs across attempts and backoffs, so retries never stretch a call past timeoutMs without
+ * progress (a stalled store that drops its idle connection at 5 s gets one retry, then the call
+ * fails at 10 s, not 15 s). A timeout is not retried: slow storage stays slow, and the manager
+ * backs off instead of piling requests onto it.
  */
 export interface StoragePolicy {
   /** An attempt that makes no progress for this long fails. */
@@ -48,32 +51,38 @@ export async function storageCall<T>(
   const setTimer = policy.setTimer ?? timeoutTimer;
   const sleep = policy.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
   const random = policy.random ?? Math.random;
-  for (let tries = 1; ; tries++) {
-    const controller = new AbortController();
-    let timedOut = false;
-    const expire = () => {
-      timedOut = true;
-      controller.abort(new Error('storage timeout'));
-    };
-    let cancel = setTimer(expire, policy.timeoutMs);
-    const progress = () => {
-      if (timedOut) return;
-      cancel();
-      cancel = setTimer(expire, policy.timeoutMs);
-    };
-    try {
-      return await untilAborted(attempt(controller.signal, progress), controller.signal);
-    } catch (err) {
-      if (timedOut) throw unavailable(`${what}: storage did not answer within ${policy.timeoutMs} ms`, { cause: err });
-      const failure = classify(err);
-      if (!failure.transient || tries > policy.retries) {
-        const after = tries > 1 ? ` after ${tries} attempts` : '';
-        throw unavailable(`${what}: ${failure.reason}${after}`, { cause: err });
+  // One no-progress timer for the whole call, retries and backoffs included: a retry does not
+  // get a fresh timeout, so a call fails at most timeoutMs after its last progress.
+  const controller = new AbortController();
+  let timedOut = false;
+  const expire = () => {
+    timedOut = true;
+    controller.abort(new Error('storage timeout'));
+  };
+  let cancel = setTimer(expire, policy.timeoutMs);
+  const progress = () => {
+    if (timedOut) return;
+    cancel();
+    cancel = setTimer(expire, policy.timeoutMs);
+  };
+  const timeout = (cause?: unknown) => unavailable(`${what}: storage did not answer within ${policy.timeoutMs} ms`, { cause });
+  try {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await untilAborted(attempt(controller.signal, progress), controller.signal);
+      } catch (err) {
+        if (timedOut) throw timeout(err);
+        const failure = classify(err);
+        if (!failure.transient || tries > policy.retries) {
+          const after = tries > 1 ? ` after ${tries} attempts` : '';
+          throw unavailable(`${what}: ${failure.reason}${after}`, { cause: err });
+        }
+        await untilAborted(sleep(Math.floor(random() * policy.backoffMs * 2 ** (tries - 1))), controller.signal).catch(() => {});
+        if (timedOut) throw timeout();
       }
-      await sleep(Math.floor(random() * policy.backoffMs * 2 ** (tries - 1)));
-    } finally {
-      cancel();
     }
+  } finally {
+    cancel();
   }
 }
 

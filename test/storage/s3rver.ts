@@ -21,6 +21,8 @@ export interface S3rverHarness {
   /** Environment for a child process that should reach this server with the default credential chain. */
   env: Record<string, string>;
   requests: string[];
+  /** s3rver's Node HTTP server (tests shorten its keepAliveTimeout, 5 s by default). */
+  httpServer: import('node:http').Server;
   put(key: string, body: Uint8Array | string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -57,6 +59,7 @@ export async function startS3rver(bucket = 'models'): Promise<S3rverHarness> {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     requests,
+    httpServer: server.httpServer,
     async put(key, body) {
       const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentLength: bytes.byteLength }));

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { unavailable } from '../errors.ts';
+import { deferred, setup } from './fakes.ts';
+
+// "Latest" only moves forward during a rollout (TF Serving's availability-preserving rule): the
+// version serving it stays until its successor is AVAILABLE, and a label on an older version
+// never makes it step aside. Fake source and backend, injected clock; no timers.
+const MODEL_JSON = JSON.stringify({ version_policy: { latest: { num_versions: 1 } }, labels: { stable: 1 } });
+
+async function servingFourWithStableOne() {
+  const t = setup({ '1/model.onnx': 'model-1', '4/model.onnx': 'model-4', 'model.json': MODEL_JSON });
+  await t.manager.preload();
+  expect(await t.versionOf()).toBe(4);
+  expect(await t.versionOf({ label: 'stable' })).toBe(1);
+  return t;
+}
+
+/**
+ * Lists the pushed version (the listing is stale, so a request revalidates it in the background),
+ * then a request starts its load in the background and is answered by v4.
+ */
+async function relist(t: Awaited<ReturnType<typeof servingFourWithStableOne>>) {
+  t.clock.ms += 1000;
+  expect(await t.versionOf()).toBe(4);
+  await t.settle();
+  expect(await t.versionOf()).toBe(4);
+}
+
+describe('rollout with a label on an older version', () => {
+  it('keeps v4 answering "latest" while v5 loads, then moves to v5 and unloads v4', async () => {
+    const t = await servingFourWithStableOne();
+    t.source.put('5/model.onnx', 'model-5');
+    const gate = deferred();
+    t.backend.gate = gate.promise;
+    await relist(t);
+    expect((await t.manager.status('m', 5))[0].state).toBe('LOADING');
+    expect(await t.versionOf()).toBe(4);
+    expect((await t.manager.status('m', 4))[0].state).toBe('AVAILABLE');
+    gate.resolve();
+    await t.settle();
+    expect(await t.versionOf()).toBe(5);
+    await t.settle();
+    expect(t.backend.released).toEqual(['model-4']);
+    expect(await t.versionOf({ label: 'stable' })).toBe(1);
+  });
+
+  it('keeps v4 when v5 is corrupt', async () => {
+    const t = await servingFourWithStableOne();
+    t.source.put('5/model.onnx', 'not onnx');
+    await relist(t);
+    await t.settle();
+    expect((await t.manager.status('m', 5))[0].state).toBe('END');
+    for (let i = 0; i < 3; i++) expect(await t.versionOf()).toBe(4);
+    expect(t.backend.released).toEqual([]);
+  });
+
+  it('keeps v4 for the whole of a storage outage that stops v5 downloading, then moves to v5', async () => {
+    const t = await servingFourWithStableOne();
+    t.source.put('5/model.onnx', 'model-5');
+    const read = t.source.read.bind(t.source);
+    let down = true;
+    t.source.read = async (path) => {
+      if (down && path.startsWith('5/')) throw unavailable('Cannot read memory:/5/model.onnx: ECONNRESET');
+      return read(path);
+    };
+    await relist(t);
+    await t.settle();
+    expect((await t.manager.status('m', 5))[0].error?.code).toBe('UNAVAILABLE');
+    for (let i = 0; i < 3; i++) {
+      t.clock.ms += 500; // backoffs pass; each retry fails again
+      expect(await t.versionOf()).toBe(4);
+      await t.settle();
+    }
+    down = false;
+    t.clock.ms += 60_000;
+    expect(await t.versionOf()).toBe(4);
+    await t.settle();
+    expect(await t.versionOf()).toBe(5);
+  });
+});
