@@ -9,7 +9,7 @@ import { batchingFrom, settingsFromFlags } from './settings.ts';
  * and checks are the same on every target:
  *
  *   FILE_SYSTEM_POLL_WAIT_SECONDS, CACHE_BYTES, MAX_MODEL_BYTES, ENABLE_BATCHING, API_KEYS,
- *   MAX_BODY_BYTES, REST_API_TIMEOUT_IN_MS, REST_API_ENABLE_CORS_SUPPORT
+ *   MAX_BODY_BYTES, MAX_TENSOR_BYTES, REST_API_TIMEOUT_IN_MS, REST_API_ENABLE_CORS_SUPPORT
  *
  * plus BATCHING_PARAMETERS, the text of a --batching_parameters_file (isolates have no files).
  * Each target passes the defaults where it differs from the server. Values may be strings or TOML
@@ -31,6 +31,7 @@ const FLAG_VARIABLES = [
   'ENABLE_BATCHING',
   'API_KEYS',
   'MAX_BODY_BYTES',
+  'MAX_TENSOR_BYTES',
   'REST_API_TIMEOUT_IN_MS',
   'REST_API_ENABLE_CORS_SUPPORT',
 ] as const;

@@ -13,7 +13,7 @@ import type { ServerFlags } from '../../core/config/flags.ts';
  *   MODEL_CONFIG_FILE                 or many: a config file inside the package whose base_paths are
  *                                     s3:// URLs (or folders in the package, relative to the file);
  *                                     it wins over MODEL_BASE_PATH, as --model_config_file does
- *   FILE_SYSTEM_POLL_WAIT_SECONDS, CACHE_BYTES, API_KEYS (or EDGESERVE_API_KEYS), MAX_BODY_BYTES,
+ *   FILE_SYSTEM_POLL_WAIT_SECONDS, CACHE_BYTES, API_KEYS (or EDGESERVE_API_KEYS), MAX_BODY_BYTES, MAX_TENSOR_BYTES,
  *   REST_API_TIMEOUT_IN_MS, REST_API_ENABLE_CORS_SUPPORT
  *
  * S3 is configured as for the server (docs/storage.md): S3_ENDPOINT (--s3_endpoint) or
@@ -43,6 +43,7 @@ const FLAG_VARIABLES = [
   'CACHE_BYTES',
   'API_KEYS',
   'MAX_BODY_BYTES',
+  'MAX_TENSOR_BYTES',
   'REST_API_TIMEOUT_IN_MS',
   'REST_API_ENABLE_CORS_SUPPORT',
   'ENABLE_BATCHING',

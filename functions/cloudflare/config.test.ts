@@ -31,6 +31,8 @@ describe('Worker vars', () => {
     expect(settings.batching).toMatchObject({ maxBatchSize: 8, batchTimeoutMicros: 500 });
     expect(readWorkerConfig({ ENABLE_BATCHING: 'true' }).settings.batching).toMatchObject({ maxBatchSize: 1000, batchTimeoutMicros: 0 });
     expect(readWorkerConfig({ FILE_SYSTEM_POLL_WAIT_SECONDS: '0' }).settings.pollIntervalMs).toBe(-1);
+    expect(readWorkerConfig({ MAX_BODY_BYTES: '1MiB' }).settings.maxTensorBytes).toBe(16 * 1024 ** 2);
+    expect(readWorkerConfig({ MAX_TENSOR_BYTES: '4MiB' }).settings.maxTensorBytes).toBe(4 * 1024 ** 2);
   });
 
   it('names the variable in errors', () => {
