@@ -1,5 +1,5 @@
 import { invalidArgument, quoted } from '../errors.ts';
-import type { Manager } from '../manager/manager.ts';
+import type { AcquireWait, Manager } from '../manager/manager.ts';
 import type { VersionState } from '../manager/servable.ts';
 import { acquire, modelSpecFromObject, modelSpecObject, requireModelSpec, type ModelSpecObject } from './model-spec.ts';
 import { signatureDefMap } from './signature-def.ts';
@@ -28,12 +28,18 @@ export interface MetadataResponseObject {
   metadata: Record<string, { type_url: string; value: Uint8Array }>;
 }
 
-export async function getModelMetadata(request: MetadataRequestObject, manager: Manager, encode: EncodeSignatureDefMap): Promise<MetadataResponseObject> {
+/** `wait` bounds the wait for the version to load by the call's deadline. */
+export async function getModelMetadata(
+  request: MetadataRequestObject,
+  manager: Manager,
+  encode: EncodeSignatureDefMap,
+  wait?: AcquireWait,
+): Promise<MetadataResponseObject> {
   const spec = requireModelSpec(modelSpecFromObject(request.model_spec));
   const fields = [...new Set(request.metadata_field ?? [])].sort();
   if (fields.length === 0) throw invalidArgument('GetModelMetadataRequest must specify at least one metadata_field');
   for (const f of fields) if (f !== 'signature_def') throw invalidArgument(`Metadata field ${quoted(f)} is not supported`);
-  const lease = await acquire(manager, spec);
+  const lease = await acquire(manager, spec, wait);
   try {
     const { servable } = lease;
     return {

@@ -8,7 +8,7 @@ import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import { PayloadTooLargeError } from './body.ts';
 import { handleInference } from './inference.ts';
 import { defaultMaxTensorBytes } from '../tensor/budget.ts';
-import { runDirect, type RunFn } from '../manager/lease-run.ts';
+import { deadlineExceeded, runDirect, withinDeadline, type RunFn } from '../manager/lease-run.ts';
 import { metadataBody, statusBody } from './model-info.ts';
 import { EmptyBodyError, parseModelPath, type ModelPath } from './path.ts';
 import { httpStatus } from './status-codes.ts';
@@ -54,7 +54,8 @@ export function createApp(options: AppOptions): Hono {
   if (refresh) {
     app.use('*', async (c, next) => {
       try {
-        await refresh();
+        // A stalled listing must not outlive the request's deadline; the listing goes on for later requests.
+        await withinDeadline(refresh(), options.timeoutMs, () => deadlineExceeded(options.timeoutMs), () => {}, c.req.raw.signal);
       } catch (err) {
         if (isApiPath(new URL(c.req.url).pathname)) return errorResponse(c, err, options.cors);
       }

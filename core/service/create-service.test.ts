@@ -88,4 +88,13 @@ describe('createService', () => {
     expect(await res.json()).toEqual({ error: 'Storage at mem: is unreachable' });
     expect((await call('/healthz')).status).toBe(200);
   });
+
+  it('bounds a stalled first listing by the request deadline: 504 for the API, health still answers', async () => {
+    const { root, call } = rootSetup({ timeoutMs: 50 });
+    root.list = () => new Promise<string[]>(() => {}); // storage that never answers
+    const res = await call('/v1/models/m:predict', { instances: [[1]] });
+    expect(res.status).toBe(504);
+    expect(await res.json()).toEqual({ error: 'Request did not finish within 50 ms' });
+    expect((await call('/healthz')).status).toBe(200);
+  });
 });

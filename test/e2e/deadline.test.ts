@@ -111,6 +111,14 @@ describe('the request deadline covers the wait for a model', () => {
     expect(performance.now() - started).toBeLessThan(DEADLINE_MS + MARGIN_MS + 2000);
   });
 
+  it('ends a gRPC GetModelMetadata waiting for that load at its deadline, on the server too', async () => {
+    proxy.set({ kind: 'stall' });
+    const request = { model_spec: { name: 'stalled', version: { value: 2 } }, metadata_field: ['signature_def'] };
+    const err = await grpcError(grpc.call('prediction', 'GetModelMetadata', request, { deadlineMs: DEADLINE_MS }));
+    expect(err.code).toBe(Status.DEADLINE_EXCEEDED);
+    await until(async () => /edgeserve_requests_total\{[^}]*api="grpc_metadata"[^}]*status="504"/.test(await (await fetch(`${server.url}/monitoring/prometheus/metrics`)).text()), 'the server answering 504', 2000);
+  });
+
   it('answers 503 at the deadline when storage is known to be failing', async () => {
     proxy.set({ kind: 'down' });
     const first = await timedPredict('down/versions/2');

@@ -125,7 +125,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       }),
       GetModelMetadata: unary<MetadataRequestObject, unknown>('metadata', (req, ctx, model) => {
         model(req.model_spec?.name ?? '');
-        return getModelMetadata(req, ctx.manager, (map) => encodeMessage(SignatureDefMap, map));
+        return getModelMetadata(req, ctx.manager, (map) => encodeMessage(SignatureDefMap, map), { timeoutMs: ctx.timeoutMs });
       }),
     },
   );
