@@ -11,9 +11,10 @@ import type { Runtime } from './options.ts';
  * Invariants:
  * - usedBytes is the sum of `bytes` over loaded servables plus loads reserved but not finished;
  *   a reservation is made before the backend creates the session, so concurrent loads see it.
- * - Eviction takes AVAILABLE servables that no lease holds, least recently used first; they
- *   return to START and reload on next use. When every servable is in use, a load proceeds over
- *   budget briefly rather than fail a request. A version larger than the whole cache is refused.
+ * - Eviction takes AVAILABLE servables that no lease holds, least recently used first, but never
+ *   the version answering "latest" for the model being loaded; they return to START and reload on
+ *   next use. When nothing can be evicted, a load proceeds over budget briefly rather than fail a
+ *   request or unload the version it succeeds. A version larger than the whole cache is refused.
  * - retire unloads a version outside the policy only once nothing holds it and its successor for
  *   "latest" is AVAILABLE (or nothing is aspired), so a rollout never fails or goes backwards.
  * Concurrency: one event loop; unloads run in the background (Runtime.background).
@@ -27,8 +28,8 @@ export class Budget {
     private readonly slots: () => Iterable<Slot>,
   ) {}
 
-  /** Makes room for a version of `bytes` (evicting idle servables) and charges it to the budget. */
-  async reserve(model: string, version: number, bytes: number): Promise<void> {
+  /** Makes room for a version of `bytes` (evicting idle servables but `keep`) and charges it to the budget. */
+  async reserve(model: string, version: number, bytes: number, keep?: Slot): Promise<void> {
     const { cacheBytes } = this.rt.options;
     if (bytes > cacheBytes) {
       throw new ServingError(
@@ -36,7 +37,9 @@ export class Budget {
         `Version ${version} of model ${model} is ${bytes} bytes, more than the model cache holds (cache_bytes=${cacheBytes})`,
       );
     }
-    const idle = [...this.slots()].filter((s) => s.state === 'AVAILABLE' && s.inUse === 0).sort((a, b) => a.lastUsedMs - b.lastUsedMs);
+    // `keep` answers "latest" for the loading model: it stays until its successor is AVAILABLE
+    // (retire unloads it then), so a successor may load over budget briefly.
+    const idle = [...this.slots()].filter((s) => s !== keep && s.state === 'AVAILABLE' && s.inUse === 0).sort((a, b) => a.lastUsedMs - b.lastUsedMs);
     for (const slot of idle) {
       if (this.usedBytes + bytes <= cacheBytes) break;
       await this.unload(slot, 'START');

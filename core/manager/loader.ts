@@ -5,7 +5,7 @@ import { ServingError, asServingError, errorLogText } from '../errors.ts';
 import { readVersion } from '../repository/version-files.ts';
 import type { Budget } from './budget.ts';
 import { backoffMs, type Discovery } from './discovery.ts';
-import type { Entry, Slot } from './model-state.ts';
+import { servableVersions, type Entry, type Slot } from './model-state.ts';
 import type { Runtime } from './options.ts';
 import type { Servable } from './servable.ts';
 
@@ -52,7 +52,9 @@ export class Loader {
         sha256: options.sha256,
       });
       const bytes = files.model.byteLength;
-      await this.budget.reserve(entry.name, slot.version, bytes);
+      // The version answering "latest" is never evicted to load its successor.
+      const serving = slot.version > entry.latestServed ? entry.slots.get(entry.latestServed) : undefined;
+      await this.budget.reserve(entry.name, slot.version, bytes, serving);
       let session;
       try {
         session = await options.backend.load(files.model);
@@ -63,6 +65,8 @@ export class Loader {
       }
       slot.servable = { model: entry.name, version: slot.version, session, labels: files.labels, bytes };
       slot.state = 'AVAILABLE';
+      // AVAILABLE as the newest servable version: it answers "latest" from now on.
+      if (slot.version === Math.max(...servableVersions(entry))) entry.latestServed = Math.max(entry.latestServed, slot.version);
       slot.faults = 0;
       slot.fault = null;
       slot.lastUsedMs = this.rt.now();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { unavailable } from '../errors.ts';
-import { deferred, setup } from './fakes.ts';
+import { MemorySource } from '../repository/memory-source.ts';
+import { config, deferred, setup } from './fakes.ts';
 
 // "Latest" only moves forward during a rollout (TF Serving's availability-preserving rule): the
 // version serving it stays until its successor is AVAILABLE, and a label on an older version
@@ -76,5 +77,38 @@ describe('rollout with a label on an older version', () => {
     expect(await t.versionOf()).toBe(4);
     await t.settle();
     expect(await t.versionOf()).toBe(5);
+  });
+
+  it('never falls back to the labelled version when the cache evicts the one serving "latest"', async () => {
+    // Room for two 7-byte models: loading another model evicts the least recently used, v4.
+    const t = setup({ '1/model.onnx': 'model-1', '4/model.onnx': 'model-4', 'model.json': MODEL_JSON }, {}, { cacheBytes: 14 });
+    t.manager.addModel({ config: config({ name: 'n' }), source: new MemorySource().put('1/model.onnx', 'model-n') });
+    expect(await t.versionOf({ label: 'stable' })).toBe(1);
+    t.clock.ms += 1;
+    expect(await t.versionOf()).toBe(4);
+    t.clock.ms += 1;
+    expect(await t.versionOf({ label: 'stable' })).toBe(1); // v4 is now the least recently used
+    (await t.manager.acquire('n')).release();
+    expect(t.backend.released).toEqual(['model-4']);
+    for (let i = 0; i < 3; i++) expect(await t.versionOf()).toBe(4); // waits for v4 to reload; never v1
+  });
+
+  it('keeps the version serving "latest" through a successor load that the cache cannot hold beside it', async () => {
+    const t = setup({ '1/model.onnx': 'model-1', '4/model.onnx': 'model-4', 'model.json': MODEL_JSON }, {}, { cacheBytes: 14 });
+    await t.manager.preload();
+    expect(await t.versionOf()).toBe(4);
+    expect(await t.versionOf({ label: 'stable' })).toBe(1);
+    t.source.put('5/model.onnx', 'model-5');
+    const gate = deferred();
+    t.backend.gate = gate.promise;
+    await relist(t);
+    expect(await t.versionOf()).toBe(4); // v4 stays loaded while v5 loads over budget
+    gate.resolve();
+    await t.settle();
+    expect(await t.versionOf()).toBe(5);
+    await t.settle();
+    // The idle labelled v1 made room for v5 (it reloads on use); v4 retired once v5 was AVAILABLE.
+    expect(t.backend.released).toEqual(['model-1', 'model-4']);
+    expect(await t.versionOf({ label: 'stable' })).toBe(1);
   });
 });

@@ -157,22 +157,34 @@ export class Manager {
   }
 
   private async loadLatest(entry: Entry): Promise<Servable> {
+    const served = (servable: Servable) => {
+      entry.latestServed = Math.max(entry.latestServed, servable.version);
+      return servable;
+    };
     let failure: unknown = null;
     for (;;) {
       const servable = servableVersions(entry);
       // Every version failed: the caller learns why from the last load it waited for.
       if (servable.size === 0 && failure) throw failure;
       const newest = entry.slots.get(resolveVersion(entry.name, {}, entry.labels, servable))!;
-      // Any warm version (even one leaving the policy) answers while the newest loads.
+      // The version that has been answering "latest" (even one leaving the policy) goes on doing so
+      // while the newest loads. Any other warm version is older (a labelled v1 while the cache
+      // evicted v4) or never answered "latest": a client's "latest" only moves forward, so such a
+      // request waits for the load.
       const warm = newest.servable ? newest : highestWarm(entry);
-      if (warm && warm !== newest) {
+      if (warm && warm !== newest && entry.latestServed > 0 && warm.version >= entry.latestServed) {
         this.rt.background(this.loader.load(entry, newest));
-        return warm.servable!;
+        return served(warm.servable!);
       }
       try {
-        return await this.loader.load(entry, newest);
+        return served(await this.loader.load(entry, newest));
       } catch (err) {
-        if (!isFailed(newest)) throw err; // storage fault: retry later, do not fall back silently
+        if (!isFailed(newest)) {
+          // Storage fault: retry later. An older warm version answers meanwhile rather than fail
+          // the request (only after the cache evicted the newer one: never during a rollout).
+          if (warm?.servable && warm !== newest) return warm.servable;
+          throw err;
+        }
         failure = err;
       }
     }

@@ -52,6 +52,11 @@ export interface Entry {
   /** Why the last listing found no versions (core/repository/no-versions.ts); null when it found some. */
   noVersions: string | null;
   discovery: Promise<void> | null;
+  /**
+   * The highest version that has been "latest" here (it answered it, or became AVAILABLE as the
+   * newest servable version): a warm older version never answers "latest" again.
+   */
+  latestServed: number;
 }
 
 export function newEntry(config: ModelConfig, source: ModelSource): Entry {
@@ -73,6 +78,7 @@ export function newEntry(config: ModelConfig, source: ModelSource): Entry {
     lastError: null,
     noVersions: null,
     discovery: null,
+    latestServed: 0,
   };
 }
 
