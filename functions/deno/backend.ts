@@ -11,7 +11,6 @@ export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
 
 export async function chooseBackend(choice: BackendChoice): Promise<{ backend: Backend; adapter: string | null }> {
   if (choice !== 'wasm') {
-    quietWayland();
     const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } }).gpu;
     const adapter = await gpu?.requestAdapter().catch(() => null);
     if (adapter) {
@@ -22,22 +21,6 @@ export async function chooseBackend(choice: BackendChoice): Promise<{ backend: B
   }
   const { onnxruntimeWasm } = await import('../../core/backend/onnxruntime-wasm.ts');
   return { backend: onnxruntimeWasm(), adapter: null };
-}
-
-/**
- * Mesa's Vulkan drivers ask libwayland about presentation while listing GPUs, and libwayland
- * prints "error: XDG_RUNTIME_DIR is invalid or not set in the environment." per device when that
- * variable is unset (servers, containers, CI). It looks fatal and is not. A server presents
- * nothing, so any absolute folder quiets it (libwayland then finds no socket there and says
- * nothing); a real XDG_RUNTIME_DIR is left as it is.
- */
-function quietWayland(): void {
-  if (Deno.build.os !== 'linux' || Deno.env.get('XDG_RUNTIME_DIR')) return;
-  try {
-    Deno.env.set('XDG_RUNTIME_DIR', Deno.env.get('TMPDIR') || '/tmp');
-  } catch {
-    // Without env permission (or where the platform forbids setting it) the lines may appear.
-  }
 }
 
 interface GpuAdapterLike {
