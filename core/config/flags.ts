@@ -86,7 +86,7 @@ const FLAGS: Record<string, Flag> = {
   model_name: { key: 'modelName', parse: text, help: 'name of the one model served from --model_base_path (env MODEL_NAME)' },
   model_base_path: { key: 'modelBasePath', parse: text, help: 'folder or URL holding the model\'s version folders (env MODEL_BASE_PATH: its parent)' },
   model_config_file: { key: 'modelConfigFile', parse: text, help: 'ModelServerConfig file, text format or JSON; excludes --model_base_path' },
-  file_system_poll_wait_seconds: { key: 'fileSystemPollWaitSeconds', parse: integer, help: 'seconds between version scans; 0 = once, negative = never' },
+  file_system_poll_wait_seconds: { key: 'fileSystemPollWaitSeconds', parse: integer, help: 'seconds between version scans; 0 or negative = list once, on first use' },
   backend: { key: 'backend', parse: backend, help: 'node (onnxruntime-node) or wasm (onnxruntime-web)' },
   cache_bytes: { key: 'cacheBytes', parse: bytes, help: 'byte budget of loaded models (suffixes KB, MB, GB, KiB, MiB, GiB)' },
   max_model_bytes: { key: 'maxModelBytes', parse: bytes, help: 'refuse model versions larger than this, before reading them; default: no limit' },

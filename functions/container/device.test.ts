@@ -3,7 +3,7 @@ import * as realOrt from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import type { OrtModule } from '../../core/backend/ort-session.ts';
 import { identityModel } from '../../test/fixtures/onnx-writer.ts';
-import { deviceBackend } from './device.ts';
+import { cudaUnavailable, deviceBackend } from './device.ts';
 import { parseContainerFlags } from './flags.ts';
 import { probeModel } from './probe-model.ts';
 
@@ -28,7 +28,7 @@ describe('--device', () => {
   it('uses CUDA with CPU fallback for operators when the probe loads on CUDA', async () => {
     const { ort, created } = fakeOrt(true);
     const logs: string[] = [];
-    const { backend, active } = await deviceBackend('gpu', ort, (m) => logs.push(m));
+    const { backend, active } = await deviceBackend('gpu', ort, (m) => logs.push(m), () => undefined);
     expect(active).toBe('cuda');
     expect(backend.name).toBe('onnxruntime-node-cuda');
     await backend.load(new Uint8Array(1));
@@ -39,7 +39,7 @@ describe('--device', () => {
   it('falls back to the CPU, saying why, when CUDA cannot load', async () => {
     const { ort, created } = fakeOrt(false);
     const logs: string[] = [];
-    const { backend, active } = await deviceBackend('gpu', ort, (m) => logs.push(m));
+    const { backend, active } = await deviceBackend('gpu', ort, (m) => logs.push(m), () => undefined);
     expect(active).toBe('cpu');
     expect(backend.name).toBe('onnxruntime-node');
     await backend.load(new Uint8Array(1));
@@ -48,11 +48,21 @@ describe('--device', () => {
     expect(logs[0]).toMatch(/^edgeserve: device: cpu \(--device=gpu, but onnxruntime-node cannot use CUDA here: OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library; falling back to CPU\./);
   });
 
+  it('does not probe when the CUDA libraries or a GPU are missing, and says which', async () => {
+    const { ort, created } = fakeOrt(true);
+    const logs: string[] = [];
+    const { active } = await deviceBackend('gpu', ort, (m) => logs.push(m), () => 'no GPU is visible (no /dev/nvidiactl)');
+    expect(active).toBe('cpu');
+    expect(created).toEqual([]);
+    expect(logs).toEqual([expect.stringMatching(/^edgeserve: device: cpu \(--device=gpu, but no GPU is visible \(no \/dev\/nvidiactl\); falling back to CPU\./)]);
+  });
+
   it('falls back on this machine with the real onnxruntime-node when it has no CUDA libraries', async () => {
     const cudaLib = new URL('../../node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so', import.meta.url);
+    if (existsSync(cudaLib)) return; // a CUDA install: nothing to fall back from
+    expect(cudaUnavailable()).toMatch(/^onnxruntime-node has no CUDA provider here \(libonnxruntime_providers_shared\.so is not in .*onnxruntime-node\/bin\/napi-v6\/linux\/x64\)$/);
     const logs: string[] = [];
     const { backend, active } = await deviceBackend('gpu', realOrt as unknown as OrtModule, (m) => logs.push(m));
-    if (existsSync(cudaLib)) return; // a CUDA install: nothing to fall back from
     expect(active).toBe('cpu');
     expect(logs[0]).toContain('falling back to CPU');
     const session = await backend.load(identityModel('float32', ['batch', 2]));

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Backend } from '../../core/backend/backend.ts';
 import { ortBackend, type OrtModule } from '../../core/backend/ort-session.ts';
 import { probeModel } from './probe-model.ts';
@@ -10,6 +13,9 @@ import { probeModel } from './probe-model.ts';
  *   alone; if that works, sessions use ['cuda', 'cpu'] (onnxruntime places the operators CUDA
  *   lacks on the CPU); if it fails (no CUDA libraries in onnxruntime-node, no driver, no visible
  *   GPU) the server falls back to the CPU provider and says so, with onnxruntime's reason.
+ *   Before probing, `cudaUnavailable` checks what can be seen without onnxruntime: its CUDA provider
+ *   libraries and a GPU device node. When one is missing there is no probe, so onnxruntime's own
+ *   (red, multi-line) load error is never printed ahead of edgeserve's line for that usual case.
  *
  * Either way exactly one log line says which provider is active, and the backend's name
  * (x-backend header, edgeserve_backend_info) carries it: "onnxruntime-node" or
@@ -23,18 +29,26 @@ export interface DeviceBackend {
   active: 'cpu' | 'cuda';
 }
 
-export async function deviceBackend(device: Device, ort: OrtModule, log: (message: string) => void): Promise<DeviceBackend> {
-  if (device === 'gpu') {
+const FALLBACK_ADVICE =
+  'falling back to CPU. The GPU image (infra/Dockerfile.gpu) has the CUDA libraries; run it with a GPU visible, e.g. docker run --gpus all';
+
+export async function deviceBackend(
+  device: Device,
+  ort: OrtModule,
+  log: (message: string) => void,
+  unavailable: () => string | undefined = cudaUnavailable,
+): Promise<DeviceBackend> {
+  const missing = device === 'gpu' ? unavailable() : undefined;
+  if (missing !== undefined) {
+    log(`edgeserve: device: cpu (--device=gpu, but ${missing}; ${FALLBACK_ADVICE})`);
+  } else if (device === 'gpu') {
     try {
       const session = await ort.InferenceSession.create(probeModel(), { executionProviders: ['cuda'] });
       await session.release();
       log('edgeserve: device: gpu (onnxruntime-node CUDA execution provider; operators CUDA lacks run on the CPU)');
       return { backend: ortBackend('onnxruntime-node-cuda', ort, { executionProviders: ['cuda', 'cpu'] }), active: 'cuda' };
     } catch (err) {
-      log(
-        `edgeserve: device: cpu (--device=gpu, but onnxruntime-node cannot use CUDA here: ${reason(err)}; ` +
-          'falling back to CPU. The GPU image (infra/Dockerfile.gpu) has the CUDA libraries; run it with a GPU visible, e.g. docker run --gpus all)',
-      );
+      log(`edgeserve: device: cpu (--device=gpu, but onnxruntime-node cannot use CUDA here: ${reason(err)}; ${FALLBACK_ADVICE})`);
     }
   } else {
     log('edgeserve: device: cpu (onnxruntime-node CPU execution provider)');
@@ -45,4 +59,18 @@ export async function deviceBackend(device: Device, ort: OrtModule, log: (messag
 function reason(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.split('\n')[0].slice(0, 300);
+}
+
+/**
+ * Why CUDA cannot work here, from files alone (undefined: it may, so probe). Linux only, where
+ * onnxruntime-node's CUDA provider is a separate download next to its binding and NVIDIA's
+ * runtime exposes /dev/nvidia* for each visible GPU; elsewhere the probe decides.
+ */
+export function cudaUnavailable(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const bin = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin/napi-v6', process.platform, process.arch);
+  const lib = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'].find((name) => !existsSync(join(bin, name)));
+  if (lib) return `onnxruntime-node has no CUDA provider here (${lib} is not in ${bin})`;
+  if (!existsSync('/dev/nvidiactl')) return 'no GPU is visible (no /dev/nvidiactl)';
+  return undefined;
 }

@@ -25,6 +25,7 @@ async function repository(config: DenoConfig): Promise<{ root: ModelSource; sour
 
 async function main(): Promise<void> {
   const config = readDenoConfig(Deno.env.toObject());
+  if (config.backend !== 'wasm') quietWayland();
   const { backend, adapter } = await chooseBackend(config.backend);
   const { root, sourceFor } = await repository(config);
   const service = createService(config.settings, {
@@ -49,3 +50,19 @@ main().catch((err) => {
   console.error(err instanceof ConfigError ? `edgeserve: ${err.message}` : err);
   Deno.exit(2);
 });
+
+/**
+ * Mesa's Vulkan drivers ask libwayland about presentation while listing GPUs, and libwayland
+ * prints "error: XDG_RUNTIME_DIR is invalid or not set in the environment." per device when that
+ * variable is unset (servers, containers, CI). It looks fatal and is not. A server presents
+ * nothing, so any absolute folder quiets it (libwayland then finds no socket there and says
+ * nothing); a real XDG_RUNTIME_DIR is left as it is.
+ */
+function quietWayland(): void {
+  if (Deno.build.os !== 'linux' || Deno.env.get('XDG_RUNTIME_DIR')) return;
+  try {
+    Deno.env.set('XDG_RUNTIME_DIR', Deno.env.get('TMPDIR') || '/tmp');
+  } catch {
+    // Without env permission (or where the platform forbids setting it) the lines may appear.
+  }
+}

@@ -27,6 +27,10 @@ export function s3Endpoint({ endpoint, env }: S3ClientOptions): string | undefin
 }
 
 export function createS3Client(options: S3ClientOptions): S3Client {
+  // On Node < 22 the SDK prints an 8-line NodeVersionSupportWarning: its releases after January 2027
+  // will need Node 22. The locked SDK runs on Node 20, which package.json's engines supports, so
+  // the notice is about a future upgrade (README), not this process. Set before the first client.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { env } = options;
   const endpoint = s3Endpoint(options);
   const fromEnv = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;

@@ -13,7 +13,11 @@ afterAll(() => server?.stop());
 describe('container entry', () => {
   it('says which execution provider is active (CPU, after falling back from --device=gpu)', () => {
     // A machine with CUDA-enabled onnxruntime-node and a GPU would say "device: gpu" instead.
-    expect(server.output()).toMatch(/edgeserve: device: (cpu \(--device=gpu, but onnxruntime-node cannot use CUDA here: .*falling back to CPU|gpu \()/);
+    expect(server.output()).toMatch(/edgeserve: device: (cpu \(--device=gpu, but .*; falling back to CPU|gpu \()/);
+    // edgeserve's line comes first and nothing else speaks: no onnxruntime load error, no warnings.
+    const lines = server.output().split('\n').filter((line) => line.trim() !== '');
+    expect(lines[0]).toMatch(/^edgeserve: device: /);
+    expect(lines.filter((line) => !line.startsWith('edgeserve: '))).toEqual([]);
     expect(server.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
     expect(server.grpcAddress).toMatch(/^0\.0\.0\.0:\d+$/);
   });
@@ -22,6 +26,10 @@ describe('container entry', () => {
     const port = new URL(server.url).port;
     const res = await fetch(`http://127.0.0.1:${port}/v1/models/half_plus_two:predict`, { method: 'POST', body: '{"instances": [[1.0]]}' });
     expect(await res.json()).toEqual({ predictions: [[2.5]] });
+    // The backend that answered, as docs/container.md says: the header and the metrics' info series.
+    expect(res.headers.get('x-backend')).toMatch(/^onnxruntime-node(-cuda)?$/);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/monitoring/prometheus/metrics`)).text();
+    expect(metrics).toContain(`edgeserve_backend_info{backend="${res.headers.get('x-backend')}"} 1`);
     const client = grpcClient(`127.0.0.1:${server.grpcAddress!.split(':')[1]}`);
     try {
       const out = await client.call('prediction', 'Predict', { model_spec: { name: 'half_plus_two' }, inputs: { x: { dtype: 1, tensor_shape: { dim: [{ size: 1 }, { size: 1 }] }, float_val: [3] } } });

@@ -1,6 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,13 +17,12 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const DENO = join(ROOT, 'node_modules/.bin/deno');
 
 export async function startDeno(env: Record<string, string>): Promise<DenoProcess> {
-  const child = spawn(DENO, ['run', '--allow-net', '--allow-read', '--allow-env', '--allow-sys', 'functions/deno/main.ts'], {
+  const child = spawn(DENO, ['run', '--unstable-no-legacy-abort', '--allow-net', '--allow-read', '--allow-env', '--allow-sys', 'functions/deno/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
-      // Mesa's Vulkan driver wants a runtime folder; without one it prints an error per device.
-      XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), 'edgeserve-xdg-')),
+      // No XDG_RUNTIME_DIR, as on a server: the function keeps Mesa's Vulkan driver quiet itself.
       NO_COLOR: '1',
       PORT: '0',
       HOST: '127.0.0.1',

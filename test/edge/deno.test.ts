@@ -64,6 +64,8 @@ describe('Deno function (WebGPU on Mesa software Vulkan, and WASM)', () => {
     const metrics = await (await fetch(`${gpu.url}/monitoring/prometheus/metrics`)).text();
     expect(metrics).toContain('edgeserve_backend_info{backend="webgpu"} 1');
     expect(gpu.output()).toMatch(/serving .* with webgpu on .+; REST API/);
+    // Started without XDG_RUNTIME_DIR, as on a server: no libwayland errors, nothing but edgeserve's lines.
+    expect(gpu.output().split('\n').filter((line) => line.trim() !== '' && !line.startsWith('edgeserve: '))).toEqual([]);
     expect((await predict(wasm, 'half_plus_two', { instances: [[1.0]] })).backend).toBe('wasm');
   });
 
