@@ -29,7 +29,7 @@ const DTYPES: [string, string, unknown[], Uint8Array][] = [
 ];
 
 // What the JSON codec prints where it differs from the input text (TF Serving's float formatting).
-const JSON_OUT: Record<string, string> = { FP32: '[0.1,3.40282347e+38]', FP64: '[0.1,0.33333333333333331]' };
+const JSON_OUT: Record<string, string> = { FP16: '[0.5,65504.0]', FP32: '[0.1,3.40282347e+38]', FP64: '[0.1,0.33333333333333331]' };
 
 let dir: string;
 let server: ServerProcess;
@@ -82,16 +82,14 @@ const dataText = (values: unknown[]) => `[${values.map((v) => (typeof v === 'str
 
 describe('OIP REST: every datatype', () => {
   for (const [dtype, datatype, values, raw] of DTYPES) {
-    if (datatype !== 'FP16') {
-      it(`${datatype} as JSON data`, async () => {
-        const body = `{"inputs":[{"name":"x","shape":[1,2],"datatype":"${datatype}","data":${dataText(values)}}]}`;
-        const res = await rest(`/v2/models/id_${dtype}/infer`, body);
-        const text = new TextDecoder().decode(res.bytes);
-        expect(res.status, text).toBe(200);
-        expect(text).toContain(`"datatype":"${datatype}","shape":[1,2],"data":`);
-        expect(text).toContain(`"data":${JSON_OUT[datatype] ?? dataText(values)}`);
-      });
-    }
+    it(`${datatype} as JSON data`, async () => {
+      const body = `{"inputs":[{"name":"x","shape":[1,2],"datatype":"${datatype}","data":${dataText(values)}}]}`;
+      const res = await rest(`/v2/models/id_${dtype}/infer`, body);
+      const text = new TextDecoder().decode(res.bytes);
+      expect(res.status, text).toBe(200);
+      expect(text).toContain(`"datatype":"${datatype}","shape":[1,2],"data":`);
+      expect(text).toContain(`"data":${JSON_OUT[datatype] ?? dataText(values)}`);
+    });
     it(`${datatype} as binary data, byte-exact both ways`, async () => {
       const head = utf8.encode(JSON.stringify({ inputs: [{ name: 'x', shape: [1, 2], datatype, parameters: { binary_data_size: raw.byteLength } }], outputs: [{ name: 'y', parameters: { binary_data: true } }] }));
       const res = await rest(`/v2/models/id_${dtype}/infer`, concat(head, raw), { 'inference-header-content-length': String(head.byteLength) });
