@@ -191,3 +191,34 @@ describe('OIP gRPC (inference.GRPCInferenceService)', () => {
     expect(await rpcError('ModelReady', { name: 'nope' })).toMatchObject({ code: grpc.status.NOT_FOUND });
   });
 });
+
+describe('OIP gRPC shares the TF services\' wrapper', () => {
+  it('counts calls in the same metrics, api grpc_oip_<method>', async () => {
+    await rpc('ModelInfer', { model_name: 'half_plus_two', inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], contents: { fp32_contents: [1] } }] });
+    const text = await (await fetch(`${server.url}/monitoring/prometheus/metrics`)).text();
+    expect(text).toMatch(/edgeserve_requests_total\{model="half_plus_two",version="1",api="grpc_oip_ModelInfer",status="200"\} \d+/);
+    expect(text).toMatch(/edgeserve_requests_total\{model="id_string",version="1",api="oip_infer",status="200"\} \d+/);
+  });
+
+  it('asks for a bearer key when --api_keys is set', async () => {
+    const s = await startServer(['--model_config_file=models/models.config'], { EDGESERVE_API_KEYS: 'k1' }, { grpc: true });
+    const Ctor = grpc.makeGenericClientConstructor(serviceDefinition(OIP_SERVICE), OIP_SERVICE);
+    const c = new Ctor(s.grpcAddress!, grpc.credentials.createInsecure()) as unknown as Record<string, Function> & grpc.Client;
+    const call = (metadata: grpc.Metadata) =>
+      new Promise<any>((resolve, reject) =>
+        c.ModelInfer({ model_name: 'half_plus_two', inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], contents: { fp32_contents: [2] } }] }, metadata, (err: grpc.ServiceError | null, res: any) =>
+          err ? reject(err) : resolve(res),
+        ),
+      );
+    try {
+      await expect(call(new grpc.Metadata())).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+      const metadata = new grpc.Metadata();
+      metadata.set('authorization', 'Bearer k1');
+      const ok = await call(metadata);
+      expect(Array.from(new Float32Array(new Uint8Array(ok.raw_output_contents[0]).buffer))).toEqual([3]);
+    } finally {
+      c.close();
+      await s.stop();
+    }
+  });
+});
