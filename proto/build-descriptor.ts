@@ -1,8 +1,8 @@
 /**
  * Builds runtime/node/grpc/proto-descriptor.json, the protobufjs JSON descriptor of our TF
  * Serving, TF and gRPC health protos (proto/tensorflow/**, proto/tensorflow_serving/**,
- * proto/grpc/**), so the gRPC server and tests load them with protobuf.Root.fromJSON, without
- * reading files at run time. Build output: never edit
+ * proto/grpc/**) and the Open Inference Protocol's (proto/inference/**), so the gRPC server
+ * and tests load them with protobuf.Root.fromJSON, without reading files at run time. Build output: never edit
  * the JSON by hand; rerun this after changing a .proto (test/grpc/proto-descriptor.test.ts fails
  * while it is stale).
  *
@@ -28,7 +28,7 @@ export function descriptorSources(): string[] {
       else if (name.endsWith('.proto')) out.push(relative(PROTO_ROOT, path));
     }
   };
-  for (const top of ['grpc', 'tensorflow', 'tensorflow_serving']) walk(join(PROTO_ROOT, top));
+  for (const top of ['grpc', 'inference', 'tensorflow', 'tensorflow_serving']) walk(join(PROTO_ROOT, top));
   return out;
 }
 

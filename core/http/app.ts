@@ -12,9 +12,11 @@ import { deadlineExceeded, runDirect, withinDeadline, type RunFn } from '../mana
 import { metadataBody, statusBody } from './model-info.ts';
 import { EmptyBodyError, parseModelPath, type ModelPath } from './path.ts';
 import { httpStatus } from './status-codes.ts';
+import { isOipPath, json as oipJson, MethodNotAllowed, OIP_LIVE_PATH, OIP_READY_PATH, oipRoute, type OipRoute } from './oip.ts';
 
 /**
- * The REST surface every target serves: TF Serving's /v1 API, health and Prometheus metrics.
+ * The REST surface every target serves: TF Serving's /v1 API, the Open Inference Protocol's /v2
+ * (oip.ts), health and Prometheus metrics.
  * Targets build it once per process/isolate with their manager and mount it as their handler.
  */
 export interface AppOptions {
@@ -64,6 +66,9 @@ export function createApp(options: AppOptions): Hono {
   }
 
   app.get(HEALTH_PATH, (c) => c.json({ status: 'ok', models: options.manager.modelNames() }));
+  // OIP's probes, like /healthz, answer before auth; ready fails while the repository's listing does (refresh above).
+  app.get(OIP_LIVE_PATH, () => withCors(oipJson(200, { live: true }), options.cors));
+  app.get(OIP_READY_PATH, () => withCors(oipJson(200, { ready: true }), options.cors));
 
   if (options.apiKeys?.length) {
     const unauthorized = { message: { error: 'Missing or invalid API key' } };
@@ -89,6 +94,7 @@ export function createApp(options: AppOptions): Hono {
 
   app.all('*', async (c) => {
     const pathname = new URL(c.req.url).pathname;
+    if (isOipPath(pathname)) return oip(c, pathname, options, run, now);
     if (!isApiPath(pathname)) return c.text('Not Found', 404);
     if (c.req.method === 'OPTIONS') return preflight(c, options.cors);
     const started = now();
@@ -135,7 +141,34 @@ async function dispatch(
   return handleInference(c.req.raw, path, { ...options, maxTensorBytes, run, ranVersion });
 }
 
-const isApiPath = (pathname: string) => /^\/v1\//i.test(pathname);
+// OIP's liveness never depends on storage; everything else under /v2 does, as /v1 does.
+const isApiPath = (pathname: string) => /^\/v1\//i.test(pathname) || (isOipPath(pathname) && pathname !== OIP_LIVE_PATH);
+
+/** An Open Inference Protocol request (oip.ts) with the /v1 routes' limits, deadline, errors and metrics. */
+async function oip(c: Context, pathname: string, options: AppOptions, run: RunFn, now: () => number): Promise<Response> {
+  if (c.req.method === 'OPTIONS') return preflight(c, options.cors);
+  const started = now();
+  let route: OipRoute | undefined;
+  let version = '';
+  let response: Response;
+  try {
+    route = oipRoute(c.req.method, pathname);
+    response = await route.handle(c.req.raw, {
+      manager: options.manager,
+      run,
+      timeoutMs: options.timeoutMs,
+      maxBodyBytes: options.maxBodyBytes,
+      maxTensorBytes: options.maxTensorBytes ?? defaultMaxTensorBytes(options.maxBodyBytes),
+      signal: c.req.raw.signal,
+      ranVersion: (v) => (version = String(v)),
+    });
+    response = withCors(response, options.cors);
+  } catch (err) {
+    response = errorResponse(c, err, options.cors);
+  }
+  if (route?.target) record(options, { api: route.api, model: route.target.model }, version, response.status, (now() - started) / 1000);
+  return response;
+}
 
 // A fresh object per response: @hono/node-server writes content-length into the init headers.
 const jsonHeaders = () => ({ 'content-type': 'application/json' });
@@ -147,8 +180,9 @@ function json(body: string, headers: Record<string, string> = {}): Response {
 function errorResponse(c: Context, err: unknown, cors?: boolean): Response {
   const error = asServingError(err);
   if (isUnexpectedError(err)) console.error(`edgeserve: unexpected error: ${errorLogText(err)}`);
-  const status = err instanceof PayloadTooLargeError ? 413 : httpStatus(error.code);
-  return withCors(new Response(JSON.stringify({ error: error.message }), { status, headers: jsonHeaders() }), cors);
+  const status = err instanceof PayloadTooLargeError ? 413 : err instanceof MethodNotAllowed ? 405 : httpStatus(error.code);
+  const headers: Record<string, string> = err instanceof MethodNotAllowed ? { ...jsonHeaders(), allow: err.allow } : jsonHeaders();
+  return withCors(new Response(JSON.stringify({ error: error.message }), { status, headers }), cors);
 }
 
 function preflight(c: Context, cors?: boolean): Response {
@@ -165,7 +199,7 @@ function withCors(response: Response, cors?: boolean): Response {
   return response;
 }
 
-function record(options: AppOptions, path: ModelPath, version: string, status: number, seconds: number): void {
+function record(options: AppOptions, path: { api: string; model: string }, version: string, status: number, seconds: number): void {
   // Unknown names share one series, so callers cannot grow the metrics without bound.
   const model = options.manager.has(path.model) ? path.model : '(unknown)';
   const labels = { model, version, api: path.api };

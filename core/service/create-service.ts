@@ -27,7 +27,7 @@ import type { Sha256 } from '../repository/version-files.ts';
  *   awaits manager.preload() itself.
  * - Models are a fixed list (a config file's, or one model) or every folder under a repository
  *   root (Catalog: listed on first request, relisted every pollIntervalMs). While the root's first
- *   listing fails, /v1/ requests answer that error through the app's one error path (same body,
+ *   listing fails, /v1/ and /v2/ (OIP) requests answer that error through the app's one error path (same body,
  *   status and CORS headers as every error); health and metrics still answer.
  * - Every call to a target's source is counted in edgeserve_storage_calls_total: the count wraps
  *   the source itself, inside any cache tier the target adds (cacheTier), so it counts storage.

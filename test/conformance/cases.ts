@@ -167,5 +167,5 @@ export const CASES: ConformanceCase[] = [
   post('dot-dot model name cannot escape', '/v1/models/..%2F..%2Fetc:predict', { instances: [[1.0]] }, 404),
   post('encoded slash in model name', '/v1/models/half_plus_two%2F..%2Fclassifier:predict', { instances: [[1.0]] }, 404),
   get('version overflowing int64 gives an empty 400', '/v1/models/half_plus_two/versions/99999999999999999999', 400),
-  get('path outside /v1 is 404', '/v2/models/half_plus_two', 404),
+  get('path outside /v1 and /v2 (OIP) is 404', '/v3/models/half_plus_two', 404),
 ];

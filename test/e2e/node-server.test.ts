@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initOf, runOipConformance } from '../conformance/oip-run.ts';
 import { pathOf, runConformance } from '../conformance/run.ts';
 import { identityModel } from '../fixtures/onnx-writer.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
@@ -44,6 +45,10 @@ describe('TF Serving REST conformance (node server)', () => {
     expect(res.text).not.toContain('random-name-1');
     expect(res.text).toContain('model="(unknown)"');
   });
+});
+
+describe('Open Inference Protocol conformance (node server)', () => {
+  runOipConformance(async (request) => fetch(server.url + pathOf(request), await initOf(request)));
 });
 
 describe('server options', () => {

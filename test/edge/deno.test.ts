@@ -2,6 +2,8 @@ import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initOf, runOipConformance } from '../conformance/oip-run.ts';
+import { pathOf } from '../conformance/run.ts';
 import { startS3rver, type S3rverHarness } from '../storage/s3rver.ts';
 import { mlpModel, mulberry32 } from '../fixtures/onnx-writer.ts';
 import { startDeno, type DenoProcess } from './deno-process.ts';
@@ -102,4 +104,8 @@ describe('Deno function (WebGPU on Mesa software Vulkan, and WASM)', () => {
       await s3?.stop();
     }
   });
+});
+
+describe('Open Inference Protocol conformance (Deno, WASM)', () => {
+  runOipConformance(async (request) => fetch(wasm.url + pathOf(request), await initOf(request)));
 });

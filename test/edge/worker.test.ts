@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initOf, runOipConformance } from '../conformance/oip-run.ts';
 import { pathOf, runConformance } from '../conformance/run.ts';
 import { largeModel } from '../fixtures/onnx-writer.ts';
 import { putExampleRepository, putVersion } from './r2-repository.ts';
@@ -124,4 +125,8 @@ describe('TF Serving REST conformance (Cloudflare Worker)', () => {
     const body = request.body ? await request.text() : undefined;
     return worker.fetch(pathOf(request), { method: request.method, body });
   });
+});
+
+describe('Open Inference Protocol conformance (Cloudflare Worker)', () => {
+  runOipConformance(async (request) => worker.fetch(pathOf(request), await initOf(request)));
 });

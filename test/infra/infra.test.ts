@@ -87,11 +87,11 @@ describe('Kubernetes manifests', () => {
 });
 
 describe('KServe', () => {
-  it('ServingRuntime: ONNX, TF Serving protocols (v1, grpc-v1), the model KServe mounts', () => {
+  it('ServingRuntime: ONNX, TF Serving and Open Inference protocols (v1, v2, grpc-v1, grpc-v2), the model KServe mounts', () => {
     const [rt] = yamlDocs('kserve/serving-runtime.yaml');
     expect(rt).toMatchObject({ apiVersion: 'serving.kserve.io/v1alpha1', kind: 'ServingRuntime' });
     expect(rt.spec.supportedModelFormats).toContainEqual(expect.objectContaining({ name: 'onnx', autoSelect: true }));
-    expect(rt.spec.protocolVersions).toEqual(['v1', 'grpc-v1']);
+    expect(rt.spec.protocolVersions).toEqual(['v1', 'v2', 'grpc-v1', 'grpc-v2']);
     const [c] = rt.spec.containers;
     expect(c.name).toBe('kserve-container');
     expect(c.args).toEqual(expect.arrayContaining(['--model_name={{.Name}}', '--model_base_path=/mnt/models', '--rest_api_port=8080']));

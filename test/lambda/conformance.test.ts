@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { initOf, runOipConformance } from '../conformance/oip-run.ts';
 import { pathOf, runConformance } from '../conformance/run.ts';
 import { startBucket, type TestBucket } from './bucket.ts';
 import { call, eventFor } from './events.ts';
@@ -30,5 +31,13 @@ describe('TF Serving REST conformance (Lambda, HTTP API v2 events)', () => {
     const body = request.body ? await request.text() : undefined;
     const res = await call(lambda.handler, eventFor('http-api-v2', { method: request.method, path: pathOf(request), body }));
     return new Response(res.text === '' ? null : res.text, { status: res.status, headers: res.headers });
+  });
+});
+
+describe('Open Inference Protocol conformance (Lambda, HTTP API v2 events)', () => {
+  runOipConformance(async (request) => {
+    const { method, headers, body } = await initOf(request);
+    const res = await call(lambda.handler, eventFor('http-api-v2', { method, path: pathOf(request), body, headers }));
+    return new Response(res.bytes.byteLength === 0 ? null : res.bytes, { status: res.status, headers: res.headers });
   });
 });

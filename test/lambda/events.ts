@@ -56,6 +56,8 @@ export interface Answer {
   status: number;
   headers: Record<string, string>;
   text: string;
+  /** The body's bytes (binary responses arrive base64-encoded). */
+  bytes: Uint8Array<ArrayBuffer>;
   json(): any;
 }
 
@@ -65,8 +67,9 @@ export async function call(handler: Handler, event: Json): Promise<Answer> {
   const result = await handler(event, {});
   const headers: Record<string, string> = lowerKeys(result.headers ?? {});
   for (const [k, v] of Object.entries((result.multiValueHeaders ?? {}) as Record<string, string[]>)) headers[k.toLowerCase()] = v.join(', ');
-  const text = result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString('utf8') : result.body;
-  return { status: result.statusCode, headers, text, json: () => JSON.parse(text) };
+  const raw = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
+  const text = result.isBase64Encoded ? raw.toString('utf8') : result.body;
+  return { status: result.statusCode, headers, text, bytes: new Uint8Array(raw), json: () => JSON.parse(text) };
 }
 
 function lowerKeys(headers: Record<string, string>): Record<string, string> {

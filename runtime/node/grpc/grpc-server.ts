@@ -12,13 +12,15 @@ import { defaultMaxTensorBytes } from '../../../core/tensor/budget.ts';
 import { decodePredictRequest } from '../../../core/tensor/proto/predict.ts';
 import { healthService } from './grpc-health.ts';
 import { HEALTH_SERVICE, MODEL_SERVICE, PREDICTION_SERVICE, serviceDefinition, toBuffer } from './grpc-services.ts';
+import { OIP_SERVICE, oipHandlers } from './oip-service.ts';
 import { encodeMessage, lookupType } from './proto-root.ts';
 
 const SignatureDefMap = lookupType('tensorflow.serving.SignatureDefMap');
 
 /**
  * TF Serving's gRPC API on @grpc/grpc-js: tensorflow.serving.PredictionService (Predict,
- * Classify, Regress, GetModelMetadata), tensorflow.serving.ModelService (GetModelStatus) and the
+ * Classify, Regress, GetModelMetadata), tensorflow.serving.ModelService (GetModelStatus), the
+ * Open Inference Protocol's inference.GRPCInferenceService (oip-service.ts) and the
  * standard grpc.health.v1.Health service. Handlers are core/apis'; this file is transport glue:
  *
  * - status codes are the canonical codes unchanged, messages cut at 1024 chars + "...TRUNCATED"
@@ -135,7 +137,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       return getModelStatus(req, ctx.manager);
     }),
   });
-  const health = healthService([PREDICTION_SERVICE, MODEL_SERVICE]);
+  // The Open Inference Protocol's service, through the same wrapper (api "grpc_oip_<method>").
+  const oip = Object.entries(oipHandlers()).map(([name, handler]) => [name, unary(`oip_${name}`, handler)] as const);
+  server.addService(serviceDefinition(OIP_SERVICE), Object.fromEntries(oip));
+  const health = healthService([PREDICTION_SERVICE, MODEL_SERVICE, OIP_SERVICE]);
   server.addService(serviceDefinition(HEALTH_SERVICE), health.handlers);
 
   const target = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
