@@ -14,7 +14,8 @@ import type { ServerFlags } from '../../core/config/flags.ts';
  *                                     s3:// URLs (or folders in the package, relative to the file);
  *                                     it wins over MODEL_BASE_PATH, as --model_config_file does
  *   FILE_SYSTEM_POLL_WAIT_SECONDS, CACHE_BYTES, API_KEYS (or EDGESERVE_API_KEYS), MAX_BODY_BYTES,
- *   REST_API_TIMEOUT_IN_MS, REST_API_ENABLE_CORS_SUPPORT
+ *   REST_API_TIMEOUT_IN_MS, REST_API_ENABLE_CORS_SUPPORT, TENSORFLOW_INTRA_OP_PARALLELISM,
+ *   TENSORFLOW_INTER_OP_PARALLELISM, ONNXRUNTIME_ALLOW_SPINNING (onnxruntime's threads)
  *
  * S3 is configured as for the server (docs/storage.md): S3_ENDPOINT (--s3_endpoint) or
  * AWS_ENDPOINT_URL_S3 for an S3-compatible store, AWS_REGION and the function role's credentials,
@@ -47,6 +48,9 @@ const FLAG_VARIABLES = [
   'REST_API_ENABLE_CORS_SUPPORT',
   'ENABLE_BATCHING',
   'S3_ENDPOINT',
+  'TENSORFLOW_INTRA_OP_PARALLELISM',
+  'TENSORFLOW_INTER_OP_PARALLELISM',
+  'ONNXRUNTIME_ALLOW_SPINNING',
 ] as const;
 
 export const LAMBDA_DEFAULTS = {

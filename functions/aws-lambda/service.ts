@@ -41,7 +41,7 @@ export async function createLambdaService(config: LambdaConfig, deps: LambdaDeps
     models: { configs, sourceAt: sourceFactory({ endpoint: flags.s3Endpoint, env: config.env }) },
     // Only remote sources go through the disk tier: a folder in the package is already on disk.
     cacheTier: (source, location) => (disk && location.startsWith('s3://') ? diskCached(source, disk) : source),
-    backend: deps.backend ?? onnxruntimeNode(),
+    backend: deps.backend ?? onnxruntimeNode({ flags }),
     sha256: nodeSha256,
     log,
   });

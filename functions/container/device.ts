@@ -1,3 +1,4 @@
+import type { InferenceSession } from 'onnxruntime-common';
 import type { Backend } from '../../core/backend/backend.ts';
 import { ortBackend, type OrtModule } from '../../core/backend/ort-session.ts';
 import { probeModel } from './probe-model.ts';
@@ -23,13 +24,19 @@ export interface DeviceBackend {
   active: 'cpu' | 'cuda';
 }
 
-export async function deviceBackend(device: Device, ort: OrtModule, log: (message: string) => void): Promise<DeviceBackend> {
+/** `threads`: session options from the thread flags (nodeThreadOptions), applied on either provider. */
+export async function deviceBackend(
+  device: Device,
+  ort: OrtModule,
+  log: (message: string) => void,
+  threads: InferenceSession.SessionOptions = {},
+): Promise<DeviceBackend> {
   if (device === 'gpu') {
     try {
       const session = await ort.InferenceSession.create(probeModel(), { executionProviders: ['cuda'] });
       await session.release();
       log('edgeserve: device: gpu (onnxruntime-node CUDA execution provider; operators CUDA lacks run on the CPU)');
-      return { backend: ortBackend('onnxruntime-node-cuda', ort, { executionProviders: ['cuda', 'cpu'] }), active: 'cuda' };
+      return { backend: ortBackend('onnxruntime-node-cuda', ort, { ...threads, executionProviders: ['cuda', 'cpu'] }), active: 'cuda' };
     } catch (err) {
       log(
         `edgeserve: device: cpu (--device=gpu, but onnxruntime-node cannot use CUDA here: ${reason(err)}; ` +
@@ -39,7 +46,7 @@ export async function deviceBackend(device: Device, ort: OrtModule, log: (messag
   } else {
     log('edgeserve: device: cpu (onnxruntime-node CPU execution provider)');
   }
-  return { backend: ortBackend('onnxruntime-node', ort, { executionProviders: ['cpu'] }), active: 'cpu' };
+  return { backend: ortBackend('onnxruntime-node', ort, { ...threads, executionProviders: ['cpu'] }), active: 'cpu' };
 }
 
 function reason(err: unknown): string {
