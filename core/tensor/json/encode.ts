@@ -29,7 +29,7 @@ export function encodeJsonPredictResponseBytes(
   format: 'row' | 'columnar',
   outputs: Record<string, Tensor>,
   outputNames: readonly string[],
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const tensors = outputNames.map((name) => outputTensor(outputs, name));
   const single = tensors.length === 1;
   const out = new JsonBytes();

@@ -7,7 +7,7 @@ import { writeFloat32 } from './float-bytes.ts';
  * One writer at a time: encoding is synchronous, so a shared buffer is safe on one thread.
  */
 export class JsonBytes {
-  private static shared = new Uint8Array(64 * 1024);
+  private static shared: Uint8Array<ArrayBuffer> = new Uint8Array(64 * 1024);
   buf = JsonBytes.shared;
   pos = 0;
 
@@ -43,7 +43,7 @@ export class JsonBytes {
     this.pos = writeFloat32(this.buf, this.pos, x);
   }
 
-  done(): Uint8Array {
+  done(): Uint8Array<ArrayBuffer> {
     return this.buf.slice(0, this.pos);
   }
 }
