@@ -22,7 +22,9 @@ import type { ServerFlags } from '../../core/config/flags.ts';
  * which Lambda puts in the environment. Lambda-only: TMP_CACHE_DIR and TMP_CACHE_BYTES (the /tmp
  * disk tier; 0 turns it off). Defaults differ from the server's where Lambda differs: versions are
  * revalidated every 30 s (each check is a LIST request), and the model cache defaults to half the
- * function's memory. ENABLE_BATCHING is refused: an environment serves one request at a time.
+ * function's memory. ENABLE_BATCHING is refused on standard Lambda (an environment serves one request
+ * at a time) and on by default on Lambda Managed Instances (AWS_LAMBDA_MAX_CONCURRENCY > 1), with
+ * TF Serving's default BatchingParameters and one onnxruntime intra-op thread per worker thread.
  * Pure: no process access. Throws ConfigError naming the variable.
  */
 export interface LambdaConfig {
@@ -69,12 +71,19 @@ export function readLambdaConfig(env: Env): LambdaConfig {
     );
   }
   const flags = flagsFromVars(env, { names: FLAG_VARIABLES, where: 'environment', modelVariables: true });
-  if (flags.enableBatching) {
+  // Lambda Managed Instances set AWS_LAMBDA_MAX_CONCURRENCY: one environment then takes many
+  // requests at once (Node 22+: spread over worker threads, one module instance and model copy
+  // each), so batching has requests to merge and is on by default; each worker thread is one
+  // vCPU's share, so onnxruntime gets one intra-op thread unless told otherwise.
+  const managed = Number(env.AWS_LAMBDA_MAX_CONCURRENCY) > 1;
+  if (flags.enableBatching && !managed) {
     throw new ConfigError(
-      'environment: ENABLE_BATCHING is not available on Lambda: an environment serves one request at a time, so a batch ' +
-        'could only ever hold one request. Send many instances in one request instead (client-side batching).',
+      'environment: ENABLE_BATCHING is not available on standard Lambda: an environment serves one request at a time, so a batch ' +
+        'could only ever hold one request. Send many instances in one request instead (client-side batching), or run on Lambda Managed Instances.',
     );
   }
+  if (managed && !set(env.ENABLE_BATCHING)) flags.enableBatching = true;
+  if (managed && !set(env.TENSORFLOW_INTRA_OP_PARALLELISM)) flags.tensorflowIntraOpParallelism = 1;
   if (!set(env.FILE_SYSTEM_POLL_WAIT_SECONDS)) flags.fileSystemPollWaitSeconds = LAMBDA_DEFAULTS.fileSystemPollWaitSeconds;
   if (!set(env.CACHE_BYTES)) flags.cacheBytes = defaultCacheBytes(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
   return {
