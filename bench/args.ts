@@ -41,8 +41,8 @@ export const USAGE = `npm run bench -- [flags]
   --batch-timeout-micros=2000 edgeserve batch_timeout_micros
   --batch-threads=1           edgeserve num_batch_threads
   --server-flags="--a=1 --b"  more flags for every edgeserve server, e.g. --tensorflow_intra_op_parallelism=1
-  --no-profile                do not record CPU profiles (they cost a few percent)
-  --name=mlp --out=bench/results`;
+  --no-profile                do not profile the servers while measured (bench/profiled.ts; costs a few percent)
+  --name=mlp (mlp-quick with --quick) --out=bench/results`;
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const ints = (v: string) => list(v).map(Number);
@@ -67,7 +67,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | null {
       targets: { type: 'string', default: TARGETS.join(',') },
       'batch-timeout-micros': { type: 'string', default: '2000' },
       'batch-threads': { type: 'string', default: '1' },
-      name: { type: 'string', default: 'mlp' },
+      name: { type: 'string' },
       out: { type: 'string', default: 'bench/results' },
     },
   });
@@ -91,7 +91,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | null {
     batchThreads: Number(v['batch-threads']),
     serverFlags: v['server-flags'].split(/\s+/).filter(Boolean),
     profile: !v['no-profile'],
-    name: v.name,
+    name: v.name ?? (v.quick ? 'mlp-quick' : 'mlp'),
     out: v.out,
   };
   const numbers = [...args.concurrency, args.durationS, args.warmupS + 1, args.steady.windowMs, args.steady.maxWindows, args.batch, args.batchThreads];

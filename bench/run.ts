@@ -84,7 +84,9 @@ async function point(r: Running, model: BenchModel, concurrency: number, args: B
   const wrk = { url: r.url, bodyFile: r.bodyFile, contentType: r.contentType, connections: concurrency, dir };
   await runWrk({ ...wrk, durationS: args.warmupS });
   const before: Totals | null = r.server.metrics ? await scrape(r.server.url) : null;
+  r.server.profiling();
   const summary = await runWrk({ ...wrk, durationS: args.durationS });
+  r.server.profiling();
   const after: Totals | null = r.server.metrics ? await scrape(r.server.url) : null;
   r.record.rssPeak = Math.max(r.record.rssPeak, r.server.rss());
   log(`  ${LABELS[r.target]} x${concurrency}: ${summary.rowsPerSec.toFixed(0)} rows/s, p50 ${summary.p50Ms.toFixed(3)} ms, p99 ${summary.p99Ms.toFixed(2)} ms, ${summary.errors} errors`);
@@ -152,7 +154,7 @@ async function writeResults(args: BenchArgs, models: BenchModel[], points: Point
     `Batching on: max_batch_size ${args.batch}, batch_timeout_micros ${args.batchTimeoutMicros}, num_batch_threads ${args.batchThreads}, max_enqueued_batches 1000.`,
     `edgeserve flags added: ${args.serverFlags.length ? `\`${args.serverFlags.join(' ')}\`` : 'none (defaults)'}. The 60-line server queues up to ${args.batch} rows per run.`,
     'queue/run/batch/server columns are edgeserve\'s own metrics over the measured span (mean time queued, mean batched run, mean rows per run, mean time in the server).',
-    args.profile ? 'Every server ran under node --cpu-prof (main thread only; a few percent slower).' : 'No CPU profiles (--no-profile).',
+    args.profile ? 'Every server ran under the V8 profiler while measured (main thread only; a few percent slower).' : 'No CPU profiles (--no-profile).',
     '',
     `![throughput against p99 latency](./${stem}.svg)`,
     '',
@@ -170,9 +172,9 @@ async function writeResults(args: BenchArgs, models: BenchModel[], points: Point
     '',
     memoryTable(servers),
     '',
-    '## Where the main thread\'s time goes (self time, whole sweep per server)',
+    '## Where the main thread\'s time goes (self time, all measured points per server)',
     '',
-    'Shares of the busy time (the event loop\'s idle time, while other servers are measured, is left out); start-up is included.',
+    'Profiled only while wrk measured (bench/profiled.ts), all points of a server together; shares of the busy time (idle left out).',
     '`(program)` is native code V8 cannot name (libuv, the HTTP parser); onnxruntime\'s run shows as the binding\'s `run` frames.',
     '',
     ...profiles(servers),

@@ -12,9 +12,11 @@ export interface ServerUnderTest {
   metrics: boolean;
   /** Resident set size now, from /proc (bytes); NaN where /proc is missing. */
   rss(): number;
-  /** Folder where the process writes its CPU profile on exit (null: not profiled). */
+  /** Folder where the process writes a CPU profile per profiled span (null: not profiled; bench/profiled.ts). */
   profileDir: string | null;
-  /** SIGTERM, then SIGKILL after 10 s; a killed process writes no profile. */
+  /** Starts, or stops and writes, a profiled span; nothing when not profiled. */
+  profiling(): void;
+  /** SIGTERM, then SIGKILL after 10 s. */
   stop(): Promise<void>;
 }
 
@@ -22,13 +24,13 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const READY = /(?:REST API at|listening at) (http:\/\/[^\s;]+)/;
 
 /**
- * Starts `node [--cpu-prof] --import tsx <script> ...args` and resolves with its URL once it prints
- * one. `profileDir`: where V8 writes the main thread's CPU profile when the process exits.
+ * Starts `node --import tsx <script> ...args` (under bench/profiled.ts when `profileDir` is set)
+ * and resolves with its URL once it prints one.
  */
 async function start(script: string, args: string[], metrics: boolean, profileDir: string | null): Promise<ServerUnderTest> {
   if (profileDir) await mkdir(profileDir, { recursive: true });
-  const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const entry = profileDir ? ['bench/profiled.ts', profileDir, script] : [script];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...entry, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -54,7 +56,8 @@ async function start(script: string, args: string[], metrics: boolean, profileDi
       return NaN;
     }
   };
-  return { url, metrics, rss, profileDir, stop };
+  const profiling = () => void (profileDir && child.kill('SIGUSR2'));
+  return { url, metrics, rss, profileDir, profiling, stop };
 }
 
 export function plainServer(basePath: string, maxBatch: number, profileDir: string | null): Promise<ServerUnderTest> {
