@@ -6,7 +6,7 @@ import type { ServerFlags } from '../../core/config/flags.ts';
 import type { Manager } from '../../core/manager/manager.ts';
 import { createService } from '../../core/service/create-service.ts';
 import { batchingFrom, settingsFromFlags } from '../../core/service/settings.ts';
-import { startGrpcServer, type RunningGrpcServer } from './grpc/grpc-server.ts';
+import type { RunningGrpcServer } from './grpc/grpc-server.ts';
 import { loadModelConfigs } from './model-configs.ts';
 import { nodeSha256 } from './sha256.ts';
 import { sourceFactory } from './sources.ts';
@@ -54,6 +54,8 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
   const url = `http://${flags.restApiHost}:${port}`;
   let grpc: RunningGrpcServer | null = null;
   if (flags.port > 0) {
+    // Imported only when gRPC is on: grpc-js and protobufjs add about 7 MiB of RSS.
+    const { startGrpcServer } = await import('./grpc/grpc-server.ts');
     grpc = await startGrpcServer({
       manager,
       metrics,
