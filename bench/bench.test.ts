@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseBenchArgs } from './args.ts';
 import { chart, logAxis } from './chart.ts';
 import { closedLoop } from './load.ts';
-import { table, targets, type Point } from './report.ts';
+import { goals, memoryTable, profiles, table, type Point, type ServerRecord } from './report.ts';
+import { summariseProfile } from './profile.ts';
+import { luaScript, parseWrk } from './wrk.ts';
 import { parseTotals, split } from './scrape.ts';
 import { textFormat } from './servers.ts';
 import { agree, percentile, summarise, type Window } from './steady.ts';
@@ -73,13 +75,24 @@ describe('report', () => {
     { model: 'heavy', target: 'edgeserve-batching', concurrency: 32, rows: 1, summary: summary(700, 45), split: null },
   ];
 
-  it('checks issue 4’s targets', () => {
-    expect(targets(points, 'heavy', 32)).toEqual([
-      '- throughput at 32 callers vs the plain server, goal >= 5x: **6.36x** (met)',
-      '- throughput at 32 callers vs the raw batch-32 loop, goal >= 0.8x: **0.88x** (met)',
-      '- p50 latency at 1 caller vs the plain server, goal <= 1.10x: **1.05x** (met)',
-      '- p50 latency at 1 caller, batching on vs off (the batcher alone), goal <= 1.10x: not measured',
+  const servers: ServerRecord[] = [
+    { model: 'heavy', target: 'plain', modelBytes: 100, rssWarm: 300, rssPeak: 310, profile: null },
+    { model: 'heavy', target: 'edgeserve-batching', modelBytes: 100, rssWarm: 250, rssPeak: 260, profile: [{ name: 'run ort.js:9', share: 0.25 }] },
+  ];
+
+  it('checks issue 13’s goals', () => {
+    expect(goals(points, servers, 32)).toEqual([
+      '- heavy, JSON, 32 callers vs the 60-line server, goal >= 1.5x: **6.36x** (met)',
+      '- heavy, JSON, 32 callers vs the raw batch-32 loop, goal >= 0.4x: **0.88x** (met)',
+      '- heavy, protobuf, 32 callers vs the raw batch-32 loop, goal >= 0.7x: not measured',
+      '- heavy, batching on vs off at 32 callers, goal >= 4x: not measured',
+      '- small, 1 caller, batching on: p50 minus the raw batch-1 p50, goal <= 60 µs: not measured',
+      '- small, 1 caller, batching off: p50 minus the raw batch-1 p50, goal <= 60 µs: not measured',
+      '- small, 32 callers vs the 60-line server, goal >= 1.0x: not measured',
+      "- heavy, batching on: RSS after warmup minus model size vs the 60-line server's, goal <= 1.0x: **0.75x** (met)",
     ]);
+    expect(memoryTable(servers).split('\n')).toHaveLength(4);
+    expect(profiles(servers)).toContain('| 25.0% | `run ort.js:9` |');
   });
 
   it('writes a table row per point and a chart with one panel per model', () => {
@@ -93,10 +106,39 @@ describe('report', () => {
   });
 });
 
+describe('wrk and profiles', () => {
+  it('reads the summary line the Lua script prints', () => {
+    const s = parseWrk('Running 3s test\nEDGESERVE-WRK 3010 10 3000000 400 900 1500\n');
+    expect(s.rowsPerSec).toBe(1000);
+    expect([s.p50Ms, s.p95Ms, s.p99Ms, s.errors]).toEqual([0.4, 0.9, 1.5, 10]);
+    expect(() => parseWrk('unable to connect')).toThrow(/no summary/);
+    expect(luaScript('/tmp/b.pb', 'application/x-protobuf')).toContain('wrk.headers["Content-Type"] = "application/x-protobuf"');
+  });
+
+  it('sums self time per function over the samples, largest first', () => {
+    const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0 });
+    const rows = summariseProfile({
+      nodes: [
+        { id: 1, callFrame: frame('(root)') },
+        { id: 2, callFrame: frame('encode', 'file:///w/core/encode.ts?x=1') },
+        { id: 3, callFrame: frame('(garbage collector)') },
+        { id: 4, callFrame: frame('(idle)') },
+      ],
+      samples: [2, 2, 3, 2, 4],
+      timeDeltas: [10, 10, 20, 20, 500],
+    });
+    expect(rows).toEqual([
+      { name: 'encode encode.ts:1', share: 40 / 60 },
+      { name: '(garbage collector)', share: 20 / 60 },
+    ]);
+  });
+});
+
 describe('command line and server files', () => {
   it('parses flags, with short defaults for --quick', () => {
     const quick = parseBenchArgs(['--quick'])!;
-    expect(quick.concurrency).toEqual([1, 4, 16, 32]);
+    expect(quick.concurrency).toEqual([1, 32]);
+    expect([quick.durationS, quick.warmupS, quick.profile]).toEqual([3, 1, true]);
     expect(quick.steady).toEqual({ windowMs: 500, maxWindows: 5, tolerance: 0.1 });
     expect(parseBenchArgs(['--concurrency=2,8', '--targets=plain'])).toMatchObject({ concurrency: [2, 8], targets: ['plain'] });
     expect(parseBenchArgs(['--help'])).toBeNull();

@@ -9,7 +9,7 @@ import type { Target } from './args.ts';
 const W = 540;
 const H = 400;
 const M = { left: 60, right: 20, top: 40, bottom: 50 };
-const COLORS: Record<Target, string> = { raw: '#000', plain: '#d62728', edgeserve: '#1f77b4', 'edgeserve-batching': '#2ca02c' };
+const COLORS: Record<Target, string> = { raw: '#000', plain: '#d62728', edgeserve: '#1f77b4', 'edgeserve-batching': '#2ca02c', 'edgeserve-proto': '#9467bd' };
 
 /**
  * Log-scale range [10^lo, 10^hi] around the values; ticks at each power of ten, plus 2x and 5x
@@ -48,7 +48,7 @@ function panel(points: Point[], model: string, dx: number): string {
   out.push(`<rect x="${dx + M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" fill="none" stroke="#999"/>`);
   out.push(`<text x="${dx + W / 2}" y="${H - 12}" text-anchor="middle">throughput, rows/s (log)</text>`);
   out.push(`<text transform="translate(${dx + 16} ${H / 2}) rotate(-90)" text-anchor="middle">p99 latency, ms (log)</text>`);
-  for (const target of ['plain', 'edgeserve', 'edgeserve-batching'] as Target[]) {
+  for (const target of ['plain', 'edgeserve', 'edgeserve-batching', 'edgeserve-proto'] as Target[]) {
     const line = pts.filter((p) => p.target === target).sort((a, b) => a.concurrency - b.concurrency);
     if (line.length === 0) continue;
     const color = COLORS[target];
@@ -70,8 +70,8 @@ function panel(points: Point[], model: string, dx: number): string {
 }
 
 export function chart(points: Point[], models: string[]): string {
-  const legend = (['plain', 'edgeserve', 'edgeserve-batching'] as Target[]).map(
-    (t, i) => `<rect x="${70 + i * 200}" y="${H + 8}" width="12" height="12" fill="${COLORS[t]}"/><text x="${88 + i * 200}" y="${H + 18}">${esc(LABELS[t])}</text>`,
+  const legend = (['plain', 'edgeserve', 'edgeserve-batching', 'edgeserve-proto'] as Target[]).map(
+    (t, i) => `<rect x="${20 + i * 260}" y="${H + 8}" width="12" height="12" fill="${COLORS[t]}"/><text x="${38 + i * 260}" y="${H + 18}">${esc(LABELS[t])}</text>`,
   );
   const width = W * models.length;
   return [

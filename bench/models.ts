@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeMessage, lookupType } from '../runtime/node/grpc/proto-root.ts';
 import { mlpModel, mulberry32 } from '../test/fixtures/onnx-writer.ts';
 
 /** A benchmark model: an MLP from test/fixtures/onnx-writer.ts, float32 x [batch, layers[0]]. */
@@ -12,7 +13,7 @@ export interface BenchModel {
 
 export const MODELS: BenchModel[] = [
   { name: 'small', layers: [128, 256, 256, 10] },
-  { name: 'heavy', layers: [1024, 4096, 4096, 1000] },
+  { name: 'heavy', layers: [1024, 2048, 2048, 1000] },
 ];
 
 export function parameterCount(layers: number[]): number {
@@ -45,4 +46,22 @@ export function inputRows(model: BenchModel, rows: number): number[][] {
 /** A TF Serving row-format :predict body of one row. */
 export function predictBody(model: BenchModel): string {
   return JSON.stringify({ instances: inputRows(model, 1) });
+}
+
+/**
+ * The same row as a serialized tensorflow.serving.PredictRequest (POSTed as application/x-protobuf):
+ * input `x` float32 [1, width] in tensor_content, what tf.make_tensor_proto sends for a numpy array.
+ */
+export function predictProto(model: BenchModel, inputName = 'x'): Uint8Array {
+  const row = Float32Array.from(inputRows(model, 1)[0]);
+  return encodeMessage(lookupType('tensorflow.serving.PredictRequest'), {
+    model_spec: { name: model.name },
+    inputs: {
+      [inputName]: {
+        dtype: 1,
+        tensor_shape: { dim: [1, row.length].map((size) => ({ size })) },
+        tensor_content: new Uint8Array(row.buffer, row.byteOffset, row.byteLength),
+      },
+    },
+  });
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -9,15 +10,27 @@ export interface ServerUnderTest {
   url: string;
   /** Whether it serves edgeserve's Prometheus metrics (queueing vs run time). */
   metrics: boolean;
+  /** Resident set size now, from /proc (bytes); NaN where /proc is missing. */
+  rss(): number;
+  /** Folder where the process writes a CPU profile per profiled span (null: not profiled; bench/profiled.ts). */
+  profileDir: string | null;
+  /** Starts, or stops and writes, a profiled span; nothing when not profiled. */
+  profiling(): void;
+  /** SIGTERM, then SIGKILL after 10 s. */
   stop(): Promise<void>;
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const READY = /(?:REST API at|listening at) (http:\/\/[^\s;]+)/;
 
-/** Starts `node --import tsx <script> ...args` and resolves with its URL once it prints one. */
-async function start(script: string, args: string[], metrics: boolean): Promise<ServerUnderTest> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `node --import tsx <script> ...args` (under bench/profiled.ts when `profileDir` is set)
+ * and resolves with its URL once it prints one.
+ */
+async function start(script: string, args: string[], metrics: boolean, profileDir: string | null): Promise<ServerUnderTest> {
+  if (profileDir) await mkdir(profileDir, { recursive: true });
+  const entry = profileDir ? ['bench/profiled.ts', profileDir, script] : [script];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...entry, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -32,27 +45,44 @@ async function start(script: string, args: string[], metrics: boolean): Promise<
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => (clearTimeout(timer), resolve()));
       child.kill('SIGTERM');
     });
-  return { url, metrics, stop };
+  const rss = () => {
+    try {
+      return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
+    } catch {
+      return NaN;
+    }
+  };
+  const profiling = () => void (profileDir && child.kill('SIGUSR2'));
+  return { url, metrics, rss, profileDir, profiling, stop };
 }
 
-export function plainServer(basePath: string): Promise<ServerUnderTest> {
-  return start('bench/plain-server.ts', [`--model=${join(basePath, '1', 'model.onnx')}`], false);
+export function plainServer(basePath: string, maxBatch: number, profileDir: string | null): Promise<ServerUnderTest> {
+  return start('bench/plain-server.ts', [`--model=${join(basePath, '1', 'model.onnx')}`, `--max-batch=${maxBatch}`], false, profileDir);
 }
 
 /** TF Serving's text-format BatchingParameters, as written to the file the server reads. */
 export type BatchingFile = Record<string, number | boolean>;
 
-export async function edgeserve(name: string, basePath: string, batching: BatchingFile | null, dir: string): Promise<ServerUnderTest> {
-  const args = ['--rest_api_port=0', '--port=0', `--model_name=${name}`, `--model_base_path=${basePath}`];
+/** `extra`: more server flags (thread settings). */
+export async function edgeserve(
+  name: string,
+  basePath: string,
+  batching: BatchingFile | null,
+  dir: string,
+  extra: string[],
+  profileDir: string | null,
+): Promise<ServerUnderTest> {
+  const args = ['--rest_api_port=0', '--port=0', `--model_name=${name}`, `--model_base_path=${basePath}`, ...extra];
   if (batching) {
     const file = join(dir, `batching-${name}.pbtxt`);
     await writeFile(file, textFormat(batching));
     args.push('--enable_batching=true', `--batching_parameters_file=${file}`);
   }
-  return start('functions/node/main.ts', args, true);
+  return start('functions/node/main.ts', args, true, profileDir);
 }
 
 export function textFormat(params: BatchingFile): string {

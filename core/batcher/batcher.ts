@@ -35,6 +35,7 @@
  */
 import type { BatchingParameters } from '../config/batching.ts';
 import { ServingError, asServingError, unavailable } from '../errors.ts';
+import type { RunSignal } from '../manager/lease-run.ts';
 import type { Servable } from '../manager/servable.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { describePlan, planBatching, type BatchPlan } from './batchability.ts';
@@ -69,7 +70,7 @@ export interface BatcherDeps {
  * close() fails every queued request with UNAVAILABLE and refuses new ones; runs in flight finish.
  */
 export interface Batcher {
-  run(servable: Servable, inputs: Record<string, Tensor>, options?: { signal?: AbortSignal }): Promise<Record<string, Tensor>>;
+  run(servable: Servable, inputs: Record<string, Tensor>, options?: { signal?: RunSignal }): Promise<Record<string, Tensor>>;
   close(): void;
 }
 
@@ -145,7 +146,7 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
     }
   }
 
-  async function run(servable: Servable, inputs: Record<string, Tensor>, options: { signal?: AbortSignal } = {}) {
+  async function run(servable: Servable, inputs: Record<string, Tensor>, options: { signal?: RunSignal } = {}) {
     const { signal } = options;
     if (closed) throw unavailable('The batcher is shut down');
     if (signal?.aborted) throw cancelled();

@@ -21,6 +21,9 @@ const DEFAULTS: ServerFlags = {
   enableBatching: false,
   restApiEnableCorsSupport: false,
   enableSerializationAsTensorContent: false,
+  tensorflowIntraOpParallelism: 0,
+  tensorflowInterOpParallelism: 0,
+  onnxruntimeAllowSpinning: false,
   help: false,
 };
 

@@ -34,6 +34,12 @@ export interface ServerFlags {
   enableSerializationAsTensorContent: boolean;
   /** S3-compatible endpoint for s3:// base paths; unset: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS. */
   s3Endpoint?: string;
+  /** onnxruntime threads inside one operator; 0: onnxruntime's choice (core/backend/ort-threads.ts). */
+  tensorflowIntraOpParallelism: number;
+  /** onnxruntime operators run side by side; 0 or 1: sequential. */
+  tensorflowInterOpParallelism: number;
+  /** Let onnxruntime's idle threads busy-wait between runs (lower latency, one core burned). */
+  onnxruntimeAllowSpinning: boolean;
   help: boolean;
 }
 
@@ -51,6 +57,9 @@ const DEFAULTS: ServerFlags = {
   enableBatching: false,
   restApiEnableCorsSupport: false,
   enableSerializationAsTensorContent: false,
+  tensorflowIntraOpParallelism: 0,
+  tensorflowInterOpParallelism: 0,
+  onnxruntimeAllowSpinning: false,
   help: false,
 };
 
@@ -63,6 +72,7 @@ const fail = (expected: string): never => {
 const port: Parse = (v) => (/^\d+$/.test(v) && Number(v) <= 65535 ? Number(v) : fail('a port number 0-65535 (0 = off)'));
 const integer: Parse = (v) => (/^-?\d+$/.test(v) && Number.isSafeInteger(Number(v)) ? Number(v) : fail('an integer'));
 const positiveInt: Parse = (v) => (/^\d+$/.test(v) && Number(v) > 0 && Number.isSafeInteger(Number(v)) ? Number(v) : fail('a positive integer'));
+const threads: Parse = (v) => (/^\d+$/.test(v) && Number(v) <= 1024 ? Number(v) : fail('a thread count 0-1024 (0 = onnxruntime\'s choice)'));
 const text: Parse = (v) => (v !== '' ? v : fail('a non-empty value'));
 const bool: Parse = (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : fail('true or false'));
 const backend: Parse = (v) => (v === 'node' || v === 'wasm' ? v : fail('node or wasm'));
@@ -107,6 +117,21 @@ const FLAGS: Record<string, Flag> = {
     help: 'binary predict outputs (gRPC, application/x-protobuf) as tensor_content instead of typed *_val fields',
   },
   s3_endpoint: { key: 's3Endpoint', parse: text, help: 'S3-compatible endpoint for s3:// paths, path-style (MinIO, R2); default AWS_ENDPOINT_URL_S3' },
+  tensorflow_intra_op_parallelism: {
+    key: 'tensorflowIntraOpParallelism',
+    parse: threads,
+    help: "onnxruntime threads per operator (intra_op_num_threads); 0 = onnxruntime's choice, one per physical core",
+  },
+  tensorflow_inter_op_parallelism: {
+    key: 'tensorflowInterOpParallelism',
+    parse: threads,
+    help: 'onnxruntime operators run in parallel on this many threads; 0 or 1 = sequential (best for chain-like graphs)',
+  },
+  onnxruntime_allow_spinning: {
+    key: 'onnxruntimeAllowSpinning',
+    parse: bool,
+    help: "let onnxruntime's idle pool threads spin between runs: lower latency, but a core stays busy",
+  },
   help: { key: 'help', parse: bool, help: 'print this help and exit' },
 };
 

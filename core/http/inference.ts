@@ -5,7 +5,7 @@ import type { Manager } from '../manager/manager.ts';
 import { examplesToInputs, readExamplesBody } from '../tensor/examples/decode.ts';
 import { encodeClassifyResponse, encodeRegressResponse } from '../tensor/examples/encode.ts';
 import { decodeInputs, readPredictBody } from '../tensor/json/decode.ts';
-import { encodeJsonPredictResponse } from '../tensor/json/encode.ts';
+import { encodeJsonPredictResponseBytes } from '../tensor/json/encode.ts';
 import { parseJson } from '../tensor/json/parse.ts';
 import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
 import { handleBinaryPredict, isProtobufRequest } from './binary-predict.ts';
@@ -57,7 +57,7 @@ export async function handleInference(req: Request, path: ModelPath, ctx: Infere
   );
   const text =
     'format' in request
-      ? encodeJsonPredictResponse(request.format, outputs, signature.outputs.map((o) => o.name))
+      ? encodeJsonPredictResponseBytes(request.format, outputs, signature.outputs.map((o) => o.name))
       : path.api === 'classify'
         ? encodeClassifyResponse(outputs, signature, servable.labels)
         : encodeRegressResponse(outputs, signature);

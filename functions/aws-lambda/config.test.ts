@@ -73,11 +73,21 @@ describe('readLambdaConfig', () => {
     expect(readLambdaConfig({ ...ONE_MODEL, AWS_REGION: 'eu-west-1' }).env.AWS_REGION).toBe('eu-west-1');
   });
 
+  it('batches by default on Lambda Managed Instances, with one intra-op thread; flags win', () => {
+    const managed = { ...ONE_MODEL, AWS_LAMBDA_MAX_CONCURRENCY: '64' };
+    expect(readLambdaConfig(managed).flags).toMatchObject({ enableBatching: true, tensorflowIntraOpParallelism: 1 });
+    expect(readLambdaConfig({ ...managed, ENABLE_BATCHING: 'false', TENSORFLOW_INTRA_OP_PARALLELISM: '2' }).flags).toMatchObject({
+      enableBatching: false,
+      tensorflowIntraOpParallelism: 2,
+    });
+    expect(readLambdaConfig(ONE_MODEL).flags).toMatchObject({ enableBatching: false, tensorflowIntraOpParallelism: 0, onnxruntimeAllowSpinning: false });
+  });
+
   it.each([
     [{}, 'no models to serve: set MODEL_BASE_PATH=s3://bucket/prefix'],
     [{ ...ONE_MODEL, CACHE_BYTES: 'lots' }, 'environment: CACHE_BYTES=lots: expected a positive byte count'],
     [{ ...ONE_MODEL, FILE_SYSTEM_POLL_WAIT_SECONDS: 'soon' }, 'FILE_SYSTEM_POLL_WAIT_SECONDS=soon: expected an integer'],
-    [{ ...ONE_MODEL, ENABLE_BATCHING: 'true' }, 'ENABLE_BATCHING is not available on Lambda'],
+    [{ ...ONE_MODEL, ENABLE_BATCHING: 'true' }, 'ENABLE_BATCHING is not available on standard Lambda'],
     [{ ...ONE_MODEL, TMP_CACHE_BYTES: '-1' }, 'TMP_CACHE_BYTES=-1: expected a byte count'],
   ])('refuses %j', (env, message) => {
     expect(errorOf(env as Record<string, string>)).toContain(message);

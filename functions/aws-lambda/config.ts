@@ -14,14 +14,17 @@ import type { ServerFlags } from '../../core/config/flags.ts';
  *                                     s3:// URLs (or folders in the package, relative to the file);
  *                                     it wins over MODEL_BASE_PATH, as --model_config_file does
  *   FILE_SYSTEM_POLL_WAIT_SECONDS, CACHE_BYTES, API_KEYS (or EDGESERVE_API_KEYS), MAX_BODY_BYTES, MAX_TENSOR_BYTES,
- *   REST_API_TIMEOUT_IN_MS, REST_API_ENABLE_CORS_SUPPORT
+ *   REST_API_TIMEOUT_IN_MS, REST_API_ENABLE_CORS_SUPPORT, TENSORFLOW_INTRA_OP_PARALLELISM,
+ *   TENSORFLOW_INTER_OP_PARALLELISM, ONNXRUNTIME_ALLOW_SPINNING (onnxruntime's threads)
  *
  * S3 is configured as for the server (docs/storage.md): S3_ENDPOINT (--s3_endpoint) or
  * AWS_ENDPOINT_URL_S3 for an S3-compatible store, AWS_REGION and the function role's credentials,
  * which Lambda puts in the environment. Lambda-only: TMP_CACHE_DIR and TMP_CACHE_BYTES (the /tmp
  * disk tier; 0 turns it off). Defaults differ from the server's where Lambda differs: versions are
  * revalidated every 30 s (each check is a LIST request), and the model cache defaults to half the
- * function's memory. ENABLE_BATCHING is refused: an environment serves one request at a time.
+ * function's memory. ENABLE_BATCHING is refused on standard Lambda (an environment serves one request
+ * at a time) and on by default on Lambda Managed Instances (AWS_LAMBDA_MAX_CONCURRENCY > 1), with
+ * TF Serving's default BatchingParameters and one onnxruntime intra-op thread per worker thread.
  * Pure: no process access. Throws ConfigError naming the variable.
  */
 export interface LambdaConfig {
@@ -48,6 +51,9 @@ const FLAG_VARIABLES = [
   'REST_API_ENABLE_CORS_SUPPORT',
   'ENABLE_BATCHING',
   'S3_ENDPOINT',
+  'TENSORFLOW_INTRA_OP_PARALLELISM',
+  'TENSORFLOW_INTER_OP_PARALLELISM',
+  'ONNXRUNTIME_ALLOW_SPINNING',
 ] as const;
 
 export const LAMBDA_DEFAULTS = {
@@ -66,12 +72,19 @@ export function readLambdaConfig(env: Env): LambdaConfig {
     );
   }
   const flags = flagsFromVars(env, { names: FLAG_VARIABLES, where: 'environment', modelVariables: true });
-  if (flags.enableBatching) {
+  // Lambda Managed Instances set AWS_LAMBDA_MAX_CONCURRENCY: one environment then takes many
+  // requests at once (Node 22+: spread over worker threads, one module instance and model copy
+  // each), so batching has requests to merge and is on by default; each worker thread is one
+  // vCPU's share, so onnxruntime gets one intra-op thread unless told otherwise.
+  const managed = Number(env.AWS_LAMBDA_MAX_CONCURRENCY) > 1;
+  if (flags.enableBatching && !managed) {
     throw new ConfigError(
-      'environment: ENABLE_BATCHING is not available on Lambda: an environment serves one request at a time, so a batch ' +
-        'could only ever hold one request. Send many instances in one request instead (client-side batching).',
+      'environment: ENABLE_BATCHING is not available on standard Lambda: an environment serves one request at a time, so a batch ' +
+        'could only ever hold one request. Send many instances in one request instead (client-side batching), or run on Lambda Managed Instances.',
     );
   }
+  if (managed && !set(env.ENABLE_BATCHING)) flags.enableBatching = true;
+  if (managed && !set(env.TENSORFLOW_INTRA_OP_PARALLELISM)) flags.tensorflowIntraOpParallelism = 1;
   if (!set(env.FILE_SYSTEM_POLL_WAIT_SECONDS)) flags.fileSystemPollWaitSeconds = LAMBDA_DEFAULTS.fileSystemPollWaitSeconds;
   if (!set(env.CACHE_BYTES)) flags.cacheBytes = defaultCacheBytes(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
   return {

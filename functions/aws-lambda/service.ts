@@ -1,7 +1,7 @@
 import type { Backend } from '../../core/backend/backend.ts';
 import { onnxruntimeNode } from '../../runtime/node/onnxruntime-node.ts';
 import { createService, type Service } from '../../core/service/create-service.ts';
-import { settingsFromFlags } from '../../core/service/settings.ts';
+import { batchingFrom, settingsFromFlags } from '../../core/service/settings.ts';
 import { loadModelConfigs } from '../../runtime/node/model-configs.ts';
 import { nodeSha256 } from '../../runtime/node/sha256.ts';
 import { sourceFactory } from '../../runtime/node/sources.ts';
@@ -37,11 +37,13 @@ export async function createLambdaService(config: LambdaConfig, deps: LambdaDeps
   const { flags } = config;
   const configs = await loadModelConfigs(flags, deps.cwd ?? process.cwd(), 'environment: MODEL_CONFIG_FILE');
   const disk = config.tmpCacheBytes > 0 ? new DiskStore({ dir: config.tmpCacheDir, maxBytes: config.tmpCacheBytes, log: (m) => log(`edgeserve: ${m}`) }) : null;
-  const service = createService(settingsFromFlags(flags, null), {
+  // Batching only on Lambda Managed Instances (config.ts), with TF Serving's default parameters.
+  const batching = flags.enableBatching ? batchingFrom(undefined, 'environment') : null;
+  const service = createService(settingsFromFlags(flags, batching), {
     models: { configs, sourceAt: sourceFactory({ endpoint: flags.s3Endpoint, env: config.env }) },
     // Only remote sources go through the disk tier: a folder in the package is already on disk.
     cacheTier: (source, location) => (disk && location.startsWith('s3://') ? diskCached(source, disk) : source),
-    backend: deps.backend ?? onnxruntimeNode(),
+    backend: deps.backend ?? onnxruntimeNode({ flags }),
     sha256: nodeSha256,
     log,
   });

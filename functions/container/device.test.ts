@@ -28,7 +28,7 @@ describe('--device', () => {
   it('uses CUDA with CPU fallback for operators when the probe loads on CUDA', async () => {
     const { ort, created } = fakeOrt(true);
     const logs: string[] = [];
-    const { backend, active } = await deviceBackend('gpu', ort, (m) => logs.push(m), () => undefined);
+    const { backend, active } = await deviceBackend('gpu', ort, (m) => logs.push(m), { unavailable: () => undefined });
     expect(active).toBe('cuda');
     expect(backend.name).toBe('onnxruntime-node-cuda');
     await backend.load(new Uint8Array(1));
@@ -39,7 +39,7 @@ describe('--device', () => {
   it('falls back to the CPU, saying why, when CUDA cannot load', async () => {
     const { ort, created } = fakeOrt(false);
     const logs: string[] = [];
-    const { backend, active } = await deviceBackend('gpu', ort, (m) => logs.push(m), () => undefined);
+    const { backend, active } = await deviceBackend('gpu', ort, (m) => logs.push(m), { unavailable: () => undefined });
     expect(active).toBe('cpu');
     expect(backend.name).toBe('onnxruntime-node');
     await backend.load(new Uint8Array(1));
@@ -51,7 +51,7 @@ describe('--device', () => {
   it('does not probe when the CUDA libraries or a GPU are missing, and says which', async () => {
     const { ort, created } = fakeOrt(true);
     const logs: string[] = [];
-    const { active } = await deviceBackend('gpu', ort, (m) => logs.push(m), () => 'no GPU is visible (no /dev/nvidiactl)');
+    const { active } = await deviceBackend('gpu', ort, (m) => logs.push(m), { unavailable: () => 'no GPU is visible (no /dev/nvidiactl)' });
     expect(active).toBe('cpu');
     expect(created).toEqual([]);
     expect(logs).toEqual([expect.stringMatching(/^edgeserve: device: cpu \(--device=gpu, but no GPU is visible \(no \/dev\/nvidiactl\); falling back to CPU\./)]);

@@ -1,3 +1,4 @@
+import type { InferenceSession } from 'onnxruntime-common';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -32,11 +33,18 @@ export interface DeviceBackend {
 const FALLBACK_ADVICE =
   'falling back to CPU. The GPU image (infra/Dockerfile.gpu) has the CUDA libraries; run it with a GPU visible, e.g. docker run --gpus all';
 
+export interface DeviceOptions {
+  /** Session options from the thread flags (nodeThreadOptions), applied on either provider. */
+  threads?: InferenceSession.SessionOptions;
+  /** Why CUDA cannot work here, before any probe; default cudaUnavailable (tests inject it). */
+  unavailable?: () => string | undefined;
+}
+
 export async function deviceBackend(
   device: Device,
   ort: OrtModule,
   log: (message: string) => void,
-  unavailable: () => string | undefined = cudaUnavailable,
+  { threads = {}, unavailable = cudaUnavailable }: DeviceOptions = {},
 ): Promise<DeviceBackend> {
   const missing = device === 'gpu' ? unavailable() : undefined;
   if (missing !== undefined) {
@@ -46,14 +54,14 @@ export async function deviceBackend(
       const session = await ort.InferenceSession.create(probeModel(), { executionProviders: ['cuda'] });
       await session.release();
       log('edgeserve: device: gpu (onnxruntime-node CUDA execution provider; operators CUDA lacks run on the CPU)');
-      return { backend: ortBackend('onnxruntime-node-cuda', ort, { executionProviders: ['cuda', 'cpu'] }), active: 'cuda' };
+      return { backend: ortBackend('onnxruntime-node-cuda', ort, { ...threads, executionProviders: ['cuda', 'cpu'] }), active: 'cuda' };
     } catch (err) {
       log(`edgeserve: device: cpu (--device=gpu, but onnxruntime-node cannot use CUDA here: ${reason(err)}; ${FALLBACK_ADVICE})`);
     }
   } else {
     log('edgeserve: device: cpu (onnxruntime-node CPU execution provider)');
   }
-  return { backend: ortBackend('onnxruntime-node', ort, { executionProviders: ['cpu'] }), active: 'cpu' };
+  return { backend: ortBackend('onnxruntime-node', ort, { ...threads, executionProviders: ['cpu'] }), active: 'cpu' };
 }
 
 function reason(err: unknown): string {

@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import type { OrtModule } from '../../core/backend/ort-session.ts';
 import { ConfigError } from '../../core/config/config-error.ts';
+import { nodeThreadOptions } from '../../runtime/node/onnxruntime-node.ts';
 import { startServer } from '../../runtime/node/server.ts';
 import { deviceBackend } from './device.ts';
 import { containerUsage, parseContainerFlags } from './flags.ts';
@@ -18,7 +19,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const log = (m: string) => console.log(m);
-  const { backend } = await deviceBackend(device, ort as unknown as OrtModule, log);
+  const { backend } = await deviceBackend(device, ort as unknown as OrtModule, log, { threads: nodeThreadOptions(flags) });
   const server = await startServer(flags, log, { backend });
   const shutdown = () => void server.close().then(() => process.exit(0));
   process.once('SIGTERM', shutdown);

@@ -6,7 +6,7 @@ import type { ServerFlags } from '../../core/config/flags.ts';
 import type { Manager } from '../../core/manager/manager.ts';
 import { createService } from '../../core/service/create-service.ts';
 import { batchingFrom, settingsFromFlags } from '../../core/service/settings.ts';
-import { startGrpcServer, type RunningGrpcServer } from './grpc/grpc-server.ts';
+import type { RunningGrpcServer } from './grpc/grpc-server.ts';
 import { loadModelConfigs } from './model-configs.ts';
 import { nodeSha256 } from './sha256.ts';
 import { sourceFactory } from './sources.ts';
@@ -32,7 +32,7 @@ export interface ServerOptions {
 
 export async function startServer(flags: ServerFlags, log = (m: string) => console.log(m), options: ServerOptions = {}): Promise<RunningServer> {
   const configs = await loadModelConfigs(flags, process.cwd(), '--model_config_file');
-  const backend = options.backend ?? (await createBackend(flags.backend));
+  const backend = options.backend ?? (await createBackend(flags));
   const file = flags.batchingParametersFile;
   const batching = flags.enableBatching ? batchingFrom(file ? await readSetting(file, '--batching_parameters_file') : undefined, file ?? '') : null;
   const service = createService(settingsFromFlags(flags, batching), {
@@ -54,6 +54,8 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
   const url = `http://${flags.restApiHost}:${port}`;
   let grpc: RunningGrpcServer | null = null;
   if (flags.port > 0) {
+    // Imported only when gRPC is on: grpc-js and protobufjs add about 7 MiB of RSS.
+    const { startGrpcServer } = await import('./grpc/grpc-server.ts');
     grpc = await startGrpcServer({
       manager,
       metrics,
@@ -101,10 +103,10 @@ function listenError(err: unknown, flag: string, host: string, port: number): un
   return err instanceof Error ? new ConfigError(`${at}: cannot listen: ${err.message}`) : err;
 }
 
-async function createBackend(kind: ServerFlags['backend']): Promise<Backend> {
+async function createBackend(flags: ServerFlags): Promise<Backend> {
   // Imported on demand: each flavour loads its own native or wasm runtime.
-  if (kind === 'wasm') return (await import('../../core/backend/onnxruntime-wasm.ts')).onnxruntimeWasm();
-  return (await import('./onnxruntime-node.ts')).onnxruntimeNode();
+  if (flags.backend === 'wasm') return (await import('../../core/backend/onnxruntime-wasm.ts')).onnxruntimeWasm();
+  return (await import('./onnxruntime-node.ts')).onnxruntimeNode({ flags });
 }
 
 function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {

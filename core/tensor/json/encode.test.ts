@@ -113,3 +113,15 @@ describe('encodeJsonPredictResponse: values', () => {
     );
   });
 });
+
+describe('encodeJsonPredictResponse: bytes', () => {
+  it('writes UTF-8 and grows its buffer past 64 KiB without losing what came before', () => {
+    const s: Tensor = { dtype: 'string', dims: [2], data: ['é€', '😀"'] };
+    expect(encodeJsonPredictResponse('columnar', { s }, ['s'])).toBe('{"outputs":["é€","😀\\""]}');
+    const big = f32([20000], Array.from({ length: 20000 }, (_, i) => i + 0.5));
+    const text = encodeJsonPredictResponse('columnar', { y: big }, ['y']);
+    expect(text.length).toBeGreaterThan(64 * 1024);
+    expect(JSON.parse(text).outputs[19999]).toBe(19999.5);
+    expect(text.startsWith('{"outputs":[0.5,1.5,')).toBe(true);
+  });
+});

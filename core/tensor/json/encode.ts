@@ -1,6 +1,7 @@
 import { internal, invalidArgument } from '../../errors.ts';
 import { encodeBase64Text } from './base64.ts';
-import { formatFloat32, formatFloat64, halfToFloat } from './float-format.ts';
+import { formatFloat64, halfToFloat } from './float-format.ts';
+import { JsonBytes } from './json-bytes.ts';
 import { quoteJson } from './text.ts';
 import { elementCount, type Tensor } from '../tensor.ts';
 
@@ -20,33 +21,46 @@ export function encodeJsonPredictResponse(
   outputs: Record<string, Tensor>,
   outputNames: readonly string[],
 ): string {
+  return DECODER.decode(encodeJsonPredictResponseBytes(format, outputs, outputNames));
+}
+
+/** The same body as UTF-8 bytes, written into one buffer (json-bytes.ts): what the HTTP layer sends. */
+export function encodeJsonPredictResponseBytes(
+  format: 'row' | 'columnar',
+  outputs: Record<string, Tensor>,
+  outputNames: readonly string[],
+): Uint8Array<ArrayBuffer> {
   const tensors = outputNames.map((name) => outputTensor(outputs, name));
   const single = tensors.length === 1;
-  const out: string[] = [];
+  const out = new JsonBytes();
   if (format === 'columnar') {
-    out.push('{"outputs":', single ? '' : '{');
+    out.ascii(single ? '{"outputs":' : '{"outputs":{');
     tensors.forEach((t, k) => {
-      if (!single) out.push(k > 0 ? ',' : '', quoteJson(outputNames[k]), ':');
+      if (!single) out.text(`${k > 0 ? ',' : ''}${quoteJson(outputNames[k])}:`);
       writeTensor(t.dims, 0, 0, valueWriter(outputNames[k], t), out);
     });
-    out.push(single ? '}' : '}}');
-    return out.join('');
+    out.ascii(single ? '}' : '}}');
+    return out.done();
   }
   const batch = rowBatchSize(tensors, outputNames);
   const writers = tensors.map((t, k) => valueWriter(outputNames[k], t));
   const rowSizes = tensors.map((t) => elementCount(t.dims.slice(1)));
-  out.push('{"predictions":[');
+  out.ascii('{"predictions":[');
   for (let b = 0; b < batch; b++) {
-    out.push(b > 0 ? ',' : '', single ? '' : '{');
+    if (b > 0) out.byte(COMMA);
+    if (!single) out.byte(0x7b); // '{'
     tensors.forEach((t, k) => {
-      if (!single) out.push(k > 0 ? ',' : '', quoteJson(outputNames[k]), ':');
+      if (!single) out.text(`${k > 0 ? ',' : ''}${quoteJson(outputNames[k])}:`);
       writeTensor(t.dims, 1, b * rowSizes[k], writers[k], out);
     });
-    if (!single) out.push('}');
+    if (!single) out.byte(0x7d); // '}'
   }
-  out.push(']}');
-  return out.join('');
+  out.ascii(']}');
+  return out.done();
 }
+
+const DECODER = new TextDecoder();
+const COMMA = 0x2c;
 
 function outputTensor(outputs: Record<string, Tensor>, name: string): Tensor {
   const t = outputs[name];
@@ -69,47 +83,52 @@ function rowBatchSize(tensors: Tensor[], names: readonly string[]): number {
   return batch;
 }
 
+/** Writes element i of a tensor as JSON. */
+type ValueWriter = (out: JsonBytes, i: number) => void;
+
 /** Writes the sub-tensor at dims[dim..] starting at flat `offset`; returns the offset after it. */
-function writeTensor(dims: readonly number[], dim: number, offset: number, value: (i: number) => string, out: string[]): number {
+function writeTensor(dims: readonly number[], dim: number, offset: number, value: ValueWriter, out: JsonBytes): number {
   if (dim === dims.length) {
-    out.push(value(offset));
+    value(out, offset);
     return offset + 1;
   }
   const n = dims[dim];
+  out.byte(0x5b); // '['
   if (dim === dims.length - 1) {
-    const parts = new Array<string>(n);
-    for (let k = 0; k < n; k++) parts[k] = value(offset + k);
-    out.push(`[${parts.join(',')}]`);
-    return offset + n;
+    for (let k = 0; k < n; k++) {
+      if (k > 0) out.byte(COMMA);
+      value(out, offset + k);
+    }
+  } else {
+    for (let k = 0; k < n; k++) {
+      if (k > 0) out.byte(COMMA);
+      offset = writeTensor(dims, dim + 1, offset, value, out);
+    }
   }
-  out.push('[');
-  for (let k = 0; k < n; k++) {
-    if (k > 0) out.push(',');
-    offset = writeTensor(dims, dim + 1, offset, value, out);
-  }
-  out.push(']');
-  return offset;
+  out.byte(0x5d); // ']'
+  return dim === dims.length - 1 ? offset + n : offset;
 }
 
-/** The JSON text of element i of a tensor. */
-function valueWriter(name: string, t: Tensor): (i: number) => string {
+function valueWriter(name: string, t: Tensor): ValueWriter {
   const data = t.data;
   switch (t.dtype) {
-    case 'float32':
-      return (i) => formatFloat32((data as Float32Array)[i]);
+    case 'float32': {
+      const f = data as Float32Array;
+      return (out, i) => out.float32(f[i]);
+    }
     case 'float64':
-      return (i) => formatFloat64((data as Float64Array)[i]);
+      return (out, i) => out.ascii(formatFloat64((data as Float64Array)[i]));
     case 'float16':
-      return (i) => formatFloat32(halfToFloat((data as Uint16Array)[i]));
+      return (out, i) => out.float32(halfToFloat((data as Uint16Array)[i]));
     case 'bool':
-      return (i) => ((data as Uint8Array)[i] ? 'true' : 'false');
+      return (out, i) => out.ascii((data as Uint8Array)[i] ? 'true' : 'false');
     case 'string': {
       const strings = data as string[];
-      if (name.endsWith('_bytes')) return (i) => `{"b64":"${encodeBase64Text(strings[i])}"}`;
-      return (i) => quoteJson(strings[i]);
+      if (name.endsWith('_bytes')) return (out, i) => out.ascii(`{"b64":"${encodeBase64Text(strings[i])}"}`);
+      return (out, i) => out.text(quoteJson(strings[i]));
     }
     default:
       // Integers of every width, 64-bit ones as exact bigint digits.
-      return (i) => String((data as Int32Array | BigInt64Array)[i]);
+      return (out, i) => out.ascii(String((data as Int32Array | BigInt64Array)[i]));
   }
 }

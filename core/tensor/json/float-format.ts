@@ -72,7 +72,7 @@ function exponentOf(s: string, at: number): number {
  * is then right unless v sits exactly halfway between two floats, where the decimal's true side is
  * lost. Those cases, and larger exponents, answer null (take the exact path).
  */
-function roundTrips6(m: number, k: number, a: number): boolean | null {
+export function roundTrips6(m: number, k: number, a: number): boolean | null {
   if (k > 22 || k < -22) return null;
   const v = k >= 0 ? m * POW10[k] : m / POW10[-k];
   const r = Math.fround(v);
