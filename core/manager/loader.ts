@@ -50,12 +50,15 @@ export class Loader {
       const files = await readVersion(entry.source, slot.dir, {
         checkSize: (size) => this.checkModelSize(entry, slot, size),
         sha256: options.sha256,
+        // Weights in external data go to disk only for a backend that opens them there.
+        ...(options.backend.opensFiles && options.diskTier && { disk: options.diskTier }),
       });
-      const bytes = files.model.byteLength;
+      const external = files.externalData ?? [];
+      const bytes = external.reduce((sum, f) => sum + f.size, files.model.byteLength);
       await this.budget.reserve(entry.name, slot.version, bytes);
       let session;
       try {
-        session = await options.backend.load(files.model);
+        session = await options.backend.load(external.length ? { bytes: files.model, externalData: external, path: files.path } : files.model);
         await checkSessionBatchAxes(session, entry.batching?.batchAxes);
       } catch (err) {
         this.budget.refund(bytes);

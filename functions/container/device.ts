@@ -29,7 +29,7 @@ export async function deviceBackend(device: Device, ort: OrtModule, log: (messag
       const session = await ort.InferenceSession.create(probeModel(), { executionProviders: ['cuda'] });
       await session.release();
       log('edgeserve: device: gpu (onnxruntime-node CUDA execution provider; operators CUDA lacks run on the CPU)');
-      return { backend: ortBackend('onnxruntime-node-cuda', ort, { executionProviders: ['cuda', 'cpu'] }), active: 'cuda' };
+      return { backend: ortBackend('onnxruntime-node-cuda', ort, { executionProviders: ['cuda', 'cpu'] }, { opensFiles: true }), active: 'cuda' };
     } catch (err) {
       log(
         `edgeserve: device: cpu (--device=gpu, but onnxruntime-node cannot use CUDA here: ${reason(err)}; ` +
@@ -39,7 +39,7 @@ export async function deviceBackend(device: Device, ort: OrtModule, log: (messag
   } else {
     log('edgeserve: device: cpu (onnxruntime-node CPU execution provider)');
   }
-  return { backend: ortBackend('onnxruntime-node', ort, { executionProviders: ['cpu'] }), active: 'cpu' };
+  return { backend: ortBackend('onnxruntime-node', ort, { executionProviders: ['cpu'] }, { opensFiles: true }), active: 'cpu' };
 }
 
 function reason(err: unknown): string {

@@ -7,5 +7,5 @@ export function onnxruntimeNode(options: { executionProviders?: string[]; intraO
   return ortBackend('onnxruntime-node', ort as unknown as OrtModule, {
     executionProviders: options.executionProviders ?? ['cpu'],
     ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
-  });
+  }, { opensFiles: true });
 }
