@@ -45,9 +45,10 @@ export function ortBackend(
     async load(model) {
       const files: ModelFiles = model instanceof Uint8Array ? { bytes: model, externalData: [] } : model;
       const bytes = files.bytes;
+      const sessionOptions = withExternalData(options, files, opensFiles);
       let session: InferenceSession;
       try {
-        session = await ort.InferenceSession.create(files.path && opensFiles ? files.path : bytes, withExternalData(options, files, opensFiles));
+        session = await ort.InferenceSession.create(files.path && opensFiles ? files.path : bytes, sessionOptions);
       } catch (err) {
         throw new ServingError('INVALID_ARGUMENT', `Could not load the model as ONNX: ${ortErrorText(err)}`);
       }
