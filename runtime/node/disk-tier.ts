@@ -29,6 +29,8 @@ export interface NodeDiskTierOptions {
   /** Appended to the out-of-room error ("raise the function's ephemeral storage"). */
   roomAdvice?: string;
   log?: (message: string) => void;
+  /** Milliseconds since the epoch, stamped on a placed folder (its recency); injected by tests. */
+  now?: () => number;
 }
 
 export function nodeDiskTier(options: NodeDiskTierOptions): DiskTier {
@@ -65,7 +67,7 @@ async function download(source: ModelSource, dir: string, folder: string, files:
   const needed = missing.reduce((sum, f) => sum + (f.size ?? 0), 0);
   await makeRoom(options, folder, needed, where);
   for (const f of missing) await fetchFile(source, dir, join(folder, f.path), f, where);
-  const now = new Date();
+  const now = (options.now ?? Date.now)() / 1000;
   await utimes(folder, now, now).catch(() => {});
   if (missing.length > 0) options.log?.(`edgeserve: disk tier: ${where}: ${missing.length} file(s), ${needed} bytes, in ${folder}`);
   return join(folder, MODEL_FILE);
