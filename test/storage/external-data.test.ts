@@ -15,7 +15,7 @@ import { externalize, mlpSpec } from '../fixtures/onnx-writer.ts';
 // disk tier (streamed, checked, reused, room).
 const { model, files } = externalize(mlpSpec({ layers: [8, 64, 4] }));
 const data = files.get('model.onnx.data')!;
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 const manifest = (entries: [string, Uint8Array][]) => JSON.stringify({ files: entries.map(([path, b]) => ({ path, size: b.byteLength, sha256: sha(b) })) });
 
 const root = mkdtempSync(join(tmpdir(), 'edgeserve-tier-'));
