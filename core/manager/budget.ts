@@ -30,18 +30,24 @@ export class Budget {
   /** Makes room for a version of `bytes` (evicting idle servables) and charges it to the budget. */
   async reserve(model: string, version: number, bytes: number): Promise<void> {
     const { cacheBytes } = this.rt.options;
-    if (bytes > cacheBytes) {
-      throw new ServingError(
-        'RESOURCE_EXHAUSTED',
-        `Version ${version} of model ${model} is ${bytes} bytes, more than the model cache holds (cache_bytes=${cacheBytes})`,
-      );
-    }
+    this.refuseOversize(model, version, bytes);
     const idle = [...this.slots()].filter((s) => s.state === 'AVAILABLE' && s.inUse === 0).sort((a, b) => a.lastUsedMs - b.lastUsedMs);
     for (const slot of idle) {
       if (this.usedBytes + bytes <= cacheBytes) break;
       await this.unload(slot, 'START');
     }
     this.usedBytes += bytes;
+  }
+
+  /** Throws when a version can never fit the cache; the loader also asks before downloading it. */
+  refuseOversize(model: string, version: number, bytes: number): void {
+    const { cacheBytes } = this.rt.options;
+    if (bytes > cacheBytes) {
+      throw new ServingError(
+        'RESOURCE_EXHAUSTED',
+        `Version ${version} of model ${model} is ${bytes} bytes, more than the model cache holds (cache_bytes=${cacheBytes})`,
+      );
+    }
   }
 
   /** Returns a reservation whose session could not be created. */

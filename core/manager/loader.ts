@@ -90,7 +90,8 @@ export class Loader {
 
   private checkModelSize(entry: Entry, slot: Slot, bytes: number): void {
     const max = this.rt.options.maxModelBytes;
-    if (max === undefined || bytes <= max) return;
+    // A version that can never fit the cache is refused before its files are downloaded too.
+    if (max === undefined || bytes <= max) return this.budget.refuseOversize(entry.name, slot.version, bytes);
     const advice = this.rt.options.maxModelBytesAdvice ? `: ${this.rt.options.maxModelBytesAdvice}` : '';
     throw new ServingError(
       'FAILED_PRECONDITION',

@@ -89,7 +89,7 @@ try {
   rmSync(tier, { recursive: true, force: true });
   const port = String(18_000 + Math.floor(Math.random() * 2000));
   server = await step('start the server: stream to the disk tier, verify sha256, load', () =>
-    serve([`--model_base_path=${location}`, '--model_name=big', `--s3_endpoint=${s3.endpoint}`, `--rest_api_port=${port}`, '--port=0'], s3.env),
+    serve([`--model_base_path=${location}`, '--model_name=big', `--s3_endpoint=${s3.endpoint}`, `--rest_api_port=${port}`, '--port=0', '--cache_bytes=8GiB'], s3.env),
   );
   const res = await fetch(`${server.url}/v1/models/big:predict`, { method: 'POST', body: '{"instances": [[1]]}' });
   const y = (await res.json()).predictions?.[0]?.[0];
