@@ -14,6 +14,8 @@ describe('container entry', () => {
   it('says which execution provider is active (CPU, after falling back from --device=gpu)', () => {
     // A machine with CUDA-enabled onnxruntime-node and a GPU would say "device: gpu" instead.
     expect(server.output()).toMatch(/edgeserve: device: (cpu \(--device=gpu, but onnxruntime-node cannot use CUDA here: .*falling back to CPU|gpu \()/);
+    // edgeserve's line comes first, not onnxruntime's own load error.
+    expect(server.output().split('\n')[0]).toMatch(/^edgeserve: device: /);
     expect(server.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
     expect(server.grpcAddress).toMatch(/^0\.0\.0\.0:\d+$/);
   });
