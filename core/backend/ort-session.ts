@@ -1,7 +1,7 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { ServingError, invalidArgument } from '../errors.ts';
 import type { DType, Signature, Tensor, TensorSpec } from '../tensor/tensor.ts';
-import type { Backend, Session } from './backend.ts';
+import type { Backend, ModelFiles, Session } from './backend.ts';
 import { readGraphShapes, type GraphShape } from './onnx-graph.ts';
 import { ortErrorText, runError } from './ort-errors.ts';
 
@@ -11,7 +11,8 @@ import { ortErrorText, runError } from './ort-errors.ts';
  * this file imports types only and stays platform-free.
  */
 export interface OrtModule {
-  InferenceSession: { create(bytes: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  /** A string is a model path (onnxruntime-node; external data resolves beside it). */
+  InferenceSession: { create(model: Uint8Array | string, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
   Tensor: new (type: OrtTensor.Type, data: unknown, dims: readonly number[]) => OrtTensor;
 }
 
@@ -31,17 +32,23 @@ const ORT_TYPES: Record<string, DType> = {
   string: 'string',
 };
 
+/** `opensFiles`: the flavour reads model paths itself (onnxruntime-node); see Backend.opensFiles. */
 export function ortBackend(
   name: string,
   ort: OrtModule,
   options: InferenceSession.SessionOptions = {},
+  { opensFiles = false }: { opensFiles?: boolean } = {},
 ): Backend {
   return {
     name,
-    async load(bytes) {
+    opensFiles,
+    async load(model) {
+      const files: ModelFiles = model instanceof Uint8Array ? { bytes: model, externalData: [] } : model;
+      const bytes = files.bytes;
+      const sessionOptions = withExternalData(options, files, opensFiles);
       let session: InferenceSession;
       try {
-        session = await ort.InferenceSession.create(bytes, options);
+        session = await ort.InferenceSession.create(files.path && opensFiles ? files.path : bytes, sessionOptions);
       } catch (err) {
         throw new ServingError('INVALID_ARGUMENT', `Could not load the model as ONNX: ${ortErrorText(err)}`);
       }
@@ -52,6 +59,16 @@ export function ortBackend(
       });
     },
   };
+}
+
+/** onnxruntime-web's externalData option: each file's bytes under the location model.onnx names. */
+function withExternalData(options: InferenceSession.SessionOptions, files: ModelFiles, opensFiles: boolean): InferenceSession.SessionOptions {
+  if (files.externalData.length === 0 || (files.path && opensFiles)) return options;
+  const externalData = files.externalData.map((f) => {
+    if (!f.data) throw new ServingError('FAILED_PRECONDITION', `External data ${f.path} was not read into memory, and this backend cannot open files`);
+    return { path: f.path, data: f.data };
+  });
+  return { ...options, externalData };
 }
 
 class OrtSession implements Session {

@@ -8,7 +8,7 @@ import { createService, type ServiceSettings } from '../service/create-service.t
 const backend: Backend = {
   name: 'fake',
   async load(bytes) {
-    if (new TextDecoder().decode(bytes) === 'broken') throw new Error('not a model');
+    if (new TextDecoder().decode(bytes instanceof Uint8Array ? bytes : bytes.bytes) === 'broken') throw new Error('not a model');
     return {
       signature: { inputs: [{ name: 'x', dtype: 'float32', dims: [-1, 1] }], outputs: [{ name: 'y', dtype: 'float32', dims: [-1, 1] }] },
       run: async ({ x }) => ({ y: { dtype: 'float32', dims: x.dims, data: Float32Array.from(x.data as Float32Array, (v) => v + 1) } }),

@@ -31,12 +31,7 @@ export class Budget {
   /** Makes room for a version of `bytes` (evicting idle servables but `keep`) and charges it to the budget. */
   async reserve(model: string, version: number, bytes: number, keep?: Slot): Promise<void> {
     const { cacheBytes } = this.rt.options;
-    if (bytes > cacheBytes) {
-      throw new ServingError(
-        'RESOURCE_EXHAUSTED',
-        `Version ${version} of model ${model} is ${bytes} bytes, more than the model cache holds (cache_bytes=${cacheBytes})`,
-      );
-    }
+    this.refuseOversize(model, version, bytes);
     // `keep` answers "latest" for the loading model: it stays until its successor is AVAILABLE
     // (retire unloads it then), so a successor may load over budget briefly.
     const idle = [...this.slots()].filter((s) => s !== keep && s.state === 'AVAILABLE' && s.inUse === 0).sort((a, b) => a.lastUsedMs - b.lastUsedMs);
@@ -45,6 +40,17 @@ export class Budget {
       await this.unload(slot, 'START');
     }
     this.usedBytes += bytes;
+  }
+
+  /** Throws when a version can never fit the cache; the loader also asks before downloading it. */
+  refuseOversize(model: string, version: number, bytes: number): void {
+    const { cacheBytes } = this.rt.options;
+    if (bytes > cacheBytes) {
+      throw new ServingError(
+        'RESOURCE_EXHAUSTED',
+        `Version ${version} of model ${model} is ${bytes} bytes, more than the model cache holds (cache_bytes=${cacheBytes})`,
+      );
+    }
   }
 
   /** Returns a reservation whose session could not be created. */

@@ -50,14 +50,17 @@ export class Loader {
       const files = await readVersion(entry.source, slot.dir, {
         checkSize: (size) => this.checkModelSize(entry, slot, size),
         sha256: options.sha256,
+        // Weights in external data go to disk only for a backend that opens them there.
+        ...(options.backend.opensFiles && options.diskTier && { disk: options.diskTier }),
       });
-      const bytes = files.model.byteLength;
+      const external = files.externalData ?? [];
+      const bytes = external.reduce((sum, f) => sum + f.size, files.model.byteLength);
       // The version answering "latest" is never evicted to load its successor.
       const serving = slot.version > entry.latestServed ? entry.slots.get(entry.latestServed) : undefined;
       await this.budget.reserve(entry.name, slot.version, bytes, serving);
       let session;
       try {
-        session = await options.backend.load(files.model);
+        session = await options.backend.load(external.length ? { bytes: files.model, externalData: external, path: files.path } : files.model);
         await checkSessionBatchAxes(session, entry.batching?.batchAxes);
       } catch (err) {
         this.budget.refund(bytes);
@@ -91,7 +94,8 @@ export class Loader {
 
   private checkModelSize(entry: Entry, slot: Slot, bytes: number): void {
     const max = this.rt.options.maxModelBytes;
-    if (max === undefined || bytes <= max) return;
+    // A version that can never fit the cache is refused before its files are downloaded too.
+    if (max === undefined || bytes <= max) return this.budget.refuseOversize(entry.name, slot.version, bytes);
     const advice = this.rt.options.maxModelBytesAdvice ? `: ${this.rt.options.maxModelBytesAdvice}` : '';
     throw new ServingError(
       'FAILED_PRECONDITION',

@@ -10,6 +10,7 @@ import type { ModelConfig } from '../config/model-config.ts';
 import type { Tier } from '../config/placement.ts';
 import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import type { ModelSource } from '../repository/source.ts';
+import type { DiskTier } from '../repository/disk-tier.ts';
 import type { Sha256 } from '../repository/version-files.ts';
 
 export interface ModelBinding {
@@ -40,6 +41,11 @@ export interface ManagerOptions {
   maxModelBytesAdvice?: string;
   /** How manifests' sha256 are checked; default WebCrypto. */
   sha256?: Sha256;
+  /**
+   * Where versions with external data are put for a backend that opens files (Node, container,
+   * Lambda); unset, or a backend without opensFiles: their files are read into memory.
+   */
+  diskTier?: DiskTier;
   /**
    * Which tier this target is: 'edge' refuses models whose model.json says
    * "placement": "container" (core/config/placement.ts). Default 'container': serves everything.

@@ -8,7 +8,22 @@ import type { ModelSource } from './source.ts';
  */
 export function countedSource(source: ModelSource, model: string, counter: Counter): ModelSource {
   const count = (op: string, outcome: string) => counter.inc({ model, op, outcome });
+  const open = source.open?.bind(source);
   return {
+    // A disk tier's streamed read counts as a read; a local path is no storage call.
+    ...(open && {
+      async open(path: string) {
+        try {
+          const chunks = await open(path);
+          count('read', chunks ? 'ok' : 'missing');
+          return chunks;
+        } catch (err) {
+          count('read', 'error');
+          throw err;
+        }
+      },
+    }),
+    ...(source.localPath && { localPath: source.localPath.bind(source) }),
     location: source.location,
     requiresManifest: source.requiresManifest,
     async list() {

@@ -24,6 +24,25 @@ export async function readBody(body: unknown, length: number | undefined, progre
   return sink.done();
 }
 
+/**
+ * The same bodies as a stream of byte chunks, for callers that write them on rather than keep them
+ * (the disk tier); a body shorter or longer than `length` throws BodyLengthError at its end.
+ */
+export async function* bodyChunks(body: unknown, length: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer) {
+    yield checked(toBytes(body), length);
+    return;
+  }
+  let seen = 0;
+  for await (const chunk of chunksOf(body, signal)) {
+    const bytes = toBytes(chunk);
+    seen += bytes.byteLength;
+    if (length !== undefined && seen > length) throw new BodyLengthError(`body longer than its ${length} bytes`);
+    yield bytes;
+  }
+  if (length !== undefined && seen !== length) throw new BodyLengthError(`body ended after ${seen} of ${length} bytes`);
+}
+
 async function* chunksOf(body: unknown, signal?: AbortSignal): AsyncGenerator<Chunk> {
   const stream = body as { getReader?: () => ReadableStreamDefaultReader<Chunk>; destroy?: () => void } | null;
   if (stream && typeof stream.getReader === 'function') {

@@ -1,6 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { setTimer as timeoutTimer } from '../clock.ts';
+import { ServingError, unavailable } from '../errors.ts';
 import { entryName, keyUnder, listPrefix, objectUrl, type ObjectLocation } from './object-url.ts';
-import { BodyLengthError, readBody } from './read-body.ts';
+import { BodyLengthError, bodyChunks, readBody } from './read-body.ts';
 import type { ModelSource } from './source.ts';
 import { DEFAULT_STORAGE_POLICY, TRANSIENT_NETWORK_CODES, safeCode, storageCall, type Failure, type StoragePolicy } from './storage-call.ts';
 
@@ -10,7 +12,10 @@ import { DEFAULT_STORAGE_POLICY, TRANSIENT_NETWORK_CODES, safeCode, storageCall,
  * maxAttempts 1, since retries and timeouts happen here (storage-call.ts), the same for every store.
  *
  * list() is one ListObjectsV2 walk with Delimiter "/" under "<prefix>/", page by page; read() is
- * one GetObject streamed into a buffer sized by Content-Length. A missing key reads as null; any
+ * one GetObject streamed into a buffer sized by Content-Length; open() is the same GetObject handed
+ * on as chunks (the disk tier writes them to a file): the storage timeout covers the request, then
+ * each chunk (no chunk for timeoutMs aborts the body), and a stream cut or stalled throws
+ * UNAVAILABLE while iterating. A missing key reads as null; any
  * other failure is UNAVAILABLE with the key and an error code, never the SDK's message.
  * Versions need a manifest: object uploads are not atomic.
  */
@@ -68,6 +73,49 @@ export function s3Source({ client, location, policy = DEFAULT_STORAGE_POLICY, pa
         },
         classifyS3Error,
       );
+    },
+    async open(path) {
+      const key = keyUnder(location.prefix, path);
+      if (key === null) return null;
+      const where = `Cannot read ${url(key)}`;
+      const out = await storageCall(
+        where,
+        policy,
+        async (signal) => {
+          try {
+            return await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: key }), { abortSignal: signal });
+          } catch (err) {
+            if (isMissingKey(err)) return null;
+            throw err;
+          }
+        },
+        classifyS3Error,
+      );
+      if (!out) return null;
+      const setTimer = policy.setTimer ?? timeoutTimer;
+      return (async function* () {
+        const controller = new AbortController();
+        const chunks = bodyChunks(out.Body, out.ContentLength, controller.signal);
+        for (;;) {
+          let cancel = () => {};
+          const stalled = new Promise<never>((_, reject) => {
+            cancel = setTimer(() => {
+              controller.abort();
+              reject(unavailable(`${where}: storage sent nothing for ${policy.timeoutMs} ms`));
+            }, policy.timeoutMs);
+          });
+          let next: IteratorResult<Uint8Array>;
+          try {
+            next = await Promise.race([chunks.next(), stalled]);
+          } catch (err) {
+            throw err instanceof ServingError ? err : unavailable(`${where}: ${classifyS3Error(err).reason}`);
+          } finally {
+            cancel();
+          }
+          if (next.done) return;
+          yield next.value;
+        }
+      })();
     },
   };
 }

@@ -28,4 +28,12 @@ export interface ModelSource {
   list(): Promise<string[]>;
   /** The bytes of a file under the base ("3/model.onnx"), or null when it does not exist. */
   read(path: string): Promise<Uint8Array | null>;
+  /**
+   * Optional, for the disk tier (disk-tier.ts): a file's bytes as a stream of chunks, so a large
+   * external-data file goes to disk without being held whole in memory; null when it does not
+   * exist. Same path rules and errors as read(); a stream cut short throws while iterating.
+   */
+  open?(path: string): Promise<AsyncIterable<Uint8Array> | null>;
+  /** Optional: where a file already lies on local disk (a local folder), or null when unsafe. */
+  localPath?(path: string): string | null;
 }

@@ -1,4 +1,7 @@
+import type { ExternalDataFile } from '../backend/backend.ts';
 import { ServingError, failedPrecondition } from '../errors.ts';
+import type { DiskFile, DiskTier } from './disk-tier.ts';
+import { externalDataLocations } from './external-data.ts';
 import type { ModelSource } from './source.ts';
 import { isSafeRelativePath } from './relative-path.ts';
 
@@ -6,11 +9,21 @@ import { isSafeRelativePath } from './relative-path.ts';
  * Reads one version folder and proves it complete: with a manifest, every listed file must match
  * its size and sha256 (crypto.subtle, so it runs on every target); without one, only sources
  * that allow it (a local folder) may serve, and model.onnx must exist.
+ *
+ * External data (weights in files beside model.onnx, external-data.ts finds them): with a manifest
+ * each such file must be listed in it. With `disk` (a backend that opens files) they are put on
+ * disk (disk-tier.ts: streamed, verified) and never read here; without it they are read and
+ * verified like any listed file, and handed on in memory (onnxruntime-web's externalData).
  */
 export interface VersionFiles {
+  /** model.onnx: the graph (and the weights that are not external). */
   model: Uint8Array;
   /** Class labels from labels.txt (one per line), or null when the version has none. */
   labels: string[] | null;
+  /** Only for models with external data: its files (with bytes unless `path` is set). */
+  externalData?: ExternalDataFile[];
+  /** Only with `disk`: model.onnx on local disk, its external files beside it. */
+  path?: string;
 }
 
 export interface Manifest {
@@ -33,9 +46,11 @@ export interface ReadOptions {
   checkSize?: (bytes: number) => void;
   /** Default: WebCrypto (every target); Node passes node:crypto, about twice as fast on big models. */
   sha256?: Sha256;
+  /** Where models with external data go for a backend that opens files; unset: read into memory. */
+  disk?: DiskTier;
 }
 
-export async function readVersion(source: ModelSource, dir: string, { checkSize, sha256 = sha256Hex }: ReadOptions = {}): Promise<VersionFiles> {
+export async function readVersion(source: ModelSource, dir: string, { checkSize, sha256 = sha256Hex, disk }: ReadOptions = {}): Promise<VersionFiles> {
   const manifestBytes = await source.read(`${dir}/${MANIFEST_FILE}`);
   if (!manifestBytes && source.requiresManifest) {
     throw failedPrecondition(`Version ${dir} of ${source.location} has no ${MANIFEST_FILE}; it is incomplete`);
@@ -45,18 +60,50 @@ export async function readVersion(source: ModelSource, dir: string, { checkSize,
   const model = await source.read(`${dir}/${MODEL_FILE}`);
   if (!model) throw failedPrecondition(`Version ${dir} of ${source.location} has no ${MODEL_FILE}`);
   if (!manifest) checkSize?.(model.byteLength);
+  const where = `${source.location}/${dir}`;
+  const external = externalFiles(model, manifest, where);
+  const onDisk = external.length > 0 && disk !== undefined;
   // With a manifest, only the files it lists (verified) are used: an unlisted labels.txt is ignored.
   let labelBytes: Uint8Array | null = null;
+  const data = new Map<string, Uint8Array>();
   if (manifest) {
     for (const entry of manifest.files) {
-      const bytes = entry.path === MODEL_FILE ? model : await source.read(`${dir}/${entry.path}`);
-      await verify(bytes, entry, `${source.location}/${dir}`, sha256);
+      if (entry.path === MODEL_FILE) await verify(model, entry, where, sha256);
+      if (entry.path === MODEL_FILE || (onDisk && external.some((f) => f.path === entry.path))) continue;
+      const bytes = await source.read(`${dir}/${entry.path}`);
+      await verify(bytes, entry, where, sha256);
       if (entry.path === LABELS_FILE) labelBytes = bytes;
+      if (external.some((f) => f.path === entry.path)) data.set(entry.path, bytes!);
     }
   } else {
     labelBytes = await source.read(`${dir}/${LABELS_FILE}`);
+    if (!onDisk) for (const f of external) data.set(f.path, await readUnlisted(source, dir, f.path, where));
   }
-  return { model, labels: labelBytes ? parseLabels(labelBytes) : null };
+  const files: VersionFiles = { model, labels: labelBytes ? parseLabels(labelBytes) : null };
+  if (external.length === 0) return files;
+  if (onDisk) files.path = await disk.place(source, dir, [manifest?.files.find((f) => f.path === MODEL_FILE) ?? { path: MODEL_FILE }, ...external]);
+  files.externalData = external.map((f) => {
+    const bytes = data.get(f.path);
+    return { path: f.path, size: f.size ?? bytes?.byteLength ?? 0, ...(bytes && { data: bytes }) };
+  });
+  return files;
+}
+
+/** The external-data files model.onnx names, with their manifest entries (DATA_LOSS if unlisted). */
+function externalFiles(model: Uint8Array, manifest: Manifest | null, where: string): DiskFile[] {
+  return externalDataLocations(model).map((path) => {
+    if (!isSafeRelativePath(path)) throw dataLoss(`${where}/${MODEL_FILE} refers to external data at ${JSON.stringify(path)}, outside its folder`);
+    if (!manifest) return { path };
+    const entry = manifest.files.find((f) => f.path === path);
+    if (!entry) throw dataLoss(`${where}/${MODEL_FILE} refers to external data ${path}, which ${MANIFEST_FILE} does not list`);
+    return entry;
+  });
+}
+
+async function readUnlisted(source: ModelSource, dir: string, path: string, where: string): Promise<Uint8Array> {
+  const bytes = await source.read(`${dir}/${path}`);
+  if (!bytes) throw failedPrecondition(`${where}/${MODEL_FILE} refers to external data ${path}, which is missing`);
+  return bytes;
 }
 
 export function parseManifest(bytes: Uint8Array, where: string): Manifest {

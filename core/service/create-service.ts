@@ -14,6 +14,7 @@ import { Catalog } from '../manager/catalog.ts';
 import { countedSource } from '../repository/counted-source.ts';
 import type { ModelSource } from '../repository/source.ts';
 import type { Sha256 } from '../repository/version-files.ts';
+import type { DiskTier } from '../repository/disk-tier.ts';
 
 /**
  * The one composition of the serving stack: metrics, the model cache (manager), the batcher and
@@ -82,6 +83,8 @@ export interface ServiceCapabilities {
   log?: (message: string) => void;
   /** How manifests' sha256 are checked; default WebCrypto. Node: node:crypto. */
   sha256?: Sha256;
+  /** See ManagerOptions.diskTier: models with external data on local disk (Node targets). */
+  diskTier?: DiskTier;
 }
 
 export interface Service {
@@ -111,6 +114,7 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
     maxModelBytesAdvice: settings.maxModelBytesAdvice,
     tier: settings.tier,
     sha256: capabilities.sha256,
+    diskTier: capabilities.diskTier,
     defer,
     metrics,
     log,

@@ -14,6 +14,8 @@ import type { DiskStore } from './disk-store.ts';
  *   once their manifest exists), and is remembered so the manager's own read of it is free.
  * - Listings, model.json and files outside the manifest always go to storage: they may change.
  * - Downloaded files are written to disk in the background; the request does not wait for it.
+ * - open() (streamed reads for models with external data) passes straight to the source: those
+ *   files go to the version disk tier (runtime/node/disk-tier.ts), not into this store.
  */
 export function diskCached(source: ModelSource, store: DiskStore): ModelSource {
   const manifests = new Map<string, { bytes: Uint8Array; manifest: Manifest | null }>();
@@ -37,6 +39,7 @@ export function diskCached(source: ModelSource, store: DiskStore): ModelSource {
   return {
     location: source.location,
     requiresManifest: source.requiresManifest,
+    ...(source.open && { open: source.open.bind(source) }),
     list: () => source.list(),
     async read(path) {
       const slash = path.indexOf('/');

@@ -3,6 +3,7 @@ import { onnxruntimeNode } from '../../runtime/node/onnxruntime-node.ts';
 import { createService, type Service } from '../../core/service/create-service.ts';
 import { batchingFrom, settingsFromFlags } from '../../core/service/settings.ts';
 import { loadModelConfigs } from '../../runtime/node/model-configs.ts';
+import { nodeDiskTier } from '../../runtime/node/disk-tier.ts';
 import { nodeSha256 } from '../../runtime/node/sha256.ts';
 import { sourceFactory } from '../../runtime/node/sources.ts';
 import type { LambdaConfig } from './config.ts';
@@ -45,6 +46,13 @@ export async function createLambdaService(config: LambdaConfig, deps: LambdaDeps
     cacheTier: (source, location) => (disk && location.startsWith('s3://') ? diskCached(source, disk) : source),
     backend: deps.backend ?? onnxruntimeNode({ flags }),
     sha256: nodeSha256,
+    // Models with external data are streamed to /tmp and opened there; its free space is the
+    // function's ephemeral storage (512 MB by default, up to 10 GB).
+    diskTier: nodeDiskTier({
+      root: `${config.tmpCacheDir}/external`,
+      roomAdvice: "raise the function's ephemeral storage (EphemeralStorage Size, up to 10240 MB), or serve the model from the container target",
+      log,
+    }),
     log,
   });
   return { ...service, disk };

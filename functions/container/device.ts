@@ -18,7 +18,11 @@ import { probeModel } from './probe-model.ts';
  *   libraries and a GPU device node. When one is missing there is no probe, so onnxruntime's own
  *   (red, multi-line) load error is never printed ahead of edgeserve's line for that usual case.
  *
- * Either way exactly one log line says which provider is active, and the backend's name
+ * Either way exactly one log line says which provider is active, and it comes first: onnxruntime
+ * would print its own red "Failed to load shared library" error before it, so the probe runs with
+ * onnxruntime's process-wide log level at fatal (it is fixed at the first session), and the
+ * sessions that serve pass logSeverityLevel 2 (warning) themselves, so their warnings still show.
+ * The backend's name
  * (x-backend header, edgeserve_backend_info) carries it: "onnxruntime-node" or
  * "onnxruntime-node-cuda".
  */
@@ -50,19 +54,27 @@ export async function deviceBackend(
   if (missing !== undefined) {
     log(`edgeserve: device: cpu (--device=gpu, but ${missing}; ${FALLBACK_ADVICE})`);
   } else if (device === 'gpu') {
+    const env = (ort as { env?: { logLevel?: string } }).env;
+    if (env) env.logLevel = 'fatal';
     try {
-      const session = await ort.InferenceSession.create(probeModel(), { executionProviders: ['cuda'] });
+      const session = await ort.InferenceSession.create(probeModel(), { executionProviders: ['cuda'], logSeverityLevel: 4 });
       await session.release();
       log('edgeserve: device: gpu (onnxruntime-node CUDA execution provider; operators CUDA lacks run on the CPU)');
-      return { backend: ortBackend('onnxruntime-node-cuda', ort, { ...threads, executionProviders: ['cuda', 'cpu'] }), active: 'cuda' };
+      const options = { ...threads, executionProviders: ['cuda', 'cpu'], logSeverityLevel: WARNING };
+      return { backend: ortBackend('onnxruntime-node-cuda', ort, options, { opensFiles: true }), active: 'cuda' };
     } catch (err) {
       log(`edgeserve: device: cpu (--device=gpu, but onnxruntime-node cannot use CUDA here: ${reason(err)}; ${FALLBACK_ADVICE})`);
+      const options = { ...threads, executionProviders: ['cpu'], logSeverityLevel: WARNING };
+      return { backend: ortBackend('onnxruntime-node', ort, options, { opensFiles: true }), active: 'cpu' };
     }
   } else {
     log('edgeserve: device: cpu (onnxruntime-node CPU execution provider)');
   }
-  return { backend: ortBackend('onnxruntime-node', ort, { ...threads, executionProviders: ['cpu'] }), active: 'cpu' };
+  return { backend: ortBackend('onnxruntime-node', ort, { ...threads, executionProviders: ['cpu'] }, { opensFiles: true }), active: 'cpu' };
 }
+
+/** onnxruntime's severity numbers: 0 verbose ... 2 warning, 3 error, 4 fatal. */
+const WARNING = 2 as const;
 
 function reason(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);

@@ -7,6 +7,7 @@ import type { ModelSource } from '../../core/repository/source.ts';
 /**
  * A model folder on the local disk. TF-Serving-style folders (no manifest) serve as they are;
  * a manifest, when present, is still verified. A missing base folder lists as empty.
+ * localPath() lets the disk tier load a version with external data where it lies (no copy).
  */
 export function localSource(basePath: string): ModelSource {
   return {
@@ -29,6 +30,9 @@ export function localSource(basePath: string): ModelSource {
         if (code(err) === 'ENOENT' || code(err) === 'ENOTDIR' || code(err) === 'EISDIR') return null;
         throw unavailable(`Cannot read ${basePath}/${path}: ${code(err) ?? 'I/O error'}`);
       }
+    },
+    localPath(path) {
+      return isSafeRelativePath(path) ? join(basePath, path) : null;
     },
   };
 }

@@ -13,7 +13,7 @@ export function onnxruntimeNode(options: { executionProviders?: string[]; intraO
     ...nodeThreadOptions(options.flags),
     executionProviders: options.executionProviders ?? ['cpu'],
     ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
-  });
+  }, { opensFiles: true });
 }
 
 export type ThreadFlags = Pick<ServerFlags, 'tensorflowIntraOpParallelism' | 'tensorflowInterOpParallelism' | 'onnxruntimeAllowSpinning'>;

@@ -1,5 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Backend } from '../../core/backend/backend.ts';
 import { ConfigError } from '../../core/config/config-error.ts';
 import type { ServerFlags } from '../../core/config/flags.ts';
@@ -7,6 +9,7 @@ import type { Manager } from '../../core/manager/manager.ts';
 import { createService } from '../../core/service/create-service.ts';
 import { batchingFrom, settingsFromFlags } from '../../core/service/settings.ts';
 import type { RunningGrpcServer } from './grpc/grpc-server.ts';
+import { nodeDiskTier } from './disk-tier.ts';
 import { loadModelConfigs } from './model-configs.ts';
 import { nodeSha256 } from './sha256.ts';
 import { sourceFactory } from './sources.ts';
@@ -41,6 +44,8 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
     // Requests that arrived while the last run held the event loop join the next batch.
     yieldBeforeRun: () => new Promise((resolve) => setImmediate(resolve)),
     sha256: nodeSha256,
+    // Models with external data: onnxruntime-node opens them from disk (a folder source where it lies).
+    diskTier: nodeDiskTier({ root: join(tmpdir(), 'edgeserve-external'), log }),
     log,
   });
   const { manager, metrics, run } = service;

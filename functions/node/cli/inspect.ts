@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describePlan, planBatching } from '../../../core/batcher/batchability.ts';
 import { tfDtypeName } from '../../../core/tensor/dtypes.ts';
+import { externalDataLocations } from '../../../core/repository/external-data.ts';
 import { MODEL_JSON_FILE, parseModelJson } from '../../../core/repository/model-json.ts';
 import { DEFAULT_SIGNATURE, type Signature, type TensorSpec } from '../../../core/tensor/tensor.ts';
 import { UsageError, parseArgs } from './args.ts';
@@ -21,7 +22,10 @@ export async function inspect(argv: string[], log = (m: string) => console.log(m
     throw new UsageError(`${file}: no such file`);
   });
   const { onnxruntimeNode } = await import('../../../runtime/node/onnxruntime-node.ts');
-  const session = await onnxruntimeNode().load(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const model = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Weights in external data: onnxruntime-node reads them beside the file, by path.
+  const externalData = externalDataLocations(model).map((path) => ({ path, size: 0 }));
+  const session = await onnxruntimeNode().load(externalData.length ? { bytes: model, externalData, path: file } : model);
   try {
     log(formatSignature(session.signature));
     const axes = await readBatchAxes(join(dirname(dirname(file)), MODEL_JSON_FILE));
