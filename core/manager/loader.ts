@@ -8,6 +8,7 @@ import { backoffMs, type Discovery } from './discovery.ts';
 import type { Entry, Slot } from './model-state.ts';
 import type { Runtime } from './options.ts';
 import type { Servable } from './servable.ts';
+import { WARMUP_FILE, parseWarmup, runWarmup } from './warmup.ts';
 
 /**
  * Loads one version into a servable (TF Serving's loader harness): placement and size checks,
@@ -61,6 +62,7 @@ export class Loader {
         this.budget.refund(bytes);
         throw err;
       }
+      if (files.warmup) await this.warmUp(entry, slot, session, files.warmup, bytes);
       slot.servable = { model: entry.name, version: slot.version, session, labels: files.labels, bytes };
       slot.state = 'AVAILABLE';
       slot.faults = 0;
@@ -82,6 +84,25 @@ export class Loader {
       options.metrics?.loads.inc({ ...labels, outcome: 'error' });
       this.rt.log(`model ${entry.name} version ${slot.version}: load failed: ${errorLogText(error)}`);
       throw error;
+    }
+  }
+
+  /**
+   * Runs warmup.json on the new session while the slot is still LOADING (slot.warming says so to
+   * /readyz); a failure releases the session and refunds its bytes, so the version ends as END.
+   */
+  private async warmUp(entry: Entry, slot: Slot, session: Session, bytes: Uint8Array, charged: number): Promise<void> {
+    const where = `${entry.source.location}/${slot.dir}/${WARMUP_FILE}`;
+    slot.warming = true;
+    try {
+      await runWarmup(session, parseWarmup(bytes, where), where);
+      this.rt.log(`model ${entry.name} version ${slot.version}: warmup passed`);
+    } catch (err) {
+      await session.release();
+      this.budget.refund(charged);
+      throw err;
+    } finally {
+      slot.warming = false;
     }
   }
 

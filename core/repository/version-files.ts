@@ -11,6 +11,8 @@ export interface VersionFiles {
   model: Uint8Array;
   /** Class labels from labels.txt (one per line), or null when the version has none. */
   labels: string[] | null;
+  /** warmup.json's bytes (core/manager/warmup.ts), or null when the version has none. */
+  warmup: Uint8Array | null;
 }
 
 export interface Manifest {
@@ -20,6 +22,7 @@ export interface Manifest {
 export const MODEL_FILE = 'model.onnx';
 export const MANIFEST_FILE = 'manifest.json';
 export const LABELS_FILE = 'labels.txt';
+export const WARMUP_FILE = 'warmup.json';
 
 /** Lower-case hex SHA-256 of some bytes. */
 export type Sha256 = (bytes: Uint8Array) => Promise<string>;
@@ -47,16 +50,19 @@ export async function readVersion(source: ModelSource, dir: string, { checkSize,
   if (!manifest) checkSize?.(model.byteLength);
   // With a manifest, only the files it lists (verified) are used: an unlisted labels.txt is ignored.
   let labelBytes: Uint8Array | null = null;
+  let warmup: Uint8Array | null = null;
   if (manifest) {
     for (const entry of manifest.files) {
       const bytes = entry.path === MODEL_FILE ? model : await source.read(`${dir}/${entry.path}`);
       await verify(bytes, entry, `${source.location}/${dir}`, sha256);
       if (entry.path === LABELS_FILE) labelBytes = bytes;
+      if (entry.path === WARMUP_FILE) warmup = bytes;
     }
   } else {
     labelBytes = await source.read(`${dir}/${LABELS_FILE}`);
+    warmup = await source.read(`${dir}/${WARMUP_FILE}`);
   }
-  return { model, labels: labelBytes ? parseLabels(labelBytes) : null };
+  return { model, labels: labelBytes ? parseLabels(labelBytes) : null, warmup };
 }
 
 export function parseManifest(bytes: Uint8Array, where: string): Manifest {
