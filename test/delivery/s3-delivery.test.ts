@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { sha256Hex } from '../../core/repository/version-files.ts';
+import { putVersion } from '../edge/r2-repository.ts';
 import { startServer, type ServerProcess } from '../e2e/server-process.ts';
 import { startS3rver, type S3rverHarness } from '../storage/s3rver.ts';
 import { MODEL, deliveryScenario, putInitial, type DeliveryTarget } from './scenario.ts';
@@ -14,15 +14,7 @@ let dir: string;
 
 const target: DeliveryTarget = {
   fetch: (path, init) => fetch(`${server.url}${path}`, init),
-  async putVersion(version, files) {
-    const manifest = [];
-    for (const [name, content] of Object.entries(files)) {
-      const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
-      await s3.put(`repo/${MODEL}/${version}/${name}`, bytes);
-      manifest.push({ path: name, size: bytes.byteLength, sha256: await sha256Hex(bytes) });
-    }
-    await s3.put(`repo/${MODEL}/${version}/manifest.json`, JSON.stringify({ files: manifest }));
-  },
+  putVersion: (version, files) => putVersion((key, bytes) => s3.put(key, bytes), `repo/${MODEL}/${version}`, files),
   putModelJson: (doc) => s3.put(`repo/${MODEL}/model.json`, JSON.stringify(doc)),
   logs: () => server.output(),
 };

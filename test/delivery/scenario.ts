@@ -17,13 +17,33 @@ export interface DeliveryTarget {
 }
 
 export const MODEL = 'ab';
-const ROLLBACK = { max_error_rate: 0.05, min_requests: 50 };
-const modelJson = (canary: number) => ({ labels: { stable: 1, canary }, traffic: { stable: 90, canary: 10 }, rollback: ROLLBACK });
 
-export async function putInitial(t: DeliveryTarget): Promise<void> {
+/**
+ * How much traffic each step sends. The defaults are the rollout test of record (S3 and R2);
+ * Deno and Lambda run the same steps with less (SHORT), since each runs in its own process.
+ */
+export interface ScenarioSize {
+  /** Requests the split is measured over, and how far the canary's share may be from 10%. */
+  requests: number;
+  tolerance: number;
+  /** Routing keys, each sent three times. */
+  keys: number;
+  /** The rollback guard's min_requests. */
+  minRequests: number;
+}
+export const FULL: ScenarioSize = { requests: 2000, tolerance: 0.03, keys: 200, minRequests: 50 };
+export const SHORT: ScenarioSize = { requests: 500, tolerance: 0.06, keys: 60, minRequests: 20 };
+
+const modelJson = (canary: number, size: ScenarioSize) => ({
+  labels: { stable: 1, canary },
+  traffic: { stable: 90, canary: 10 },
+  rollback: { max_error_rate: 0.05, min_requests: size.minRequests },
+});
+
+export async function putInitial(t: DeliveryTarget, size: ScenarioSize = FULL): Promise<void> {
   await t.putVersion(1, { 'model.onnx': offsetModel(1), 'warmup.json': goldenWarmup(1) });
   await t.putVersion(2, { 'model.onnx': offsetModel(2), 'warmup.json': goldenWarmup(2) });
-  await t.putModelJson(modelJson(2));
+  await t.putModelJson(modelJson(2, size));
 }
 
 interface Answer {
@@ -63,7 +83,7 @@ async function loadUntil(t: DeliveryTarget, done: () => Promise<boolean>, what: 
   const end = Date.now() + limitMs;
   const all: Answer[] = [];
   while (!(await done())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last answers: ${JSON.stringify(all.slice(-2))}\n${t.logs().slice(-1500)}`);
     all.push(...(await burst(t, 40)));
   }
   return all;
@@ -81,17 +101,18 @@ function expectStable(a: Answer): void {
   expect(JSON.parse(a.text)).toEqual({ predictions: [[11]] });
 }
 
-export function deliveryScenario(target: () => DeliveryTarget): void {
-  it('splits unpinned requests 90/10 between warmed labels, naming the label', async () => {
+export function deliveryScenario(target: () => DeliveryTarget, size: ScenarioSize = FULL): void {
+  it(`splits unpinned requests 90/10 between warmed labels (±${size.tolerance * 100}% over ${size.requests}), naming the label`, async () => {
     const t = target();
     const warm = await loadUntil(t, async () => (await versionStatus(t, 2))?.state === 'AVAILABLE' && (await versionStatus(t, 1))?.state === 'AVAILABLE', 'v1 and v2 warmed');
     expect(warm.filter((a) => a.status !== 200)).toEqual([]);
-    const answers = await burst(t, 2000);
+    const answers = await burst(t, size.requests);
     expect(answers.filter((a) => a.status !== 200)).toEqual([]);
     const canary = answers.filter((a) => a.version === 2);
     for (const a of canary) expect(a.label).toBe('canary');
     for (const a of answers.filter((x) => x.version === 1)) expectStable(a);
-    expect(Math.abs(canary.length / 2000 - 0.1), `canary share ${canary.length / 2000}`).toBeLessThanOrEqual(0.03);
+    const share = canary.length / size.requests;
+    expect(Math.abs(share - 0.1), `canary share ${share}`).toBeLessThanOrEqual(size.tolerance);
     const ready = await t.fetch('/readyz');
     expect(ready.status).toBe(200);
     expect((await ready.json()).models.find((m: { name: string }) => m.name === MODEL).versions.map((v: { state: string }) => v.state)).toEqual(['AVAILABLE', 'AVAILABLE']);
@@ -99,9 +120,9 @@ export function deliveryScenario(target: () => DeliveryTarget): void {
 
   it('sends one routing key to one version every time', async () => {
     const t = target();
-    const answers = await burst(t, 600, (i) => `user-${i % 200}`);
+    const answers = await burst(t, size.keys * 3, (i) => `user-${i % size.keys}`);
     const byKey = new Map<number, Set<number | null>>();
-    answers.forEach((a, i) => byKey.set(i % 200, (byKey.get(i % 200) ?? new Set()).add(a.version)));
+    answers.forEach((a, i) => byKey.set(i % size.keys, (byKey.get(i % size.keys) ?? new Set()).add(a.version)));
     for (const [key, versions] of byKey) expect(versions.size, `user-${key}: ${[...versions]}`).toBe(1);
     const versions = new Set(answers.map((a) => a.version));
     expect(versions).toEqual(new Set([1, 2]));
@@ -111,9 +132,9 @@ export function deliveryScenario(target: () => DeliveryTarget): void {
     const t = target();
     // v3 gives x + 3, but its warmup file holds v2's outputs (a model exported differently).
     await t.putVersion(3, { 'model.onnx': offsetModel(3), 'warmup.json': goldenWarmup(2) });
-    await t.putModelJson(modelJson(3));
+    await t.putModelJson(modelJson(3, size));
     const during = await loadUntil(t, async () => (await versionStatus(t, 3))?.state === 'END', 'v3 failing its golden check');
-    const after = await burst(t, 300);
+    const after = await burst(t, size.requests / 5);
     for (const a of [...during, ...after]) {
       expect(a.status, a.text).toBe(200);
       expect(a.version).not.toBe(3);
@@ -127,10 +148,10 @@ export function deliveryScenario(target: () => DeliveryTarget): void {
   it('pulls a canary that returns errors (rollback guard), with a log line and a metric; stable never fails', async () => {
     const t = target();
     await t.putVersion(4, { 'model.onnx': erroringModel(), 'warmup.json': ERRORING_WARMUP });
-    await t.putModelJson(modelJson(4));
+    await t.putModelJson(modelJson(4, size));
     const rollbacks = 'edgeserve_rollbacks_total{model="ab",version="4",label="canary"} 1';
     const during = await loadUntil(t, async () => (await (await t.fetch('/monitoring/prometheus/metrics')).text()).includes(rollbacks), 'the canary pulled', 10_000);
-    const after = await burst(t, 500);
+    const after = await burst(t, size.requests / 4);
     const failed = during.filter((a) => a.status !== 200);
     expect(failed.length).toBeGreaterThan(0);
     // Every failure is the canary's run error: stable failed nothing.
