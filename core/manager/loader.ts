@@ -8,7 +8,8 @@ import { backoffMs, type Discovery } from './discovery.ts';
 import type { Entry, Slot } from './model-state.ts';
 import type { Runtime } from './options.ts';
 import type { Servable } from './servable.ts';
-import { WARMUP_FILE, parseWarmup, runWarmup } from './warmup.ts';
+import { TF_WARMUP_FILE } from './tf-warmup.ts';
+import { WARMUP_FILE, parseWarmup, runWarmup, tfWarmupRequests, type WarmupRequest } from './warmup.ts';
 
 /**
  * Loads one version into a servable (TF Serving's loader harness): placement and size checks,
@@ -62,7 +63,7 @@ export class Loader {
         this.budget.refund(bytes);
         throw err;
       }
-      if (files.warmup) await this.warmUp(entry, slot, session, files.warmup, bytes);
+      if (files.warmup || files.tfWarmup) await this.warmUp(entry, slot, session, files, bytes);
       slot.servable = { model: entry.name, version: slot.version, session, labels: files.labels, bytes };
       slot.state = 'AVAILABLE';
       slot.faults = 0;
@@ -91,11 +92,14 @@ export class Loader {
    * Runs warmup.json on the new session while the slot is still LOADING (slot.warming says so to
    * /readyz); a failure releases the session and refunds its bytes, so the version ends as END.
    */
-  private async warmUp(entry: Entry, slot: Slot, session: Session, bytes: Uint8Array, charged: number): Promise<void> {
-    const where = `${entry.source.location}/${slot.dir}/${WARMUP_FILE}`;
+  private async warmUp(entry: Entry, slot: Slot, session: Session, files: { warmup: Uint8Array | null; tfWarmup: Uint8Array | null }, charged: number): Promise<void> {
+    const at = (file: string) => `${entry.source.location}/${slot.dir}/${file}`;
     slot.warming = true;
     try {
-      await runWarmup(session, parseWarmup(bytes, where), where);
+      const runs: [string, () => WarmupRequest[]][] = [];
+      if (files.warmup) runs.push([at(WARMUP_FILE), () => parseWarmup(files.warmup!, at(WARMUP_FILE))]);
+      if (files.tfWarmup) runs.push([at(TF_WARMUP_FILE), () => tfWarmupRequests(files.tfWarmup!, at(TF_WARMUP_FILE), entry.warmupIterations)]);
+      for (const [where, requests] of runs) await runWarmup(session, requests(), where);
       this.rt.log(`model ${entry.name} version ${slot.version}: warmup passed`);
     } catch (err) {
       await session.release();

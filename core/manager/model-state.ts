@@ -52,6 +52,8 @@ export interface Entry {
   /** model.json's "traffic" (label -> weight) and "rollback" guard; undefined: the "latest" rule. */
   traffic: Record<string, number> | undefined;
   rollback: RollbackGuard | undefined;
+  /** model.json's "warmup": {"num_request_iterations": N}: replays of each TF Serving warmup record. */
+  warmupIterations: number | undefined;
   /** The model.json text last applied or rejected (null: none), so an unchanged file is skipped. */
   settingsText: string | null;
   discovered: boolean;
@@ -78,6 +80,7 @@ export function newEntry(config: ModelConfig, source: ModelSource): Entry {
     placement: undefined,
     traffic: undefined,
     rollback: undefined,
+    warmupIterations: undefined,
     settingsText: null,
     discovered: false,
     checkAtMs: 0,

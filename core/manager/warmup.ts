@@ -2,7 +2,10 @@ import type { Session } from '../backend/backend.ts';
 import { asServingError, failedPrecondition } from '../errors.ts';
 import { decodeInputs, readPredictBody } from '../tensor/json/decode.ts';
 import { parseJson } from '../tensor/json/parse.ts';
+import type { PredictRequestMsg } from '../tensor/proto/predict.ts';
+import { tensorFromProto } from '../tensor/proto/tensor-proto.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { parseTfWarmup } from './tf-warmup.ts';
 
 /**
  * A version's warmup file, `<model>/<version>/warmup.json`, run by the loader after the session
@@ -24,7 +27,10 @@ export { WARMUP_FILE } from '../repository/version-files.ts';
 export const DEFAULT_TOLERANCE = 1e-5;
 
 export interface WarmupRequest {
+  /** A REST predict body (warmup.json), or ... */
   request: unknown;
+  /** ... a PredictRequest from TF Serving's warmup file (tf-warmup.ts); no expected outputs then. */
+  proto?: PredictRequestMsg;
   expected?: Record<string, unknown>;
   tolerance: number;
   iterations: number;
@@ -58,13 +64,20 @@ export function parseWarmup(bytes: Uint8Array, where: string): WarmupRequest[] {
   });
 }
 
+/** TF Serving's warmup file as warmup requests, each run `iterations` times (its num_request_iterations). */
+export function tfWarmupRequests(bytes: Uint8Array, where: string, iterations = 1): WarmupRequest[] {
+  return parseTfWarmup(bytes, where).map((proto) => ({ request: null, proto, tolerance: DEFAULT_TOLERANCE, iterations }));
+}
+
 /** Runs every request of a parsed warmup file on `session`, checking expected outputs; throws on the first failure. */
 export async function runWarmup(session: Session, requests: WarmupRequest[], where: string): Promise<void> {
   for (const [i, entry] of requests.entries()) {
     const name = `${where} request ${i}`;
     let outputs: Record<string, Tensor> = {};
     try {
-      const inputs = decodeInputs(readPredictBody(parseJson(JSON.stringify(entry.request))), session.signature);
+      const inputs = entry.proto
+        ? Object.fromEntries([...entry.proto.inputs].map(([alias, msg]) => [alias, tensorFromProto(msg)]))
+        : decodeInputs(readPredictBody(parseJson(JSON.stringify(entry.request))), session.signature);
       for (let n = 0; n < entry.iterations; n++) outputs = await session.run(inputs);
     } catch (err) {
       throw failedPrecondition(`Warmup failed: ${name}: ${asServingError(err).message}`);

@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config-error.ts';
  * model.json's progressive-delivery keys (parsed here so model-json.ts stays small):
  *   "traffic":  {"stable": 90, "canary": 10}                 weights over labels, non-negative
  *   "rollback": {"max_error_rate": 0.05, "min_requests": 200} per-instance guard (core/manager/rollback.ts)
+ *   "warmup":   {"num_request_iterations": 1}                  replays of each TF Serving warmup record
  * Every traffic label must be one of model.json's "labels". Pure; throws ConfigError naming the key.
  */
 export interface RollbackGuard {
@@ -37,6 +38,17 @@ export function readRollback(value: unknown, where: string): RollbackGuard {
   const min = obj.min_requests ?? 100;
   if (typeof min !== 'number' || !Number.isSafeInteger(min) || min < 1) throw new ConfigError(`${where}.min_requests: must be a positive integer, got ${JSON.stringify(min)}`);
   return { maxErrorRate: rate, minRequests: min };
+}
+
+/** "warmup": {"num_request_iterations": N} (TF Serving's ModelWarmupOptions): N >= 1. */
+export function readWarmupOptions(value: unknown, where: string): number {
+  const obj = object(value, where);
+  for (const key of Object.keys(obj)) {
+    if (key !== 'num_request_iterations') throw new ConfigError(`${where}: unknown field "${key}" (expected one of: num_request_iterations)`);
+  }
+  const n = obj.num_request_iterations ?? 1;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw new ConfigError(`${where}.num_request_iterations: must be a positive integer, got ${JSON.stringify(n)}`);
+  return n;
 }
 
 function object(value: unknown, where: string): Record<string, unknown> {

@@ -13,6 +13,8 @@ export interface VersionFiles {
   labels: string[] | null;
   /** warmup.json's bytes (core/manager/warmup.ts), or null when the version has none. */
   warmup: Uint8Array | null;
+  /** TF Serving's assets.extra/tf_serving_warmup_requests (TFRecord), or null when absent. */
+  tfWarmup: Uint8Array | null;
 }
 
 export interface Manifest {
@@ -23,6 +25,7 @@ export const MODEL_FILE = 'model.onnx';
 export const MANIFEST_FILE = 'manifest.json';
 export const LABELS_FILE = 'labels.txt';
 export const WARMUP_FILE = 'warmup.json';
+export const TF_WARMUP_FILE = 'assets.extra/tf_serving_warmup_requests';
 
 /** Lower-case hex SHA-256 of some bytes. */
 export type Sha256 = (bytes: Uint8Array) => Promise<string>;
@@ -51,18 +54,21 @@ export async function readVersion(source: ModelSource, dir: string, { checkSize,
   // With a manifest, only the files it lists (verified) are used: an unlisted labels.txt is ignored.
   let labelBytes: Uint8Array | null = null;
   let warmup: Uint8Array | null = null;
+  let tfWarmup: Uint8Array | null = null;
   if (manifest) {
     for (const entry of manifest.files) {
       const bytes = entry.path === MODEL_FILE ? model : await source.read(`${dir}/${entry.path}`);
       await verify(bytes, entry, `${source.location}/${dir}`, sha256);
       if (entry.path === LABELS_FILE) labelBytes = bytes;
       if (entry.path === WARMUP_FILE) warmup = bytes;
+      if (entry.path === TF_WARMUP_FILE) tfWarmup = bytes;
     }
   } else {
     labelBytes = await source.read(`${dir}/${LABELS_FILE}`);
     warmup = await source.read(`${dir}/${WARMUP_FILE}`);
+    tfWarmup = await source.read(`${dir}/${TF_WARMUP_FILE}`);
   }
-  return { model, labels: labelBytes ? parseLabels(labelBytes) : null, warmup };
+  return { model, labels: labelBytes ? parseLabels(labelBytes) : null, warmup, tfWarmup };
 }
 
 export function parseManifest(bytes: Uint8Array, where: string): Manifest {
