@@ -64,7 +64,7 @@ async function predict(t: DeliveryTarget, key?: string): Promise<Answer> {
 }
 
 /** `n` unpinned requests, `concurrency` at a time; key(i) gives request i's routing key. */
-async function burst(t: DeliveryTarget, n: number, key?: (i: number) => string, concurrency = 8): Promise<Answer[]> {
+async function burst(t: DeliveryTarget, n: number, key?: (i: number) => string, concurrency = 24): Promise<Answer[]> {
   const answers: Answer[] = new Array(n);
   let next = 0;
   await Promise.all(
