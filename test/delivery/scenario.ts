@@ -17,6 +17,8 @@ export interface DeliveryTarget {
 }
 
 export const MODEL = 'ab';
+/** Each step's limit: its waits are bounded themselves (loadUntil), this only stops a hung target. */
+const STEP_TIMEOUT_MS = 60_000;
 
 /**
  * How much traffic each step sends. The defaults are the rollout test of record (S3 and R2);
@@ -104,7 +106,7 @@ function expectStable(a: Answer): void {
 export function deliveryScenario(target: () => DeliveryTarget, size: ScenarioSize = FULL): void {
   it(`splits unpinned requests 90/10 between warmed labels (±${size.tolerance * 100}% over ${size.requests}), naming the label`, async () => {
     const t = target();
-    const warm = await loadUntil(t, async () => (await versionStatus(t, 2))?.state === 'AVAILABLE' && (await versionStatus(t, 1))?.state === 'AVAILABLE', 'v1 and v2 warmed');
+    const warm = await loadUntil(t, async () => (await versionStatus(t, 2))?.state === 'AVAILABLE' && (await versionStatus(t, 1))?.state === 'AVAILABLE', 'v1 and v2 warmed', 15_000);
     expect(warm.filter((a) => a.status !== 200)).toEqual([]);
     const answers = await burst(t, size.requests);
     expect(answers.filter((a) => a.status !== 200)).toEqual([]);
@@ -116,7 +118,7 @@ export function deliveryScenario(target: () => DeliveryTarget, size: ScenarioSiz
     const ready = await t.fetch('/readyz');
     expect(ready.status).toBe(200);
     expect((await ready.json()).models.find((m: { name: string }) => m.name === MODEL).versions.map((v: { state: string }) => v.state)).toEqual(['AVAILABLE', 'AVAILABLE']);
-  });
+  }, STEP_TIMEOUT_MS);
 
   it('sends one routing key to one version every time', async () => {
     const t = target();
@@ -126,7 +128,7 @@ export function deliveryScenario(target: () => DeliveryTarget, size: ScenarioSiz
     for (const [key, versions] of byKey) expect(versions.size, `user-${key}: ${[...versions]}`).toBe(1);
     const versions = new Set(answers.map((a) => a.version));
     expect(versions).toEqual(new Set([1, 2]));
-  });
+  }, STEP_TIMEOUT_MS);
 
   it('never serves a canary that fails its golden check; it ends as END naming the mismatch', async () => {
     const t = target();
@@ -143,14 +145,14 @@ export function deliveryScenario(target: () => DeliveryTarget, size: ScenarioSiz
     const v3 = await versionStatus(t, 3);
     expect(v3?.code).toBe('FAILED_PRECONDITION');
     expect(v3?.message).toMatch(/^Warmup golden check failed: .*\/3\/warmup\.json request 0, output "y": index 0: expected 12, actual 13 /);
-  });
+  }, STEP_TIMEOUT_MS);
 
   it('pulls a canary that returns errors (rollback guard), with a log line and a metric; stable never fails', async () => {
     const t = target();
     await t.putVersion(4, { 'model.onnx': erroringModel(), 'warmup.json': ERRORING_WARMUP });
     await t.putModelJson(modelJson(4, size));
     const rollbacks = 'edgeserve_rollbacks_total{model="ab",version="4",label="canary"} 1';
-    const during = await loadUntil(t, async () => (await (await t.fetch('/monitoring/prometheus/metrics')).text()).includes(rollbacks), 'the canary pulled', 10_000);
+    const during = await loadUntil(t, async () => (await (await t.fetch('/monitoring/prometheus/metrics')).text()).includes(rollbacks), 'the canary pulled', 15_000);
     const after = await burst(t, size.requests / 4);
     const failed = during.filter((a) => a.status !== 200);
     expect(failed.length).toBeGreaterThan(0);
@@ -163,5 +165,5 @@ export function deliveryScenario(target: () => DeliveryTarget, size: ScenarioSiz
     expect(ready.models.find((m: { name: string }) => m.name === MODEL).versions).toContainEqual({ version: 4, state: 'AVAILABLE', pulled: true });
     // Pinned requests still reach it, so people can look into it.
     expect((await t.fetch(`/v1/models/${MODEL}/labels/canary:predict`, { method: 'POST', body: JSON.stringify(REQUEST) })).status).toBe(500);
-  });
+  }, STEP_TIMEOUT_MS);
 }
