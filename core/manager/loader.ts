@@ -23,6 +23,8 @@ import { WARMUP_FILE, parseWarmup, runWarmup, tfWarmupRequests, type WarmupReque
  *   later request, and until its backoff ends requests fail fast with that error instead of each
  *   one hammering a store that is down.
  * - Bytes are charged to the budget before the session exists and refunded if it cannot be made.
+ * - A version with warmup.json or TF Serving's warmup file runs it (warmup.ts) while still LOADING;
+ *   only a version that passed becomes AVAILABLE, so "loaded" means "warmed and golden-checked".
  */
 export class Loader {
   constructor(

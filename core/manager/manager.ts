@@ -34,6 +34,8 @@ export interface AcquireWait {
  *   "latest" is AVAILABLE (TF Serving's availability-preserving policy; a warm labelled older
  *   version does not count), so "latest" never goes backwards; idle servables are evicted to fit
  *   cacheBytes.
+ * - With model.json "traffic", unpinned requests are split between ready labels (routing.ts);
+ *   recordOutcome feeds the per-instance rollback guard (rollback.ts).
  * - A request's deadline (acquire's `wait`) bounds the wait for a listing or a load.
  * Concurrency: one event loop; no locks, shared in-flight promises instead.
  */
