@@ -54,7 +54,7 @@ async function describeModel(name: string, source: ModelSource, notes: string[],
       for (const [label, v] of Object.entries(settings.labels ?? {})) labelsOf.set(v, [...(labelsOf.get(v) ?? []), label]);
       if (settings.versionPolicy) notes.push(`${name}: version policy ${formatPolicy(settings.versionPolicy)}`);
       if (settings.traffic) notes.push(`${name}: traffic ${formatTraffic(settings.traffic, settings.labels ?? {})}`);
-      if (settings.rollback) notes.push(`${name}: rollback above ${settings.rollback.maxErrorRate * 100}% errors after ${settings.rollback.minRequests} requests (per instance)`);
+      if (settings.rollback) notes.push(`${name}: rollback above ${Math.round(settings.rollback.maxErrorRate * 1e4) / 100}% errors after ${settings.rollback.minRequests} requests (per instance)`);
       for (const v of labelsOf.keys()) if (!versions.some((e) => e.version === v)) notes.push(`${name}: label(s) ${labelsOf.get(v)!.join(', ')} -> version ${v}, which is not there`);
     } catch (err) {
       notes.push(`${name}: ${(err as Error).message}`);
