@@ -13,6 +13,7 @@ import { metadataBody, statusBody } from './model-info.ts';
 import { EmptyBodyError, parseModelPath, type ModelPath } from './path.ts';
 import { httpStatus } from './status-codes.ts';
 import { isOipPath, json as oipJson, MethodNotAllowed, OIP_LIVE_PATH, OIP_READY_PATH, oipRoute, type OipRoute } from './oip.ts';
+import { readinessBody } from './readiness.ts';
 
 /**
  * The REST surface every target serves: TF Serving's /v1 API, the Open Inference Protocol's /v2
@@ -45,6 +46,8 @@ export interface AppOptions {
 }
 
 export const HEALTH_PATH = '/healthz';
+/** 200 when every model with tracked versions has one AVAILABLE, else 503; lists warming versions (readiness.ts). */
+export const READY_PATH = '/readyz';
 export const METRICS_PATH = '/monitoring/prometheus/metrics';
 
 export function createApp(options: AppOptions): Hono {
@@ -66,6 +69,7 @@ export function createApp(options: AppOptions): Hono {
   }
 
   app.get(HEALTH_PATH, (c) => c.json({ status: 'ok', models: options.manager.modelNames() }));
+  app.get(READY_PATH, () => readinessBody(options.manager));
   // OIP's probes, like /healthz, answer before auth; ready fails while the repository's listing does (refresh above).
   app.get(OIP_LIVE_PATH, () => withCors(oipJson(200, { live: true }), options.cors));
   app.get(OIP_READY_PATH, () => withCors(oipJson(200, { ready: true }), options.cors));
@@ -100,15 +104,20 @@ export function createApp(options: AppOptions): Hono {
     const started = now();
     let path: ModelPath | undefined;
     let version = '';
+    let label: string | undefined;
+    const ran = (v: number, l?: string) => {
+      version = String(v);
+      label = l;
+    };
     try {
       path = parseModelPath(c.req.method, pathname);
-      const response = await dispatch(c, path, options, run, (v) => (version = String(v)));
-      record(options, path, version, response.status, (now() - started) / 1000);
+      const response = await dispatch(c, path, options, run, ran);
+      record(options, path, version, response.status, (now() - started) / 1000, label);
       return withCors(response, options.cors);
     } catch (err) {
       if (err instanceof EmptyBodyError) return withCors(new Response('', { status: 400, headers: jsonHeaders() }), options.cors);
       const response = errorResponse(c, err, options.cors);
-      if (path) record(options, path, version, response.status, (now() - started) / 1000);
+      if (path) record(options, path, version, response.status, (now() - started) / 1000, label);
       return response;
     }
   });
@@ -122,7 +131,7 @@ async function dispatch(
   path: ModelPath,
   options: AppOptions,
   run: RunFn,
-  ranVersion: (v: number) => void,
+  ranVersion: (v: number, label?: string) => void,
 ): Promise<Response> {
   const { manager } = options;
   if (path.api === 'status') {
@@ -199,11 +208,17 @@ function withCors(response: Response, cors?: boolean): Response {
   return response;
 }
 
-function record(options: AppOptions, path: { api: string; model: string }, version: string, status: number, seconds: number): void {
+function record(options: AppOptions, path: { api: string; model: string }, version: string, status: number, seconds: number, label?: string): void {
   // Unknown names share one series, so callers cannot grow the metrics without bound.
   const model = options.manager.has(path.model) ? path.model : '(unknown)';
   const labels = { model, version, api: path.api };
   const { metrics } = options;
   metrics.requests.inc({ ...labels, status: String(status) });
   metrics.requestLatency.observe(labels, seconds);
+  if (version === '' || !['predict', 'classify', 'regress'].includes(path.api)) return;
+  // Progressive delivery: per-label series, and the rollback guard's count (5xx only).
+  options.manager.recordOutcome(model, Number(version), status >= 500);
+  if (label === undefined) return;
+  metrics.labelRequests.inc({ model, label, version, status: String(status) });
+  metrics.labelLatency.observe({ model, label, version }, seconds);
 }

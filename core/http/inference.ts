@@ -8,6 +8,7 @@ import { decodeInputs, readPredictBody } from '../tensor/json/decode.ts';
 import { encodeJsonPredictResponseBytes } from '../tensor/json/encode.ts';
 import { parseJson } from '../tensor/json/parse.ts';
 import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
+import { MODEL_LABEL_HEADER, ROUTING_KEY_HEADER } from '../version/traffic.ts';
 import { handleBinaryPredict, isProtobufRequest } from './binary-predict.ts';
 import { readBodyText } from './body.ts';
 import type { ModelPath } from './path.ts';
@@ -19,8 +20,8 @@ export interface InferenceContext {
   maxTensorBytes: number;
   timeoutMs: number;
   run: RunFn;
-  /** Tells the caller which version answered (for metrics). */
-  ranVersion: (version: number) => void;
+  /** Tells the caller which version answered, and through which label if any (for metrics). */
+  ranVersion: (version: number, label?: string) => void;
   /** Binary predict writes outputs as tensor_content (--enable_serialization_as_tensor_content). */
   tensorContent?: boolean;
 }
@@ -35,14 +36,15 @@ export async function handleInference(req: Request, path: ModelPath, ctx: Infere
   const request = path.api === 'predict' ? readPredictBody(body) : readExamplesBody(body, path.api as 'classify' | 'regress');
   // One deadline for the wait for the model (listing, download, load) and the run together.
   const timeLeft = deadlineAfter(ctx.timeoutMs);
-  const lease = await ctx.manager.acquire(path.model, path, { timeoutMs: timeLeft(), signal: req.signal });
-  const { servable } = lease;
+  const routingKey = req.headers.get(ROUTING_KEY_HEADER) ?? undefined;
+  const lease = await ctx.manager.acquire(path.model, { ...path, routingKey }, { timeoutMs: timeLeft(), signal: req.signal });
+  const { servable, label } = lease;
   const { signature } = servable.session;
   const outputs = await runLeased(
     lease,
     ctx.run,
     () => {
-      ctx.ranVersion(servable.version);
+      ctx.ranVersion(servable.version, label);
       if (request.signatureName !== DEFAULT_SIGNATURE) {
         throw invalidArgument(
           path.api === 'predict'
@@ -67,6 +69,7 @@ export async function handleInference(req: Request, path: ModelPath, ctx: Infere
       'content-type': 'application/json',
       'x-model-name': servable.model,
       'x-model-version': String(servable.version),
+      ...(label !== undefined && { [MODEL_LABEL_HEADER]: label }),
     },
   });
 }

@@ -110,7 +110,10 @@ export class Discovery {
       entry.labels = settings.labels ?? { ...entry.config.labels };
       entry.batching = settings.batching;
       entry.placement = settings.placement;
-      if (text !== null) this.rt.log(`model ${entry.name}: applied ${where}: labels ${JSON.stringify(entry.labels)}`);
+      entry.traffic = settings.traffic;
+      entry.rollback = settings.rollback;
+      entry.warmupIterations = settings.warmupIterations;
+      if (text !== null) this.rt.log(`model ${entry.name}: applied ${where}: labels ${JSON.stringify(entry.labels)}${entry.traffic ? `, traffic ${JSON.stringify(entry.traffic)}` : ''}`);
     } catch (err) {
       this.rt.log(`model ${entry.name}: ignoring ${where}, keeping the previous settings: ${(err as Error).message}`);
     }

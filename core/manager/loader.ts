@@ -8,6 +8,8 @@ import { backoffMs, type Discovery } from './discovery.ts';
 import { servableVersions, type Entry, type Slot } from './model-state.ts';
 import type { Runtime } from './options.ts';
 import type { Servable } from './servable.ts';
+import { TF_WARMUP_FILE } from './tf-warmup.ts';
+import { WARMUP_FILE, parseWarmup, runWarmup, tfWarmupRequests, type WarmupRequest } from './warmup.ts';
 
 /**
  * Loads one version into a servable (TF Serving's loader harness): placement and size checks,
@@ -21,6 +23,8 @@ import type { Servable } from './servable.ts';
  *   later request, and until its backoff ends requests fail fast with that error instead of each
  *   one hammering a store that is down.
  * - Bytes are charged to the budget before the session exists and refunded if it cannot be made.
+ * - A version with warmup.json or TF Serving's warmup file runs it (warmup.ts) while still LOADING;
+ *   only a version that passed becomes AVAILABLE, so "loaded" means "warmed and golden-checked".
  */
 export class Loader {
   constructor(
@@ -66,6 +70,7 @@ export class Loader {
         this.budget.refund(bytes);
         throw err;
       }
+      if (files.warmup || files.tfWarmup) await this.warmUp(entry, slot, session, files, bytes);
       slot.servable = { model: entry.name, version: slot.version, session, labels: files.labels, bytes };
       slot.state = 'AVAILABLE';
       // AVAILABLE as the newest servable version: it answers "latest" from now on.
@@ -89,6 +94,28 @@ export class Loader {
       options.metrics?.loads.inc({ ...labels, outcome: 'error' });
       this.rt.log(`model ${entry.name} version ${slot.version}: load failed: ${errorLogText(error)}`);
       throw error;
+    }
+  }
+
+  /**
+   * Runs warmup.json on the new session while the slot is still LOADING (slot.warming says so to
+   * /readyz); a failure releases the session and refunds its bytes, so the version ends as END.
+   */
+  private async warmUp(entry: Entry, slot: Slot, session: Session, files: { warmup: Uint8Array | null; tfWarmup: Uint8Array | null }, charged: number): Promise<void> {
+    const at = (file: string) => `${entry.source.location}/${slot.dir}/${file}`;
+    slot.warming = true;
+    try {
+      const runs: [string, () => WarmupRequest[]][] = [];
+      if (files.warmup) runs.push([at(WARMUP_FILE), () => parseWarmup(files.warmup!, at(WARMUP_FILE))]);
+      if (files.tfWarmup) runs.push([at(TF_WARMUP_FILE), () => tfWarmupRequests(files.tfWarmup!, at(TF_WARMUP_FILE), entry.warmupIterations)]);
+      for (const [where, requests] of runs) await runWarmup(session, requests(), where);
+      this.rt.log(`model ${entry.name} version ${slot.version}: warmup passed`);
+    } catch (err) {
+      await session.release();
+      this.budget.refund(charged);
+      throw err;
+    } finally {
+      slot.warming = false;
     }
   }
 

@@ -7,6 +7,8 @@ import { Loader } from './loader.ts';
 import { highestWarm, isFailed, newEntry, servableVersions, statusOf, type Entry, type Slot } from './model-state.ts';
 import { deadlineExceeded, withinDeadline } from './lease-run.ts';
 import { runtimeOf, type ManagerOptions, type ModelBinding, type Runtime } from './options.ts';
+import { countOutcome, rollbackMessage } from './rollback.ts';
+import { routeUnpinned, type Routed } from './routing.ts';
 import type { Lease, Servable, VersionStatus } from './servable.ts';
 
 
@@ -32,6 +34,8 @@ export interface AcquireWait {
  *   "latest" is AVAILABLE (TF Serving's availability-preserving policy; a warm labelled older
  *   version does not count), so "latest" never goes backwards; idle servables are evicted to fit
  *   cacheBytes.
+ * - With model.json "traffic", unpinned requests are split between ready labels (routing.ts);
+ *   recordOutcome feeds the per-instance rollback guard (rollback.ts).
  * - A request's deadline (acquire's `wait`) bounds the wait for a listing or a load.
  * Concurrency: one event loop; no locks, shared in-flight promises instead.
  */
@@ -99,16 +103,44 @@ export class Manager {
       throw notFound(servableNotFound(name, request.version));
     }
     await this.discovery.ensureFresh(entry);
-    let servable: Servable;
+    let routed: Routed;
     try {
-      servable = await this.resolveAndLoad(entry, request);
+      routed = await this.resolveAndLoad(entry, request);
     } catch (err) {
       // A version uploaded after the last listing: wait for a listing already under way.
       if (!(err instanceof ServingError && err.code === 'NOT_FOUND' && entry.discovery)) throw err;
       await entry.discovery;
-      servable = await this.resolveAndLoad(entry, request);
+      routed = await this.resolveAndLoad(entry, request);
     }
-    return this.lease(entry, servable);
+    return this.lease(entry, routed.servable, routed.label);
+  }
+
+  /**
+   * Counts one answered inference request of a version for model.json's rollback guard
+   * (rollback.ts); `failed`: a server-side failure (5xx). A version that crosses the guard leaves
+   * the traffic split on this instance, with a log line and edgeserve_rollbacks_total.
+   */
+  recordOutcome(name: string, version: number, failed: boolean): void {
+    const entry = this.models.get(name);
+    const slot = entry?.slots.get(version);
+    if (!entry || !slot || !entry.traffic) return;
+    const labels = Object.keys(entry.traffic).filter((l) => entry.labels[l] === version);
+    if (labels.length === 0 || !countOutcome(slot, failed, entry.rollback)) return;
+    this.rt.log(rollbackMessage(name, labels, slot, entry.rollback!));
+    for (const label of labels) this.rt.options.metrics?.rollbacks.inc({ model: name, version: String(version), label });
+  }
+
+  /**
+   * Readiness per model: each tracked version's state, and whether it is warming up (LOADING,
+   * running warmup.json) or pulled by the rollback guard. Synchronous: no listing is started.
+   */
+  readiness(): { model: string; versions: { version: number; state: string; warming: boolean; pulled: boolean }[] }[] {
+    return [...this.models.values()].map((entry) => ({
+      model: entry.name,
+      versions: [...entry.slots.values()]
+        .sort((a, b) => b.version - a.version)
+        .map((s) => ({ version: s.version, state: s.state, warming: s.warming, pulled: s.pulled })),
+    }));
   }
 
   /** Every tracked version of a model (highest first), or just one; TF Serving's wording on misses. */
@@ -150,10 +182,14 @@ export class Manager {
     );
   }
 
-  private async resolveAndLoad(entry: Entry, request: VersionRequest): Promise<Servable> {
-    if (request.label === undefined && request.version === undefined) return this.loadLatest(entry);
+  private async resolveAndLoad(entry: Entry, request: VersionRequest): Promise<Routed> {
+    if (request.label === undefined && request.version === undefined) {
+      const routed = await routeUnpinned(entry, this.loader, this.rt, request.routingKey);
+      return routed ?? { servable: await this.loadLatest(entry) };
+    }
     const version = resolveVersion(entry.name, request, entry.labels, servableVersions(entry));
-    return this.loader.load(entry, entry.slots.get(version)!);
+    const servable = await this.loader.load(entry, entry.slots.get(version)!);
+    return { servable, label: request.label };
   }
 
   private async loadLatest(entry: Entry): Promise<Servable> {
@@ -197,13 +233,14 @@ export class Manager {
     return fault ? new ServingError('UNAVAILABLE', `${fault.message} (still retrying)`) : null;
   }
 
-  private lease(entry: Entry, servable: Servable): Lease {
+  private lease(entry: Entry, servable: Servable, label?: string): Lease {
     const slot = entry.slots.get(servable.version)!;
     slot.inUse += 1;
     slot.lastUsedMs = this.rt.now();
     let released = false;
     return {
       servable,
+      ...(label !== undefined && { label }),
       release: () => {
         if (released) return;
         released = true;

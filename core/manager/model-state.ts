@@ -2,6 +2,7 @@ import type { BatchingParameters } from '../config/batching.ts';
 import type { ModelConfig, VersionPolicy } from '../config/model-config.ts';
 import type { Placement } from '../config/placement.ts';
 import type { ServingError } from '../errors.ts';
+import type { RollbackGuard } from '../repository/delivery-settings.ts';
 import type { ModelSource } from '../repository/source.ts';
 import type { Servable, VersionState, VersionStatus } from './servable.ts';
 
@@ -26,6 +27,12 @@ export interface Slot {
   retryAtMs: number;
   /** The last storage fault of a load, kept while the next attempt runs; null after a success. */
   fault: ServingError | null;
+  /** True while warmup.json runs (state LOADING): the version is not ready to serve yet. */
+  warming: boolean;
+  /** Requests and server-side failures counted for the rollback guard (core/manager/rollback.ts). */
+  outcomes: { requests: number; errors: number };
+  /** Taken out of the traffic split on this instance by the rollback guard (pinned requests still reach it). */
+  pulled: boolean;
 }
 
 export interface Entry {
@@ -42,6 +49,11 @@ export interface Entry {
   labels: Record<string, number>;
   batching: BatchingParameters | undefined;
   placement: Placement | undefined;
+  /** model.json's "traffic" (label -> weight) and "rollback" guard; undefined: the "latest" rule. */
+  traffic: Record<string, number> | undefined;
+  rollback: RollbackGuard | undefined;
+  /** model.json's "warmup": {"num_request_iterations": N}: replays of each TF Serving warmup record. */
+  warmupIterations: number | undefined;
   /** The model.json text last applied or rejected (null: none), so an unchanged file is skipped. */
   settingsText: string | null;
   discovered: boolean;
@@ -71,6 +83,9 @@ export function newEntry(config: ModelConfig, source: ModelSource): Entry {
     labels: { ...config.labels },
     batching: undefined,
     placement: undefined,
+    traffic: undefined,
+    rollback: undefined,
+    warmupIterations: undefined,
     settingsText: null,
     discovered: false,
     checkAtMs: 0,
@@ -96,6 +111,9 @@ export function newSlot(version: number, dir: string): Slot {
     faults: 0,
     retryAtMs: 0,
     fault: null,
+    warming: false,
+    outcomes: { requests: 0, errors: 0 },
+    pulled: false,
   };
 }
 

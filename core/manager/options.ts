@@ -51,12 +51,15 @@ export interface ManagerOptions {
    * "placement": "container" (core/config/placement.ts). Default 'container': serves everything.
    */
   tier?: Tier;
+  /** Uniform in [0, 1): draws the weighted traffic split (core/version/traffic.ts); default Math.random. */
+  random?: () => number;
 }
 
 export interface Runtime {
   readonly options: ManagerOptions;
   now(): number;
   log(message: string): void;
+  random(): number;
   /**
    * Starts work that no request awaits (a background listing, load or unload). Its failure is
    * already recorded on the entry or slot and logged, so it is swallowed here.
@@ -70,6 +73,7 @@ export function runtimeOf(options: ManagerOptions): Runtime {
     options,
     now: () => now(),
     log: (message) => options.log?.(message),
+    random: options.random ?? Math.random,
     background: (work) => {
       const guarded = work.catch(() => {});
       if (options.defer) options.defer(guarded);

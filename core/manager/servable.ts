@@ -25,5 +25,7 @@ export interface VersionStatus {
 /** A servable handed to one request; release() exactly once when the request is done with it. */
 export interface Lease {
   readonly servable: Servable;
+  /** The label the request asked for or was routed to (model.json "traffic"); absent otherwise. */
+  readonly label?: string;
   release(): void;
 }

@@ -16,6 +16,12 @@ export function servingMetrics(registry = new Registry()) {
     loads: registry.counter('edgeserve_model_loads_total', 'Servable loads by model, version and outcome.'),
     loadLatency: registry.histogram('edgeserve_model_load_latency_seconds', 'Servable load latency.', LATENCY_BUCKETS_S),
     cacheBytes: registry.gauge('edgeserve_model_cache_bytes', 'Bytes of model held by loaded servables.'),
+    labelRequests: registry.counter(
+      'edgeserve_label_requests_total',
+      'Inference requests answered through a label (asked for or routed by model.json traffic), by model, label, version and HTTP status.',
+    ),
+    labelLatency: registry.histogram('edgeserve_label_request_latency_seconds', 'Request latency by model, label and version.', LATENCY_BUCKETS_S),
+    rollbacks: registry.counter('edgeserve_rollbacks_total', 'Versions taken out of the traffic split by the rollback guard, by model, version and label.'),
     storageCalls: registry.counter(
       'edgeserve_storage_calls_total',
       'Model repository calls (list, read) by model, operation and outcome (ok, missing, error).',

@@ -3,6 +3,7 @@ import { parseBatchingParameters, type BatchingDefaults, type BatchingParameters
 import { ConfigError } from '../config/config-error.ts';
 import type { VersionPolicy } from '../config/model-config.ts';
 import { readPlacement, type Placement } from '../config/placement.ts';
+import { readRollback, readTraffic, readWarmupOptions, type RollbackGuard } from './delivery-settings.ts';
 
 /**
  * `<base>/model.json`: per-model settings that live next to the versions, so that changing them is
@@ -15,6 +16,9 @@ import { readPlacement, type Placement } from '../config/placement.ts';
  *     "batching": {"max_batch_size": 32, "batch_timeout_micros": 2000, ...}   (BatchingParameters, snake_case)
  *                 plus "batch_axes": {"h": 1, "sr": "shared"}   (config/batch-axes.ts)
  *     "placement": "any" | "container"   (core/config/placement.ts: edge targets refuse "container")
+ *     "traffic": {"stable": 90, "canary": 10}, "rollback": {"max_error_rate": 0.05, "min_requests": 200}
+ *                 (progressive delivery: delivery-settings.ts, core/version/traffic.ts)
+ *     "warmup": {"num_request_iterations": 1}   (replays of each TF Serving warmup record)
  *   }
  *
  * The manager reads it at discovery and on each revalidation; the CLI writes it (`edgeserve label`).
@@ -28,6 +32,10 @@ export interface ModelSettings {
   batching?: BatchingParameters;
   /** "container": only the container tier serves this model (core/config/placement.ts). */
   placement?: Placement;
+  /** Weights over labels for requests that pin neither a version nor a label. */
+  traffic?: Record<string, number>;
+  rollback?: RollbackGuard;
+  warmupIterations?: number;
 }
 
 const POLICY_FORMS = '{"latest": {"num_versions": N}}, {"all": {}} or {"specific": {"versions": [N, ...]}}';
@@ -40,11 +48,14 @@ export function parseModelJson(input: Uint8Array | string, where: string, defaul
     throw new ConfigError(`${where}: invalid JSON: ${(err as Error).message}`);
   }
   const root = object(doc, where);
-  expectOnly(root, ['version_policy', 'labels', 'batching', 'placement'], where);
+  expectOnly(root, ['version_policy', 'labels', 'batching', 'placement', 'traffic', 'rollback', 'warmup'], where);
   const settings: ModelSettings = {};
   if (root.placement !== undefined) settings.placement = readPlacement(root.placement, `${where}: placement`);
   if (root.version_policy !== undefined) settings.versionPolicy = readPolicy(root.version_policy, `${where}: version_policy`);
   if (root.labels !== undefined) settings.labels = readLabels(root.labels, `${where}: labels`);
+  if (root.traffic !== undefined) settings.traffic = readTraffic(root.traffic, settings.labels, `${where}: traffic`);
+  if (root.rollback !== undefined) settings.rollback = readRollback(root.rollback, `${where}: rollback`);
+  if (root.warmup !== undefined) settings.warmupIterations = readWarmupOptions(root.warmup, `${where}: warmup`);
   if (root.batching !== undefined) {
     const { batch_axes: axes, ...parameters } = object(root.batching, `${where}: batching`);
     settings.batching = parseBatchingParameters(parameters, `${where}: batching`, defaults);

@@ -24,6 +24,10 @@ export interface VersionFiles {
   externalData?: ExternalDataFile[];
   /** Only with `disk`: model.onnx on local disk, its external files beside it. */
   path?: string;
+  /** warmup.json's bytes (core/manager/warmup.ts), or null when the version has none. */
+  warmup: Uint8Array | null;
+  /** TF Serving's assets.extra/tf_serving_warmup_requests (TFRecord), or null when absent. */
+  tfWarmup: Uint8Array | null;
 }
 
 export interface Manifest {
@@ -33,6 +37,8 @@ export interface Manifest {
 export const MODEL_FILE = 'model.onnx';
 export const MANIFEST_FILE = 'manifest.json';
 export const LABELS_FILE = 'labels.txt';
+export const WARMUP_FILE = 'warmup.json';
+export const TF_WARMUP_FILE = 'assets.extra/tf_serving_warmup_requests';
 
 /** Lower-case hex SHA-256 of some bytes. */
 export type Sha256 = (bytes: Uint8Array) => Promise<string>;
@@ -66,6 +72,8 @@ export async function readVersion(source: ModelSource, dir: string, { checkSize,
   // With a manifest, only the files it lists (verified) are used: an unlisted labels.txt is ignored.
   let labelBytes: Uint8Array | null = null;
   const data = new Map<string, Uint8Array>();
+  let warmup: Uint8Array | null = null;
+  let tfWarmup: Uint8Array | null = null;
   if (manifest) {
     for (const entry of manifest.files) {
       if (entry.path === MODEL_FILE) await verify(model, entry, where, sha256);
@@ -73,13 +81,17 @@ export async function readVersion(source: ModelSource, dir: string, { checkSize,
       const bytes = await source.read(`${dir}/${entry.path}`);
       await verify(bytes, entry, where, sha256);
       if (entry.path === LABELS_FILE) labelBytes = bytes;
+      if (entry.path === WARMUP_FILE) warmup = bytes;
+      if (entry.path === TF_WARMUP_FILE) tfWarmup = bytes;
       if (external.some((f) => f.path === entry.path)) data.set(entry.path, bytes!);
     }
   } else {
     labelBytes = await source.read(`${dir}/${LABELS_FILE}`);
+    warmup = await source.read(`${dir}/${WARMUP_FILE}`);
+    tfWarmup = await source.read(`${dir}/${TF_WARMUP_FILE}`);
     if (!onDisk) for (const f of external) data.set(f.path, await readUnlisted(source, dir, f.path, where));
   }
-  const files: VersionFiles = { model, labels: labelBytes ? parseLabels(labelBytes) : null };
+  const files: VersionFiles = { model, labels: labelBytes ? parseLabels(labelBytes) : null, warmup, tfWarmup };
   if (external.length === 0) return files;
   if (onDisk) files.path = await disk.place(source, dir, [manifest?.files.find((f) => f.path === MODEL_FILE) ?? { path: MODEL_FILE }, ...external]);
   files.externalData = external.map((f) => {

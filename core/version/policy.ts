@@ -42,6 +42,8 @@ export function aspiredVersions(policy: VersionPolicy, available: readonly numbe
 export interface VersionRequest {
   version?: number;
   label?: string;
+  /** Unpinned requests only: makes a weighted split sticky (core/version/traffic.ts routingPoint). */
+  routingKey?: string;
 }
 
 /**

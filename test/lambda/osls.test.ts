@@ -47,7 +47,7 @@ describe('npx osls package', () => {
     expect(fn.Environment.Variables).toMatchObject({ MODEL_BASE_PATH: 's3://edgeserve-models/models', TMP_CACHE_DIR: '/tmp/edgeserve-models' });
     expect(resources.some((r) => r.Type === 'AWS::Lambda::Url')).toBe(true);
     const routes = resources.filter((r) => r.Type === 'AWS::ApiGatewayV2::Route').map((r) => r.Properties.RouteKey);
-    expect(routes.sort()).toEqual(['ANY /v1/{proxy+}', 'GET /healthz', 'GET /monitoring/prometheus/metrics']);
+    expect(routes.sort()).toEqual(['ANY /v1/{proxy+}', 'GET /healthz', 'GET /monitoring/prometheus/metrics', 'GET /readyz']);
     const role = resources.find((r) => r.Type === 'AWS::IAM::Role')!.Properties;
     const s3 = role.Policies.flatMap((p: any) => p.PolicyDocument.Statement).filter((s: any) => JSON.stringify(s.Action).includes('s3:'));
     expect(s3).toEqual([

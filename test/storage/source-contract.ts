@@ -115,9 +115,9 @@ export function sourceContract(name: string, setup: () => Promise<SourceHarness>
         '3/labels.txt': 'not listed in the manifest',
         '3/manifest.json': manifest,
       });
-      expect(await readVersion(source, '1')).toEqual({ model, labels: ['cat', 'dog'] });
+      expect(await readVersion(source, '1')).toEqual({ model, labels: ['cat', 'dog'], warmup: null, tfWarmup: null });
       await expect(readVersion(source, '2')).rejects.toMatchObject({ code: 'DATA_LOSS' });
-      expect(await readVersion(source, '3')).toEqual({ model, labels: null });
+      expect(await readVersion(source, '3')).toEqual({ model, labels: null, warmup: null, tfWarmup: null });
     });
 
     // Only where storage can be out of reach (a bucket): a local folder has no such state.

@@ -61,7 +61,7 @@ function parseAssignment(text: string): { label: string; version: number | null 
   return { label: m[1], version };
 }
 
-function readDoc(bytes: Uint8Array, where: string): Record<string, unknown> {
+export function readDoc(bytes: Uint8Array, where: string): Record<string, unknown> {
   let doc: unknown;
   try {
     doc = JSON.parse(new TextDecoder().decode(bytes));

@@ -53,6 +53,8 @@ async function describeModel(name: string, source: ModelSource, notes: string[],
       const settings = parseModelJson((await source.read(MODEL_JSON_FILE)) ?? '{}', where, { numBatchThreads: 1 });
       for (const [label, v] of Object.entries(settings.labels ?? {})) labelsOf.set(v, [...(labelsOf.get(v) ?? []), label]);
       if (settings.versionPolicy) notes.push(`${name}: version policy ${formatPolicy(settings.versionPolicy)}`);
+      if (settings.traffic) notes.push(`${name}: traffic ${formatTraffic(settings.traffic, settings.labels ?? {})}`);
+      if (settings.rollback) notes.push(`${name}: rollback above ${Math.round(settings.rollback.maxErrorRate * 1e4) / 100}% errors after ${settings.rollback.minRequests} requests (per instance)`);
       for (const v of labelsOf.keys()) if (!versions.some((e) => e.version === v)) notes.push(`${name}: label(s) ${labelsOf.get(v)!.join(', ')} -> version ${v}, which is not there`);
     } catch (err) {
       notes.push(`${name}: ${(err as Error).message}`);
@@ -87,6 +89,14 @@ async function verifyVersion(name: string, source: ModelSource, dir: string, not
     notes.push(`${name} version ${parseVersionDir(dir)}: ${(err as Error).message}`);
     return 'corrupt';
   }
+}
+
+/** "stable=90% (v1) canary=10% (v2)": each label's share of unpinned requests and its version. */
+function formatTraffic(traffic: Record<string, number>, labels: Record<string, number>): string {
+  const total = Object.values(traffic).reduce((a, b) => a + b, 0);
+  return Object.entries(traffic)
+    .map(([label, w]) => `${label}=${Math.round((w / total) * 1000) / 10}% (v${labels[label]})`)
+    .join(' ');
 }
 
 function formatPolicy(policy: VersionPolicy): string {

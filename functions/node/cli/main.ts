@@ -6,6 +6,7 @@ import { LABEL_USAGE, label } from './label.ts';
 import { LS_USAGE, ls } from './ls.ts';
 import { PUSH_USAGE, push } from './push.ts';
 import { serve } from './serve.ts';
+import { TRAFFIC_USAGE, traffic } from './traffic.ts';
 
 /**
  * The `edgeserve` command (bin/edgeserve.js): one subcommand per file. With no subcommand but
@@ -19,6 +20,7 @@ Commands:
   serve [--flag=value ...]   run the model server (tensorflow_model_server flags; serve --help lists them)
   ${PUSH_USAGE.replace(/\n/g, '\n  ')}
   ${LABEL_USAGE.replace(/\n/g, '\n  ')}
+  ${TRAFFIC_USAGE.replace(/\n/g, '\n  ')}
   ${LS_USAGE.replace(/\n/g, '\n  ')}
   ${INSPECT_USAGE.replace(/\n/g, '\n  ')}
 
@@ -40,6 +42,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
       case 'label':
         await label(rest, env);
         return 0;
+      case 'traffic':
+        await traffic(rest, env);
+        return 0;
       case 'ls':
         await ls(rest, env);
         return 0;
@@ -57,7 +62,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
           await serve(argv, env);
           return 0;
         }
-        throw new UsageError(`unknown command ${JSON.stringify(command)} (commands: serve, push, label, ls, inspect)`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)} (commands: serve, push, label, traffic, ls, inspect)`);
     }
   } catch (err) {
     const usage = err instanceof UsageError || err instanceof ConfigError;

@@ -2,17 +2,20 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { LABELS_FILE, MANIFEST_FILE, MODEL_FILE, type Manifest } from '../../../core/repository/version-files.ts';
+import { LABELS_FILE, MANIFEST_FILE, MODEL_FILE, WARMUP_FILE, type Manifest } from '../../../core/repository/version-files.ts';
 import { parseVersionDir } from '../../../core/version/policy.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { onnxProblem } from './onnx-check.ts';
 import { progressBar } from './progress.ts';
 import { MAX_SINGLE_UPLOAD_BYTES, openRepository, type UploadFile } from './repository.ts';
+import { prepareWarmup } from './warmup-file.ts';
 
-export const PUSH_USAGE = `edgeserve push <model.onnx> [more files...] --model NAME [--version N] --to REPO [--s3_endpoint URL]
+export const PUSH_USAGE = `edgeserve push <model.onnx> [more files...] --model NAME [--version N] [--warmup FILE [--golden]] --to REPO [--s3_endpoint URL]
   Uploads a new version: <model.onnx> (checked to be an ONNX model) becomes model.onnx; more files (ONNX external data,
   ${LABELS_FILE}) keep their names. Writes manifest.json (sizes, sha256) last, so servers see the
-  version only when it is complete. Without --version: one more than the highest version there.`;
+  version only when it is complete. Without --version: one more than the highest version there.
+  --warmup FILE becomes ${WARMUP_FILE}: requests servers run before the version serves; --golden first
+  runs them here and records the outputs as expected, so servers refuse a version that answers otherwise.`;
 
 /**
  * `edgeserve push`: checks the model is an ONNX ModelProto (onnx-check.ts) and hashes every file
@@ -22,7 +25,7 @@ export const PUSH_USAGE = `edgeserve push <model.onnx> [more files...] --model N
  * Two pushes racing without --version may pick the same number: pass --version in CI.
  */
 export async function push(argv: string[], env: Record<string, string | undefined>, log = (m: string) => console.log(m)): Promise<void> {
-  const args = parseArgs(argv, { options: ['model', 'version', 'to', 's3_endpoint'] });
+  const args = parseArgs(argv, { options: ['model', 'version', 'to', 's3_endpoint', 'warmup'], flags: ['golden'] });
   const [modelFile, ...extraFiles] = args.positional;
   const name = args.options.get('model');
   if (!modelFile || !name) throw new UsageError(`push needs a model file and --model\n${PUSH_USAGE}`);
@@ -32,6 +35,12 @@ export async function push(argv: string[], env: Record<string, string | undefine
   const files = await statFiles([{ path: MODEL_FILE, file: modelFile }, ...extraFiles.map((file) => ({ path: basename(file), file }))]);
   const problem = await onnxProblem(modelFile);
   if (problem) throw new UsageError(`${modelFile} is not an ONNX model: ${problem}. The first file is the model; ${LABELS_FILE} and external data files come after it`);
+  const warmupFile = args.options.get('warmup');
+  if (args.flags.has('golden') && warmupFile === undefined) throw new UsageError('--golden needs --warmup FILE');
+  if (warmupFile !== undefined) {
+    if (files.some((f) => f.path === WARMUP_FILE)) throw new UsageError(`pass ${WARMUP_FILE} either as a file or with --warmup, not both`);
+    files.push(...(await statFiles([{ path: WARMUP_FILE, file: await prepareWarmup(modelFile, warmupFile, args.flags.has('golden')) }])));
+  }
   const hashed = await Promise.all(files.map(async (f) => ({ ...f, sha256: await sha256File(f.file) })));
 
   const versions = new Map<number, string>();

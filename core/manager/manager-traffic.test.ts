@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../test/fixtures/onnx-writer.ts';
+import { deferred, setup } from './fakes.ts';
+
+// model.json "traffic" and "rollback" through the manager: fake source and backend, an injected
+// random source, no timers.
+const modelJson = (over: object = {}) =>
+  JSON.stringify({ labels: { stable: 1, canary: 2 }, traffic: { stable: 90, canary: 10 }, ...over });
+
+async function twoVersions(over: object = {}, files: Record<string, string> = {}) {
+  const t = setup({ '1/model.onnx': 'model-1', '2/model.onnx': 'model-2', 'model.json': modelJson(over), ...files }, {}, { random: mulberry32(3) });
+  await t.manager.preload();
+  return t;
+}
+
+async function route(t: Awaited<ReturnType<typeof twoVersions>>, req: object = {}) {
+  const lease = await t.manager.acquire('m', req);
+  lease.release();
+  return { version: lease.servable.version, label: lease.label };
+}
+
+describe('weighted traffic between labels', () => {
+  it('splits unpinned requests 90/10 and names the label; pinned requests are unaffected', async () => {
+    const t = await twoVersions();
+    const counts = { 1: 0, 2: 0 } as Record<number, number>;
+    for (let i = 0; i < 2000; i++) {
+      const { version, label } = await route(t);
+      counts[version]++;
+      expect(label).toBe(version === 1 ? 'stable' : 'canary');
+    }
+    expect(Math.abs(counts[2] / 2000 - 0.1)).toBeLessThan(0.03);
+    expect(await route(t, { version: 2 })).toEqual({ version: 2, label: undefined });
+    expect(await route(t, { label: 'canary' })).toEqual({ version: 2, label: 'canary' });
+  });
+
+  it('sends one routing key to one label every time', async () => {
+    const t = await twoVersions();
+    for (let k = 0; k < 50; k++) {
+      const first = await route(t, { routingKey: `user-${k}` });
+      for (let i = 0; i < 5; i++) expect(await route(t, { routingKey: `user-${k}` })).toEqual(first);
+    }
+  });
+
+  it('keeps a label that is still loading out of the split, then lets it in', async () => {
+    const t = setup({ '1/model.onnx': 'model-1', 'model.json': JSON.stringify({ labels: { stable: 1 } }) }, {}, { random: () => 0 });
+    await t.manager.preload();
+    t.source.put('2/model.onnx', 'model-2');
+    t.source.put('model.json', modelJson());
+    t.clock.ms += 1000;
+    await route(t);
+    await t.settle(); // the listing that finds v2 and the new model.json
+    const gate = deferred();
+    t.backend.gate = gate.promise;
+    // random() = 0 would pick "canary" (first by name), but it is loading: stable answers.
+    expect(await route(t)).toEqual({ version: 1, label: 'stable' });
+    expect(t.manager.readiness()[0].versions[0]).toMatchObject({ version: 2, state: 'LOADING' });
+    gate.resolve();
+    await t.settle();
+    expect(await route(t)).toEqual({ version: 2, label: 'canary' });
+  });
+
+  it('never routes to a canary that failed to load', async () => {
+    const t = await twoVersions({}, { '2/model.onnx': 'not onnx' });
+    for (let i = 0; i < 200; i++) expect(await route(t)).toEqual({ version: 1, label: 'stable' });
+  });
+
+  it('a cold model waits for its heaviest label', async () => {
+    const t = setup({ '1/model.onnx': 'model-1', '2/model.onnx': 'model-2', 'model.json': modelJson() }, {}, { random: () => 0 });
+    expect(await route(t)).toEqual({ version: 1, label: 'stable' });
+  });
+
+  it('without traffic, "latest" stands', async () => {
+    const t = await twoVersions({ traffic: undefined });
+    expect(await route(t)).toEqual({ version: 2, label: undefined });
+  });
+});
+
+describe('rollback guard', () => {
+  it('pulls a label whose version fails more than max_error_rate after min_requests, on this instance', async () => {
+    const logs: string[] = [];
+    const t = setup(
+      { '1/model.onnx': 'model-1', '2/model.onnx': 'model-2', 'model.json': modelJson({ rollback: { max_error_rate: 0.2, min_requests: 10 } }) },
+      {},
+      { random: mulberry32(5), log: (m) => logs.push(m) },
+    );
+    await t.manager.preload();
+    for (let i = 0; i < 9; i++) t.manager.recordOutcome('m', 2, true);
+    expect(t.manager.readiness()[0].versions[0].pulled).toBe(false);
+    t.manager.recordOutcome('m', 2, true);
+    expect(t.manager.readiness()[0].versions[0].pulled).toBe(true);
+    expect(logs.filter((l) => l.includes('rolled back label canary (version 2)'))).toHaveLength(1);
+    for (let i = 0; i < 300; i++) expect((await route(t)).version).toBe(1);
+    expect(await route(t, { label: 'canary' })).toEqual({ version: 2, label: 'canary' });
+  });
+
+  it('leaves a label whose error rate is within the guard', async () => {
+    const t = await twoVersions({ rollback: { max_error_rate: 0.5, min_requests: 10 } });
+    for (let i = 0; i < 20; i++) t.manager.recordOutcome('m', 2, i % 2 === 1);
+    expect(t.manager.readiness()[0].versions[0].pulled).toBe(false);
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../test/fixtures/onnx-writer.ts';
+import { byWeight, chooseLabel, routingPoint } from './traffic.ts';
+
+const all = () => true;
+
+describe('chooseLabel', () => {
+  it('splits by weight over the unit interval, labels in name order', () => {
+    const w = { stable: 90, canary: 10 };
+    expect(chooseLabel(w, all, 0)).toBe('canary');
+    expect(chooseLabel(w, all, 0.099)).toBe('canary');
+    expect(chooseLabel(w, all, 0.1)).toBe('stable');
+    expect(chooseLabel(w, all, 0.999999)).toBe('stable');
+  });
+
+  it('measures 90/10 within 1% over 100,000 draws of an injected random source', () => {
+    const rand = mulberry32(7);
+    let canary = 0;
+    for (let i = 0; i < 100_000; i++) if (chooseLabel({ stable: 90, canary: 10 }, all, rand()) === 'canary') canary++;
+    expect(Math.abs(canary / 100_000 - 0.1)).toBeLessThan(0.01);
+  });
+
+  it('gives an ineligible label\'s share to the others', () => {
+    const w = { a: 50, b: 30, c: 20 };
+    expect(chooseLabel(w, (l) => l !== 'a', 0)).toBe('b');
+    expect(chooseLabel(w, (l) => l !== 'a', 0.59)).toBe('b');
+    expect(chooseLabel(w, (l) => l !== 'a', 0.61)).toBe('c');
+    expect(chooseLabel(w, (l) => l === 'c', 0.99)).toBe('c');
+  });
+
+  it('returns null when no label with weight is eligible', () => {
+    expect(chooseLabel({ a: 0, b: 10 }, (l) => l === 'a', 0.5)).toBeNull();
+    expect(chooseLabel({}, all, 0.5)).toBeNull();
+  });
+
+  it('does not depend on the order model.json lists labels in', () => {
+    for (const p of [0, 0.05, 0.3, 0.95]) expect(chooseLabel({ stable: 90, canary: 10 }, all, p)).toBe(chooseLabel({ canary: 10, stable: 90 }, all, p));
+  });
+});
+
+describe('routingPoint', () => {
+  it('is stable for a key, in [0, 1), and spreads keys by weight', () => {
+    expect(routingPoint('user-42')).toBe(routingPoint('user-42'));
+    let canary = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const p = routingPoint(`user-${i}`);
+      expect(p >= 0 && p < 1).toBe(true);
+      if (chooseLabel({ stable: 90, canary: 10 }, all, p) === 'canary') canary++;
+    }
+    expect(Math.abs(canary / 20_000 - 0.1)).toBeLessThan(0.015);
+  });
+});
+
+describe('byWeight', () => {
+  it('orders labels with weight, heaviest first', () => {
+    expect(byWeight({ canary: 10, stable: 90, off: 0 })).toEqual(['stable', 'canary']);
+  });
+});
