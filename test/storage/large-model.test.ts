@@ -29,7 +29,10 @@ describe('large models from S3 (slow)', () => {
   it('loads a 65 MiB model pushed to S3 and serves it', async () => {
     const file = join(dir, 'big.onnx');
     writeFileSync(file, largeModel(BYTES, { offset: 7 }));
-    await push([file, '--model', 'big', '--to', `s3://${s3.bucket}/repo`], { ...s3.env, AWS_ENDPOINT_URL_S3: s3.endpoint }, () => {});
+    const progress: string[] = [];
+    const out = { isTTY: false, write: (text: string) => progress.push(text) } as unknown as NodeJS.WriteStream;
+    await push([file, '--model', 'big', '--to', `s3://${s3.bucket}/repo`], { ...s3.env, AWS_ENDPOINT_URL_S3: s3.endpoint }, () => {}, out);
+    expect(progress.at(-1)).toMatch(/^big\/1\/model\.onnx: 100% /); // a line per quarter off a terminal
     const source = s3Source({ client: s3.client, location: { scheme: 's3', bucket: s3.bucket, prefix: 'repo/big' } });
     const manager = new Manager([{ config: { name: 'big', basePath: source.location, platform: 'onnx', versionPolicy: { kind: 'latest', numVersions: 1 }, labels: {} }, source }], {
       backend: onnxruntimeNode(),

@@ -24,7 +24,13 @@ export const PUSH_USAGE = `edgeserve push <model.onnx> [more files...] --model N
  * an object store, left by an interrupted push, is overwritten), uploads, then writes the manifest.
  * Two pushes racing without --version may pick the same number: pass --version in CI.
  */
-export async function push(argv: string[], env: Record<string, string | undefined>, log = (m: string) => console.log(m)): Promise<void> {
+/** `progress`: where transfer progress goes (progress.ts); default stderr. */
+export async function push(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  log = (m: string) => console.log(m),
+  progress: NodeJS.WriteStream = process.stderr,
+): Promise<void> {
   const args = parseArgs(argv, { options: ['model', 'version', 'to', 's3_endpoint', 'warmup'], flags: ['golden'] });
   const [modelFile, ...extraFiles] = args.positional;
   const name = args.options.get('model');
@@ -64,7 +70,7 @@ export async function push(argv: string[], env: Record<string, string | undefine
   };
   const bars = new Map<UploadFile, ReturnType<typeof progressBar>>();
   await repo.writeVersion(name, version, files, new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'), (f) => {
-    const bar = progressBar(`${name}/${version}/${f.path}`, f.size);
+    const bar = progressBar(`${name}/${version}/${f.path}`, f.size, progress);
     bars.set(f, bar);
     return (n) => bar.add(n);
   });
