@@ -41,8 +41,9 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
   const service = createService(settingsFromFlags(flags, batching), {
     models: { configs, sourceAt: sourceFactory({ endpoint: flags.s3Endpoint, env: process.env }) },
     backend,
-    // Requests that arrived while the last run held the event loop join the next batch.
-    yieldBeforeRun: () => new Promise((resolve) => setImmediate(resolve)),
+    // Requests that arrived while the last run held the event loop join the next batch. A run in
+    // the worker thread holds nothing, so requests are read as they come and need no yield.
+    yieldBeforeRun: runsOffThread(flags) ? undefined : () => new Promise((resolve) => setImmediate(resolve)),
     sha256: nodeSha256,
     // Models with external data: onnxruntime-node opens them from disk (a folder source where it lies).
     diskTier: nodeDiskTier({ root: join(tmpdir(), 'edgeserve-external'), log }),
@@ -111,7 +112,15 @@ function listenError(err: unknown, flag: string, host: string, port: number): un
 async function createBackend(flags: ServerFlags): Promise<Backend> {
   // Imported on demand: each flavour loads its own native or wasm runtime.
   if (flags.backend === 'wasm') return (await import('../../core/backend/onnxruntime-wasm.ts')).onnxruntimeWasm();
-  return (await import('./onnxruntime-node.ts')).onnxruntimeNode({ flags });
+  const { onnxruntimeNode, nodeThreadOptions } = await import('./onnxruntime-node.ts');
+  if (!flags.onnxruntimeWorkerThread) return onnxruntimeNode({ flags });
+  const { onnxruntimeWorker } = await import('./onnxruntime-worker.ts');
+  return onnxruntimeWorker('onnxruntime-node', { ...nodeThreadOptions(flags), executionProviders: ['cpu'] });
+}
+
+/** --onnxruntime_worker_thread applies to onnxruntime-node (the container's backends too), not wasm. */
+function runsOffThread(flags: ServerFlags): boolean {
+  return flags.onnxruntimeWorkerThread && flags.backend !== 'wasm';
 }
 
 function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
