@@ -22,7 +22,8 @@ export function onnxruntimeWorker(name: string, options: InferenceSession.Sessio
     opensFiles: true,
     async load(model) {
       const thread = client();
-      const { session, signature } = (await thread.call({ op: 'load', model: cloneable(model) }, [])) as Loaded;
+      const transfer: ArrayBuffer[] = [];
+      const { session, signature } = (await thread.call({ op: 'load', model: movable(model, transfer) }, transfer)) as Loaded;
       return new WorkerSession(thread, session, signature);
     },
   };
@@ -92,10 +93,18 @@ class ThreadClient {
   }
 }
 
-/** Model bytes as their own buffers (a window into a pooled file buffer would clone the whole pool). */
-function cloneable(model: Uint8Array | ModelFiles): Uint8Array | ModelFiles {
-  if (model instanceof Uint8Array) return model.slice();
-  return { ...model, bytes: model.bytes.slice(), externalData: model.externalData.map((f) => (f.data ? { ...f, data: f.data.slice() } : f)) };
+/**
+ * Model bytes copied once into fresh buffers that are then moved (transferred), so the worker gets
+ * the only extra copy and the caller's buffers stay usable (the manager may still read them).
+ */
+function movable(model: Uint8Array | ModelFiles, transfer: ArrayBuffer[]): Uint8Array | ModelFiles {
+  const move = (bytes: Uint8Array) => {
+    const copy = bytes.slice();
+    transfer.push(copy.buffer);
+    return copy;
+  };
+  if (model instanceof Uint8Array) return move(model);
+  return { ...model, bytes: move(model.bytes), externalData: model.externalData.map((f) => (f.data ? { ...f, data: move(f.data) } : f)) };
 }
 
 /**
