@@ -41,9 +41,10 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
   const service = createService(settingsFromFlags(flags, batching), {
     models: { configs, sourceAt: sourceFactory({ endpoint: flags.s3Endpoint, env: process.env }) },
     backend,
-    // Requests that arrived while the last run held the event loop join the next batch. A run in
-    // the worker thread holds nothing, so requests are read as they come and need no yield.
-    yieldBeforeRun: runsOffThread(flags) ? undefined : () => new Promise((resolve) => setImmediate(resolve)),
+    // Requests that arrived while the last run held the event loop join the next batch. Kept with
+    // --onnxruntime_worker_thread too: without it batches held 16 of 32 rows, not 27-30, and the
+    // heavy model's protobuf throughput fell (bench/results/2026-12-01-throughput-notes.md).
+    yieldBeforeRun: () => new Promise((resolve) => setImmediate(resolve)),
     sha256: nodeSha256,
     // Models with external data: onnxruntime-node opens them from disk (a folder source where it lies).
     diskTier: nodeDiskTier({ root: join(tmpdir(), 'edgeserve-external'), log }),
@@ -116,11 +117,6 @@ async function createBackend(flags: ServerFlags): Promise<Backend> {
   if (!flags.onnxruntimeWorkerThread) return onnxruntimeNode({ flags });
   const { onnxruntimeWorker } = await import('./onnxruntime-worker.ts');
   return onnxruntimeWorker('onnxruntime-node', { ...nodeThreadOptions(flags), executionProviders: ['cpu'] });
-}
-
-/** --onnxruntime_worker_thread applies to onnxruntime-node (the container's backends too), not wasm. */
-function runsOffThread(flags: ServerFlags): boolean {
-  return flags.onnxruntimeWorkerThread && flags.backend !== 'wasm';
 }
 
 function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
