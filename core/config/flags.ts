@@ -40,6 +40,8 @@ export interface ServerFlags {
   tensorflowInterOpParallelism: number;
   /** Let onnxruntime's idle threads busy-wait between runs (lower latency, one core burned). */
   onnxruntimeAllowSpinning: boolean;
+  /** onnxruntime-node sessions live in a worker thread, so runs do not hold the event loop (Node, container). */
+  onnxruntimeWorkerThread: boolean;
   help: boolean;
 }
 
@@ -60,6 +62,7 @@ const DEFAULTS: ServerFlags = {
   tensorflowIntraOpParallelism: 0,
   tensorflowInterOpParallelism: 0,
   onnxruntimeAllowSpinning: false,
+  onnxruntimeWorkerThread: false,
   help: false,
 };
 
@@ -131,6 +134,11 @@ const FLAGS: Record<string, Flag> = {
     key: 'onnxruntimeAllowSpinning',
     parse: bool,
     help: "let onnxruntime's idle pool threads spin between runs: lower latency, but a core stays busy",
+  },
+  onnxruntime_worker_thread: {
+    key: 'onnxruntimeWorkerThread',
+    parse: bool,
+    help: 'run onnxruntime-node sessions in a worker thread, so request parsing and writing overlap inference (node backend)',
   },
   help: { key: 'help', parse: bool, help: 'print this help and exit' },
 };

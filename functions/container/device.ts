@@ -42,13 +42,15 @@ export interface DeviceOptions {
   threads?: InferenceSession.SessionOptions;
   /** Why CUDA cannot work here, before any probe; default cudaUnavailable (tests inject it). */
   unavailable?: () => string | undefined;
+  /** Builds the serving backend from its name and session options; default ortBackend in this thread (--onnxruntime_worker_thread passes onnxruntimeWorker). */
+  make?: (name: string, options: InferenceSession.SessionOptions) => Backend;
 }
 
 export async function deviceBackend(
   device: Device,
   ort: OrtModule,
   log: (message: string) => void,
-  { threads = {}, unavailable = cudaUnavailable }: DeviceOptions = {},
+  { threads = {}, unavailable = cudaUnavailable, make = (name, options) => ortBackend(name, ort, options, { opensFiles: true }) }: DeviceOptions = {},
 ): Promise<DeviceBackend> {
   const missing = device === 'gpu' ? unavailable() : undefined;
   if (missing !== undefined) {
@@ -61,16 +63,16 @@ export async function deviceBackend(
       await session.release();
       log('edgeserve: device: gpu (onnxruntime-node CUDA execution provider; operators CUDA lacks run on the CPU)');
       const options = { ...threads, executionProviders: ['cuda', 'cpu'], logSeverityLevel: WARNING };
-      return { backend: ortBackend('onnxruntime-node-cuda', ort, options, { opensFiles: true }), active: 'cuda' };
+      return { backend: make('onnxruntime-node-cuda', options), active: 'cuda' };
     } catch (err) {
       log(`edgeserve: device: cpu (--device=gpu, but onnxruntime-node cannot use CUDA here: ${reason(err)}; ${FALLBACK_ADVICE})`);
       const options = { ...threads, executionProviders: ['cpu'], logSeverityLevel: WARNING };
-      return { backend: ortBackend('onnxruntime-node', ort, options, { opensFiles: true }), active: 'cpu' };
+      return { backend: make('onnxruntime-node', options), active: 'cpu' };
     }
   } else {
     log('edgeserve: device: cpu (onnxruntime-node CPU execution provider)');
   }
-  return { backend: ortBackend('onnxruntime-node', ort, { ...threads, executionProviders: ['cpu'] }, { opensFiles: true }), active: 'cpu' };
+  return { backend: make('onnxruntime-node', { ...threads, executionProviders: ['cpu'] }), active: 'cpu' };
 }
 
 /** onnxruntime's severity numbers: 0 verbose ... 2 warning, 3 error, 4 fatal. */

@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import type { OrtModule } from '../../core/backend/ort-session.ts';
 import { ConfigError } from '../../core/config/config-error.ts';
 import { nodeThreadOptions } from '../../runtime/node/onnxruntime-node.ts';
+import { onnxruntimeWorker } from '../../runtime/node/onnxruntime-worker.ts';
 import { startServer } from '../../runtime/node/server.ts';
 import { deviceBackend } from './device.ts';
 import { containerUsage, parseContainerFlags } from './flags.ts';
@@ -19,7 +20,9 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const log = (m: string) => console.log(m);
-  const { backend } = await deviceBackend(device, ort as unknown as OrtModule, log, { threads: nodeThreadOptions(flags) });
+  // --onnxruntime_worker_thread: the sessions (CPU or CUDA) live in a worker thread (runtime/node/onnxruntime-worker.ts).
+  const make = flags.onnxruntimeWorkerThread ? onnxruntimeWorker : undefined;
+  const { backend } = await deviceBackend(device, ort as unknown as OrtModule, log, { threads: nodeThreadOptions(flags), make });
   const server = await startServer(flags, log, { backend });
   const shutdown = () => void server.close().then(() => process.exit(0));
   process.once('SIGTERM', shutdown);

@@ -41,7 +41,9 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
   const service = createService(settingsFromFlags(flags, batching), {
     models: { configs, sourceAt: sourceFactory({ endpoint: flags.s3Endpoint, env: process.env }) },
     backend,
-    // Requests that arrived while the last run held the event loop join the next batch.
+    // Requests that arrived while the last run held the event loop join the next batch. Kept with
+    // --onnxruntime_worker_thread too: without it batches held 16 of 32 rows, not 27-30, and the
+    // heavy model's protobuf throughput fell (bench/results/2026-12-01-throughput-notes.md).
     yieldBeforeRun: () => new Promise((resolve) => setImmediate(resolve)),
     sha256: nodeSha256,
     // Models with external data: onnxruntime-node opens them from disk (a folder source where it lies).
@@ -111,7 +113,10 @@ function listenError(err: unknown, flag: string, host: string, port: number): un
 async function createBackend(flags: ServerFlags): Promise<Backend> {
   // Imported on demand: each flavour loads its own native or wasm runtime.
   if (flags.backend === 'wasm') return (await import('../../core/backend/onnxruntime-wasm.ts')).onnxruntimeWasm();
-  return (await import('./onnxruntime-node.ts')).onnxruntimeNode({ flags });
+  const { onnxruntimeNode, nodeThreadOptions } = await import('./onnxruntime-node.ts');
+  if (!flags.onnxruntimeWorkerThread) return onnxruntimeNode({ flags });
+  const { onnxruntimeWorker } = await import('./onnxruntime-worker.ts');
+  return onnxruntimeWorker('onnxruntime-node', { ...nodeThreadOptions(flags), executionProviders: ['cpu'] });
 }
 
 function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
