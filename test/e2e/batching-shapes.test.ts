@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALLERS, REQUESTS, VAD_MODEL_JSON, expectSameAsDirectRun, predictBody, repositoryModels, series } from '../support/batching-shapes.ts';
+import { CALLERS, REQUESTS, VAD_MODEL_JSON, expectEveryCallerServed, predictBody, repositoryModels, series } from '../support/batching-shapes.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
 
 // The real server with --enable_batching, on both backends, over models shaped like real
@@ -41,13 +41,7 @@ describe.each(['node', 'wasm'])('batching that every model survives (node server
   const post = (path: string, body: string) => fetch(`${server.url}/v1/models/${path}`, { method: 'POST', body });
 
   it.each(Object.keys(REQUESTS))('%s: 16 concurrent callers each get what a direct run gives them', async (model) => {
-    const feeds = Array.from({ length: CALLERS }, (_, i) => REQUESTS[model](i));
-    const answers = await Promise.all(feeds.map(async (f) => post(`${model}:predict`, predictBody(f))));
-    for (let i = 0; i < CALLERS; i++) {
-      const text = await answers[i].text();
-      expect(answers[i].status, text).toBe(200);
-      await expectSameAsDirectRun(model, feeds[i], JSON.parse(text));
-    }
+    await expectEveryCallerServed(model, post);
   });
 
   it('merged the declared-axis model, ran the others alone, and said why', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALLERS, REQUESTS, VAD_MODEL_JSON, expectSameAsDirectRun, predictBody, repositoryModels, series } from '../support/batching-shapes.ts';
+import { CALLERS, REQUESTS, VAD_MODEL_JSON, expectEveryCallerServed, predictBody, repositoryModels, series } from '../support/batching-shapes.ts';
 import { putVersion } from './r2-repository.ts';
 import { buildBundle, startWorker, type WorkerUnderTest } from './worker-harness.ts';
 
@@ -23,13 +23,7 @@ const post = (path: string, body: string) => worker.fetch(`/v1/models/${path}`, 
 
 describe('batching that every model survives (Cloudflare Worker)', () => {
   it.each(Object.keys(REQUESTS))('%s: 16 concurrent callers each get what a direct run gives them', async (model) => {
-    const feeds = Array.from({ length: CALLERS }, (_, i) => REQUESTS[model](i));
-    const answers = await Promise.all(feeds.map(async (f) => post(`${model}:predict`, predictBody(f))));
-    for (let i = 0; i < CALLERS; i++) {
-      const text = await answers[i].text();
-      expect(answers[i].status, text).toBe(200);
-      await expectSameAsDirectRun(model, feeds[i], JSON.parse(text));
-    }
+    await expectEveryCallerServed(model, post);
   });
 
   it('merged the declared-axis model and ran the others alone', async () => {

@@ -90,3 +90,14 @@ export function series(metrics: string, name: string): number {
   const line = metrics.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.slice(name.length + 1)) : 0;
 }
+
+/** 16 concurrent callers of `model` through `post`: each must get what a direct session run gives it. */
+export async function expectEveryCallerServed(model: string, post: (path: string, body: string) => Promise<Response>): Promise<void> {
+  const feeds = Array.from({ length: CALLERS }, (_, i) => REQUESTS[model](i));
+  const answers = await Promise.all(feeds.map(async (f) => post(`${model}:predict`, predictBody(f))));
+  for (let i = 0; i < CALLERS; i++) {
+    const text = await answers[i].text();
+    if (answers[i].status !== 200) throw new Error(`caller ${i} got ${answers[i].status}: ${text}`);
+    await expectSameAsDirectRun(model, feeds[i], JSON.parse(text));
+  }
+}

@@ -3,7 +3,7 @@ import { discoverVersions } from '../../../core/repository/discovery.ts';
 import { MODEL_JSON_FILE, parseModelJson } from '../../../core/repository/model-json.ts';
 import { parseVersionDir } from '../../../core/version/policy.ts';
 import { UsageError, parseArgs } from './args.ts';
-import { openRepository } from './repository.ts';
+import { openRepository, type Repository } from './repository.ts';
 
 export const LABEL_USAGE = `edgeserve label NAME LABEL=VERSION [LABEL=VERSION | LABEL= ...] --to REPO [--force] [--s3_endpoint URL]
   Points labels at versions in the model's model.json (LABEL= removes a label); servers pick the
@@ -41,15 +41,19 @@ export async function label(argv: string[], env: Record<string, string | undefin
     else labels.set(key, version);
     log(`${name}: ${key} ${version === null ? 'removed' : `-> ${version}`}${before !== undefined ? ` (was ${before})` : ''}`);
   }
-  const next = { ...doc, labels: Object.fromEntries(labels) };
-  const text = JSON.stringify(next, null, 2) + '\n';
+  await writeModelJson(repo, name, { ...doc, labels: Object.fromEntries(labels) }, log);
+}
+
+/** Writes a model's model.json after the server's own parser accepts it (UsageError otherwise). */
+export async function writeModelJson(repo: Repository, name: string, doc: Record<string, unknown>, log: (m: string) => void): Promise<void> {
+  const text = JSON.stringify(doc, null, 2) + '\n';
   try {
     parseModelJson(text, `${name}/${MODEL_JSON_FILE}`, { numBatchThreads: 1 });
   } catch (err) {
     throw new UsageError(`not writing ${MODEL_JSON_FILE}: ${(err as Error).message}`);
   }
   await repo.writeModelJson(name, new TextEncoder().encode(text));
-  log(`wrote ${source.location}/${MODEL_JSON_FILE}`);
+  log(`wrote ${repo.model(name).location}/${MODEL_JSON_FILE}`);
 }
 
 function parseAssignment(text: string): { label: string; version: number | null } {

@@ -1,6 +1,6 @@
-import { MODEL_JSON_FILE, parseModelJson } from '../../../core/repository/model-json.ts';
+import { MODEL_JSON_FILE } from '../../../core/repository/model-json.ts';
 import { UsageError, parseArgs } from './args.ts';
-import { readDoc } from './label.ts';
+import { readDoc, writeModelJson } from './label.ts';
 import { openRepository } from './repository.ts';
 
 export const TRAFFIC_USAGE = `edgeserve traffic NAME LABEL=WEIGHT [LABEL=WEIGHT ...] | --off --to REPO [--max_error_rate R --min_requests N] [--s3_endpoint URL]
@@ -37,14 +37,7 @@ export async function traffic(argv: string[], env: Record<string, string | undef
     }
     log(`${name}: traffic ${assignments.join(' ')}${next.rollback ? `, rollback ${JSON.stringify(next.rollback)}` : ''}`);
   }
-  const text = JSON.stringify(next, null, 2) + '\n';
-  try {
-    parseModelJson(text, `${name}/${MODEL_JSON_FILE}`, { numBatchThreads: 1 });
-  } catch (err) {
-    throw new UsageError(`not writing ${MODEL_JSON_FILE}: ${(err as Error).message}`);
-  }
-  await repo.writeModelJson(name, new TextEncoder().encode(text));
-  log(`wrote ${source.location}/${MODEL_JSON_FILE}`);
+  await writeModelJson(repo, name, next, log);
 }
 
 function parseWeight(text: string): [string, number] {
