@@ -1,4 +1,4 @@
-import { LENGTH_DELIMITED, VARINT, WireError, WireReader } from '../tensor/proto/wire.ts';
+import { LENGTH_DELIMITED, VARINT, WireError, WireReader, tagOf } from '../tensor/proto/wire.ts';
 
 /**
  * The declared shapes of an ONNX model's graph inputs and outputs, read from the ModelProto bytes
@@ -23,13 +23,15 @@ export interface GraphShapes {
 
 export function readGraphShapes(bytes: Uint8Array): GraphShapes | null {
   const shapes: GraphShapes = { inputs: new Map(), outputs: new Map() };
+  const into = (map: Map<string, GraphShape>) => (graph: WireReader) => {
+    const info = readValueInfo(graph.message());
+    if (info.tensor) map.set(info.name, info.shape);
+  };
   try {
-    const model = new WireReader(bytes);
-    while (!model.done()) {
-      const tag = model.tag();
-      if (tag === ((7 << 3) | LENGTH_DELIMITED)) readGraph(model.message(), shapes);
-      else model.skip(tag & 7);
-    }
+    new WireReader(bytes).fields({
+      [tagOf(7, LENGTH_DELIMITED)]: (model) =>
+        model.message().fields({ [tagOf(11, LENGTH_DELIMITED)]: into(shapes.inputs), [tagOf(12, LENGTH_DELIMITED)]: into(shapes.outputs) }),
+    });
   } catch (err) {
     if (err instanceof WireError) return null;
     throw err;
@@ -37,68 +39,40 @@ export function readGraphShapes(bytes: Uint8Array): GraphShapes | null {
   return shapes;
 }
 
-function readGraph(r: WireReader, shapes: GraphShapes): void {
-  while (!r.done()) {
-    const tag = r.tag();
-    const into = tag === ((11 << 3) | LENGTH_DELIMITED) ? shapes.inputs : tag === ((12 << 3) | LENGTH_DELIMITED) ? shapes.outputs : null;
-    if (!into) {
-      r.skip(tag & 7);
-      continue;
-    }
-    const info = readValueInfo(r.message());
-    if (info.tensor) into.set(info.name, info.shape);
-  }
-}
-
 /** ValueInfoProto: name = 1, type = 2 (TypeProto: tensor_type = 1). */
-function readValueInfo(r: WireReader): { name: string; tensor: boolean; shape: GraphShape } {
+function readValueInfo(info: WireReader): { name: string; tensor: boolean; shape: GraphShape } {
   let name = '';
   let tensor = false;
   let shape: GraphShape = null;
-  while (!r.done()) {
-    const tag = r.tag();
-    if (tag === ((1 << 3) | LENGTH_DELIMITED)) name = r.string();
-    else if (tag === ((2 << 3) | LENGTH_DELIMITED)) {
-      const type = r.message();
-      while (!type.done()) {
-        const t = type.tag();
-        if (t === ((1 << 3) | LENGTH_DELIMITED)) {
+  info.fields({
+    [tagOf(1, LENGTH_DELIMITED)]: (r) => (name = r.string()),
+    [tagOf(2, LENGTH_DELIMITED)]: (r) =>
+      r.message().fields({
+        [tagOf(1, LENGTH_DELIMITED)]: (type) => {
           tensor = true;
           shape = readTensorType(type.message());
-        } else type.skip(t & 7);
-      }
-    } else r.skip(tag & 7);
-  }
+        },
+      }),
+  });
   return { name, tensor, shape };
 }
 
-/** TypeProto.Tensor: elem_type = 1, shape = 2 (absent: unknown rank). */
-function readTensorType(r: WireReader): GraphShape {
+/** TypeProto.Tensor: elem_type = 1, shape = 2 (absent: unknown rank). TensorShapeProto: dim = 1. */
+function readTensorType(tensorType: WireReader): GraphShape {
   let shape: GraphShape = null;
-  while (!r.done()) {
-    const tag = r.tag();
-    if (tag === ((2 << 3) | LENGTH_DELIMITED)) shape = readShape(r.message(), shape ?? []);
-    else r.skip(tag & 7);
-  }
+  tensorType.fields({
+    [tagOf(2, LENGTH_DELIMITED)]: (r) => {
+      const dims = shape ?? [];
+      r.message().fields({ [tagOf(1, LENGTH_DELIMITED)]: (dim) => dims.push(readDim(dim.message())) });
+      shape = dims;
+    },
+  });
   return shape;
 }
 
-/** TensorShapeProto: dim = 1 (Dimension: dim_value = 1, dim_param = 2). */
-function readShape(r: WireReader, dims: number[]): number[] {
-  while (!r.done()) {
-    const tag = r.tag();
-    if (tag !== ((1 << 3) | LENGTH_DELIMITED)) {
-      r.skip(tag & 7);
-      continue;
-    }
-    const dim = r.message();
-    let size = -1;
-    while (!dim.done()) {
-      const t = dim.tag();
-      if (t === ((1 << 3) | VARINT)) size = Math.max(-1, dim.int64Number());
-      else dim.skip(t & 7);
-    }
-    dims.push(size);
-  }
-  return dims;
+/** TensorShapeProto.Dimension: dim_value = 1 (varint); dim_param or no value is dynamic (-1). */
+function readDim(dim: WireReader): number {
+  let size = -1;
+  dim.fields({ [tagOf(1, VARINT)]: (r) => (size = Math.max(-1, r.int64Number())) });
+  return size;
 }

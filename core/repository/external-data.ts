@@ -1,4 +1,4 @@
-import { LENGTH_DELIMITED, WireError, WireReader } from '../tensor/proto/wire.ts';
+import { LENGTH_DELIMITED, WireError, WireReader, tagOf } from '../tensor/proto/wire.ts';
 
 /**
  * The external-data files an ONNX model refers to: the distinct "location" values of its graph's
@@ -15,22 +15,15 @@ import { LENGTH_DELIMITED, WireError, WireReader } from '../tensor/proto/wire.ts
 export function externalDataLocations(bytes: Uint8Array): string[] {
   const found = new Set<string>();
   try {
-    const model = new WireReader(bytes);
-    while (!model.done()) {
-      const tag = model.tag();
-      if (tag !== ((7 << 3) | LENGTH_DELIMITED)) {
-        model.skip(tag & 7);
-        continue;
-      }
-      const graph = model.message();
-      while (!graph.done()) {
-        const t = graph.tag();
-        if (t === ((5 << 3) | LENGTH_DELIMITED)) {
-          const location = tensorLocation(graph.message());
-          if (location !== null) found.add(location);
-        } else graph.skip(t & 7);
-      }
-    }
+    new WireReader(bytes).fields({
+      [tagOf(7, LENGTH_DELIMITED)]: (model) =>
+        model.message().fields({
+          [tagOf(5, LENGTH_DELIMITED)]: (graph) => {
+            const location = tensorLocation(graph.message());
+            if (location !== null) found.add(location);
+          },
+        }),
+    });
   } catch (err) {
     if (err instanceof WireError) return [];
     throw err;
@@ -40,22 +33,16 @@ export function externalDataLocations(bytes: Uint8Array): string[] {
 
 function tensorLocation(tensor: WireReader): string | null {
   let location: string | null = null;
-  while (!tensor.done()) {
-    const tag = tensor.tag();
-    if (tag !== ((13 << 3) | LENGTH_DELIMITED)) {
-      tensor.skip(tag & 7);
-      continue;
-    }
-    const entry = tensor.message();
-    let key = '';
-    let value = '';
-    while (!entry.done()) {
-      const t = entry.tag();
-      if (t === ((1 << 3) | LENGTH_DELIMITED)) key = entry.string();
-      else if (t === ((2 << 3) | LENGTH_DELIMITED)) value = entry.string();
-      else entry.skip(t & 7);
-    }
-    if (key === 'location') location = value;
-  }
+  tensor.fields({
+    [tagOf(13, LENGTH_DELIMITED)]: (r) => {
+      let key = '';
+      let value = '';
+      r.message().fields({
+        [tagOf(1, LENGTH_DELIMITED)]: (entry) => (key = entry.string()),
+        [tagOf(2, LENGTH_DELIMITED)]: (entry) => (value = entry.string()),
+      });
+      if (key === 'location') location = value;
+    },
+  });
   return location;
 }

@@ -18,6 +18,9 @@ export const FIXED64 = 1;
 export const LENGTH_DELIMITED = 2;
 export const FIXED32 = 5;
 
+/** A field's tag: its number and wire type, as they precede its value on the wire. */
+export const tagOf = (field: number, wireType: number): number => (field << 3) | wireType;
+
 /**
  * Malformed input. `within` adds the field it was found in, outermost last:
  * `inputs["x"].int64_val: truncated message`.
@@ -164,6 +167,20 @@ export class WireReader {
     const sub = new WireReader(this.buf, this.pos, this.pos + length);
     this.pos += length;
     return sub;
+  }
+
+  /**
+   * Reads this message to its end: a field whose tag (tagOf) has a handler is handed to it with the
+   * reader at the field's value, which the handler reads; every other field is skipped. For walks
+   * that want a few fields of a large message (ONNX graphs) without decoding the rest.
+   */
+  fields(handlers: Record<number, (r: WireReader) => void>): void {
+    while (!this.done()) {
+      const tag = this.tag();
+      const handle = handlers[tag];
+      if (handle) handle(this);
+      else this.skip(tag & 7);
+    }
   }
 
   /** Skips a field of the given wire type (unknown fields are ignored, as protobuf does). */
