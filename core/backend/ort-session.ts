@@ -45,10 +45,12 @@ export function ortBackend(
     async load(model) {
       const files: ModelFiles = model instanceof Uint8Array ? { bytes: model, externalData: [] } : model;
       const bytes = files.bytes;
-      const sessionOptions = withExternalData(options, files, opensFiles);
+      // onnxruntime-node opens model.onnx by path and finds its external files beside it.
+      const path = opensFiles ? files.path : undefined;
+      const sessionOptions = path ? options : withExternalData(options, files);
       let session: InferenceSession;
       try {
-        session = await ort.InferenceSession.create(files.path && opensFiles ? files.path : bytes, sessionOptions);
+        session = await ort.InferenceSession.create(path ?? bytes, sessionOptions);
       } catch (err) {
         throw new ServingError('INVALID_ARGUMENT', `Could not load the model as ONNX: ${ortErrorText(err)}`);
       }
@@ -62,8 +64,8 @@ export function ortBackend(
 }
 
 /** onnxruntime-web's externalData option: each file's bytes under the location model.onnx names. */
-function withExternalData(options: InferenceSession.SessionOptions, files: ModelFiles, opensFiles: boolean): InferenceSession.SessionOptions {
-  if (files.externalData.length === 0 || (files.path && opensFiles)) return options;
+function withExternalData(options: InferenceSession.SessionOptions, files: ModelFiles): InferenceSession.SessionOptions {
+  if (files.externalData.length === 0) return options;
   const externalData = files.externalData.map((f) => {
     if (!f.data) throw new ServingError('FAILED_PRECONDITION', `External data ${f.path} was not read into memory, and this backend cannot open files`);
     return { path: f.path, data: f.data };
