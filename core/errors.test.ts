@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Backend } from './backend/backend.ts';
 import { ServingError, asServingError, errorLogText, isUnexpectedError, unavailable } from './errors.ts';
 import { createApp } from './http/app.ts';
+import { fromFetch } from './http/exchange.ts';
 import { Manager } from './manager/manager.ts';
 import { servingMetrics } from './metrics/serving-metrics.ts';
 import { MemorySource } from './repository/memory-source.ts';
@@ -68,11 +69,10 @@ describe('errors keep their cause', () => {
     const { manager } = setup();
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     const app = createApp({ manager, metrics: servingMetrics(), maxBodyBytes: 1 << 20, timeoutMs: 5000 });
-    const response = await app.fetch(
-      new Request('http://x/v1/models/m:predict', { method: 'POST', body: '{"instances": [1]}', headers: { 'content-type': 'application/json' } }),
-    );
+    const request = new Request('http://x/v1/models/m:predict', { method: 'POST', body: '{"instances": [1]}', headers: { 'content-type': 'application/json' } });
+    const response = await app(fromFetch(request));
     expect(response.status).toBe(500);
-    const body = await response.text();
+    const body = String(response.body);
     expect(JSON.parse(body)).toEqual({ error: 'Failed to load version 1 of model m' });
     expect(body).not.toContain('protobuf');
     expect(body).not.toContain('secret-root');

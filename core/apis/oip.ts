@@ -1,5 +1,5 @@
 import { invalidArgument, quoted } from '../errors.ts';
-import { deadlineAfter, runLeased, type RunFn } from '../manager/lease-run.ts';
+import { deadlineAfter, runLeased, type RunFn, type RunSignal } from '../manager/lease-run.ts';
 import type { Manager } from '../manager/manager.ts';
 import { TensorBudget } from '../tensor/budget.ts';
 import { oipTypeName } from '../tensor/dtypes.ts';
@@ -27,7 +27,7 @@ export interface OipContext {
   timeoutMs: number;
   /** Bytes one request's input tensors may take (--max_tensor_bytes). */
   maxTensorBytes: number;
-  signal?: AbortSignal;
+  signal?: RunSignal;
   /** Told which version answered (metrics, headers). */
   ranVersion?: (version: number) => void;
 }

@@ -1,11 +1,8 @@
-import { Hono, type Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
-import { bearerAuth } from 'hono/bearer-auth';
-import { bodyLimit } from 'hono/body-limit';
 import { asServingError, errorLogText, isUnexpectedError } from '../errors.ts';
 import type { Manager } from '../manager/manager.ts';
 import type { ServingMetrics } from '../metrics/serving-metrics.ts';
-import { PayloadTooLargeError } from './body.ts';
+import { bearerCheck } from './bearer.ts';
+import { jsonResponse, PayloadTooLargeError, type HttpHandler, type HttpRequest, type HttpResponse } from './exchange.ts';
 import { handleInference } from './inference.ts';
 import { defaultMaxTensorBytes } from '../tensor/budget.ts';
 import { deadlineExceeded, runDirect, withinDeadline, type RunFn } from '../manager/lease-run.ts';
@@ -17,8 +14,11 @@ import { readinessBody } from './readiness.ts';
 
 /**
  * The REST surface every target serves: TF Serving's /v1 API, the Open Inference Protocol's /v2
- * (oip.ts), health and Prometheus metrics.
+ * (oip.ts), health and Prometheus metrics, as one HttpHandler (exchange.ts) over any transport.
  * Targets build it once per process/isolate with their manager and mount it as their handler.
+ *
+ * Order, for every request: the repository's listing (refresh), then /healthz, /readyz and OIP's
+ * probes, then auth (apiKeys), then metrics, then the APIs. GET routes answer HEAD too.
  */
 export interface AppOptions {
   manager: Manager;
@@ -50,161 +50,143 @@ export const HEALTH_PATH = '/healthz';
 export const READY_PATH = '/readyz';
 export const METRICS_PATH = '/monitoring/prometheus/metrics';
 
-export function createApp(options: AppOptions): Hono {
-  const app = new Hono();
+export function createApp(options: AppOptions): HttpHandler {
   const now = options.now ?? (() => performance.now());
   const run: RunFn = options.run ?? runDirect;
-  const { refresh } = options;
+  const { refresh, cors } = options;
+  const authorize = options.apiKeys?.length ? bearerCheck(options.apiKeys) : null;
 
-  if (refresh) {
-    app.use('*', async (c, next) => {
+  const route = async (req: HttpRequest): Promise<HttpResponse> => {
+    const { pathname } = req;
+    if (refresh) {
       try {
         // A stalled listing must not outlive the request's deadline; the listing goes on for later requests.
-        await withinDeadline(refresh(), options.timeoutMs, () => deadlineExceeded(options.timeoutMs), () => {}, c.req.raw.signal);
+        await withinDeadline(refresh(), options.timeoutMs, () => deadlineExceeded(options.timeoutMs), () => {}, req.signal);
       } catch (err) {
-        if (isApiPath(new URL(c.req.url).pathname)) return errorResponse(c, err, options.cors);
+        if (isApiPath(pathname)) return errorResponse(err, cors);
       }
-      await next();
-    });
-  }
-
-  app.get(HEALTH_PATH, (c) => c.json({ status: 'ok', models: options.manager.modelNames() }));
-  app.get(READY_PATH, () => readinessBody(options.manager));
-  // OIP's probes, like /healthz, answer before auth; ready fails while the repository's listing does (refresh above).
-  app.get(OIP_LIVE_PATH, () => withCors(oipJson(200, { live: true }), options.cors));
-  app.get(OIP_READY_PATH, () => withCors(oipJson(200, { ready: true }), options.cors));
-
-  if (options.apiKeys?.length) {
-    const unauthorized = { message: { error: 'Missing or invalid API key' } };
-    const auth = bearerAuth({
-      token: options.apiKeys,
-      noAuthenticationHeader: unauthorized,
-      invalidAuthenticationHeader: { message: { error: 'Malformed Authorization header' } },
-      invalidToken: unauthorized,
-    });
-    // Registered after the health route, so /healthz answers before auth runs (Hono runs in order).
-    app.use('*', auth);
-  }
-
-  app.get(METRICS_PATH, (c) => c.text(options.metrics.registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
-
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: options.maxBodyBytes,
-      onError: (c) => errorResponse(c, new PayloadTooLargeError(options.maxBodyBytes), options.cors),
-    }),
-  );
-
-  app.all('*', async (c) => {
-    const pathname = new URL(c.req.url).pathname;
-    if (isOipPath(pathname)) return oip(c, pathname, options, run, now);
-    if (!isApiPath(pathname)) return c.text('Not Found', 404);
-    if (c.req.method === 'OPTIONS') return preflight(c, options.cors);
-    const started = now();
-    let path: ModelPath | undefined;
-    let version = '';
-    let label: string | undefined;
-    const ran = (v: number, l?: string) => {
-      version = String(v);
-      label = l;
-    };
-    try {
-      path = parseModelPath(c.req.method, pathname);
-      const response = await dispatch(c, path, options, run, ran);
-      record(options, path, version, response.status, (now() - started) / 1000, label);
-      return withCors(response, options.cors);
-    } catch (err) {
-      if (err instanceof EmptyBodyError) return withCors(new Response('', { status: 400, headers: jsonHeaders() }), options.cors);
-      const response = errorResponse(c, err, options.cors);
-      if (path) record(options, path, version, response.status, (now() - started) / 1000, label);
-      return response;
     }
-  });
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    if (get && pathname === HEALTH_PATH) return jsonResponse(200, JSON.stringify({ status: 'ok', models: options.manager.modelNames() }));
+    if (get && pathname === READY_PATH) return readinessBody(options.manager);
+    // OIP's probes, like /healthz, answer before auth; ready fails while the repository's listing does (refresh above).
+    if (get && pathname === OIP_LIVE_PATH) return withCors(oipJson(200, { live: true }), cors);
+    if (get && pathname === OIP_READY_PATH) return withCors(oipJson(200, { ready: true }), cors);
+    const denied = authorize && (await authorize(req.header('authorization')));
+    if (denied) return denied;
+    if (get && pathname === METRICS_PATH) {
+      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4' }, body: options.metrics.registry.render() };
+    }
+    if (isOipPath(pathname)) return oip(req, options, run, now);
+    if (!isApiPath(pathname)) return { status: 404, headers: { 'content-type': 'text/plain; charset=UTF-8' }, body: 'Not Found' };
+    if (req.method === 'OPTIONS') return preflight(req, cors);
+    return v1(req, options, run, now);
+  };
 
-  app.onError((err, c) => (err instanceof HTTPException ? err.getResponse() : errorResponse(c, err, options.cors)));
-  return app;
+  return async (req) => {
+    try {
+      return await route(req);
+    } catch (err) {
+      return errorResponse(err, cors);
+    }
+  };
+}
+
+/** A /v1 request: parse the path, answer, record the metrics. */
+async function v1(req: HttpRequest, options: AppOptions, run: RunFn, now: () => number): Promise<HttpResponse> {
+  const started = now();
+  let path: ModelPath | undefined;
+  let version = '';
+  let label: string | undefined;
+  const ran = (v: number, l?: string) => {
+    version = String(v);
+    label = l;
+  };
+  try {
+    path = parseModelPath(req.method, req.pathname);
+    const response = await dispatch(req, path, options, run, ran);
+    record(options, path, version, response.status, (now() - started) / 1000, label);
+    return withCors(response, options.cors);
+  } catch (err) {
+    if (err instanceof EmptyBodyError) return withCors({ status: 400, headers: { 'content-type': 'application/json' }, body: '' }, options.cors);
+    const response = errorResponse(err, options.cors);
+    if (path) record(options, path, version, response.status, (now() - started) / 1000, label);
+    return response;
+  }
 }
 
 async function dispatch(
-  c: Context,
+  req: HttpRequest,
   path: ModelPath,
   options: AppOptions,
   run: RunFn,
   ranVersion: (v: number, label?: string) => void,
-): Promise<Response> {
+): Promise<HttpResponse> {
   const { manager } = options;
   if (path.api === 'status') {
-    return json(statusBody(await manager.status(path.model, path.version)));
+    return jsonResponse(200, statusBody(await manager.status(path.model, path.version)));
   }
   if (path.api === 'metadata') {
-    const lease = await manager.acquire(path.model, path, { timeoutMs: options.timeoutMs, signal: c.req.raw.signal });
+    const lease = await manager.acquire(path.model, path, { timeoutMs: options.timeoutMs, signal: req.signal });
     try {
       ranVersion(lease.servable.version);
-      return json(metadataBody(path.model, lease.servable.version, lease.servable.session.signature));
+      return jsonResponse(200, metadataBody(path.model, lease.servable.version, lease.servable.session.signature));
     } finally {
       lease.release();
     }
   }
   const maxTensorBytes = options.maxTensorBytes ?? defaultMaxTensorBytes(options.maxBodyBytes);
-  return handleInference(c.req.raw, path, { ...options, maxTensorBytes, run, ranVersion });
+  return handleInference(req, path, { ...options, maxTensorBytes, run, ranVersion });
 }
 
 // OIP's liveness never depends on storage; everything else under /v2 does, as /v1 does.
 const isApiPath = (pathname: string) => /^\/v1\//i.test(pathname) || (isOipPath(pathname) && pathname !== OIP_LIVE_PATH);
 
 /** An Open Inference Protocol request (oip.ts) with the /v1 routes' limits, deadline, errors and metrics. */
-async function oip(c: Context, pathname: string, options: AppOptions, run: RunFn, now: () => number): Promise<Response> {
-  if (c.req.method === 'OPTIONS') return preflight(c, options.cors);
+async function oip(req: HttpRequest, options: AppOptions, run: RunFn, now: () => number): Promise<HttpResponse> {
+  if (req.method === 'OPTIONS') return preflight(req, options.cors);
   const started = now();
   let route: OipRoute | undefined;
   let version = '';
-  let response: Response;
+  let response: HttpResponse;
   try {
-    route = oipRoute(c.req.method, pathname);
-    response = await route.handle(c.req.raw, {
+    route = oipRoute(req.method, req.pathname);
+    response = await route.handle(req, {
       manager: options.manager,
       run,
       timeoutMs: options.timeoutMs,
       maxBodyBytes: options.maxBodyBytes,
       maxTensorBytes: options.maxTensorBytes ?? defaultMaxTensorBytes(options.maxBodyBytes),
-      signal: c.req.raw.signal,
+      signal: req.signal,
       ranVersion: (v) => (version = String(v)),
     });
     response = withCors(response, options.cors);
   } catch (err) {
-    response = errorResponse(c, err, options.cors);
+    response = errorResponse(err, options.cors);
   }
   if (route?.target) record(options, { api: route.api, model: route.target.model }, version, response.status, (now() - started) / 1000);
   return response;
 }
 
-// A fresh object per response: @hono/node-server writes content-length into the init headers.
-const jsonHeaders = () => ({ 'content-type': 'application/json' });
-
-function json(body: string, headers: Record<string, string> = {}): Response {
-  return new Response(body, { status: 200, headers: { ...jsonHeaders(), ...headers } });
-}
-
-function errorResponse(c: Context, err: unknown, cors?: boolean): Response {
+function errorResponse(err: unknown, cors?: boolean): HttpResponse {
   const error = asServingError(err);
   if (isUnexpectedError(err)) console.error(`edgeserve: unexpected error: ${errorLogText(err)}`);
   const status = err instanceof PayloadTooLargeError ? 413 : err instanceof MethodNotAllowed ? 405 : httpStatus(error.code);
-  const headers: Record<string, string> = err instanceof MethodNotAllowed ? { ...jsonHeaders(), allow: err.allow } : jsonHeaders();
-  return withCors(new Response(JSON.stringify({ error: error.message }), { status, headers }), cors);
+  const headers: Record<string, string> = err instanceof MethodNotAllowed ? { allow: err.allow } : {};
+  return withCors(jsonResponse(status, JSON.stringify({ error: error.message }), headers), cors);
 }
 
-function preflight(c: Context, cors?: boolean): Response {
-  const origin = c.req.header('origin') ?? '';
+function preflight(req: HttpRequest, cors?: boolean): HttpResponse {
+  const origin = req.header('origin') ?? '';
   const ok = origin.includes('http://') || origin.includes('https://');
-  return withCors(new Response('', { status: ok ? 200 : 400 }), cors);
+  return withCors({ status: ok ? 200 : 400, headers: {}, body: '' }, cors);
 }
 
-function withCors(response: Response, cors?: boolean): Response {
+function withCors(response: HttpResponse, cors?: boolean): HttpResponse {
   if (!cors) return response;
-  response.headers.set('Access-Control-Allow-Origin', '*');
-  response.headers.set('Access-Control-Allow-Methods', 'POST, GET');
-  response.headers.set('Access-Control-Allow-Headers', 'Content-Type');
+  response.headers['access-control-allow-origin'] = '*';
+  response.headers['access-control-allow-methods'] = 'POST, GET';
+  response.headers['access-control-allow-headers'] = 'Content-Type';
   return response;
 }
 

@@ -2,6 +2,7 @@ import { invalidArgument, quoted } from '../errors.ts';
 import { predict } from '../apis/predict.ts';
 import { decodePredictRequest, type ModelSpecMsg } from '../tensor/proto/predict.ts';
 import { readBodyBytes } from './body.ts';
+import type { HttpRequest, HttpResponse } from './exchange.ts';
 import type { InferenceContext } from './inference.ts';
 import type { ModelPath } from './path.ts';
 
@@ -20,12 +21,12 @@ export const PROTOBUF_CONTENT_TYPE = 'application/x-protobuf';
 
 const PROTOBUF_TYPES = new Set([PROTOBUF_CONTENT_TYPE, 'application/protobuf', 'application/vnd.google.protobuf']);
 
-export function isProtobufRequest(req: Request): boolean {
-  const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+export function isProtobufRequest(req: HttpRequest): boolean {
+  const type = (req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
   return PROTOBUF_TYPES.has(type);
 }
 
-export async function handleBinaryPredict(req: Request, path: ModelPath, ctx: InferenceContext): Promise<Response> {
+export async function handleBinaryPredict(req: HttpRequest, path: ModelPath, ctx: InferenceContext): Promise<HttpResponse> {
   if (path.api !== 'predict') {
     throw invalidArgument(`Content-Type ${PROTOBUF_CONTENT_TYPE} is accepted by :predict only; send :${path.api} bodies as JSON, or use the gRPC API`);
   }
@@ -43,10 +44,7 @@ export async function handleBinaryPredict(req: Request, path: ModelPath, ctx: In
       ctx.ranVersion(v);
     },
   });
-  return new Response(body, {
-    status: 200,
-    headers: { 'content-type': PROTOBUF_CONTENT_TYPE, 'x-model-name': path.model, 'x-model-version': String(version) },
-  });
+  return { status: 200, headers: { 'content-type': PROTOBUF_CONTENT_TYPE, 'x-model-name': path.model, 'x-model-version': String(version) }, body };
 }
 
 /** The body's ModelSpec with the URL's model and version or label; a contradiction is an error. */

@@ -1,9 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { PayloadTooLargeError, readBodyBytes, readBodyText } from './body.ts';
+import { readBodyBytes, readBodyText } from './body.ts';
+import { fromFetch, PayloadTooLargeError } from './exchange.ts';
 
 const request = (body: BodyInit | null, encoding?: string) =>
-  new Request('http://x/v1/models/m:predict', { method: 'POST', body, headers: encoding ? { 'content-encoding': encoding } : {} });
+  fromFetch(new Request('http://x/v1/models/m:predict', { method: 'POST', body, headers: encoding ? { 'content-encoding': encoding } : {} }));
 const gz = (text: string) => new Uint8Array(gzipSync(text));
 
 describe('readBodyText / readBodyBytes', () => {

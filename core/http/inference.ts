@@ -11,6 +11,7 @@ import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
 import { MODEL_LABEL_HEADER, ROUTING_KEY_HEADER } from '../version/traffic.ts';
 import { handleBinaryPredict, isProtobufRequest } from './binary-predict.ts';
 import { readBodyText } from './body.ts';
+import type { HttpRequest, HttpResponse } from './exchange.ts';
 import type { ModelPath } from './path.ts';
 
 export interface InferenceContext {
@@ -30,13 +31,13 @@ export interface InferenceContext {
  * :predict, :classify and :regress in TF Serving's processing order (docs/tf-serving-compat.md section 3):
  * parse body, read signature_name, resolve the servable, decode against its signature, run, encode.
  */
-export async function handleInference(req: Request, path: ModelPath, ctx: InferenceContext): Promise<Response> {
+export async function handleInference(req: HttpRequest, path: ModelPath, ctx: InferenceContext): Promise<HttpResponse> {
   if (isProtobufRequest(req)) return handleBinaryPredict(req, path, ctx);
-  const body = parseJson(await readBodyText(req, ctx.maxBodyBytes));
-  const request = path.api === 'predict' ? readPredictBody(body) : readExamplesBody(body, path.api as 'classify' | 'regress');
+  const json = parseJson(await readBodyText(req, ctx.maxBodyBytes));
+  const request = path.api === 'predict' ? readPredictBody(json) : readExamplesBody(json, path.api as 'classify' | 'regress');
   // One deadline for the wait for the model (listing, download, load) and the run together.
   const timeLeft = deadlineAfter(ctx.timeoutMs);
-  const routingKey = req.headers.get(ROUTING_KEY_HEADER) ?? undefined;
+  const routingKey = req.header(ROUTING_KEY_HEADER);
   const lease = await ctx.manager.acquire(path.model, { ...path, routingKey }, { timeoutMs: timeLeft(), signal: req.signal });
   const { servable, label } = lease;
   const { signature } = servable.session;
@@ -57,19 +58,13 @@ export async function handleInference(req: Request, path: ModelPath, ctx: Infere
     timeLeft(),
     req.signal,
   );
-  const text =
+  const body =
     'format' in request
       ? encodeJsonPredictResponseBytes(request.format, outputs, signature.outputs.map((o) => o.name))
       : path.api === 'classify'
         ? encodeClassifyResponse(outputs, signature, servable.labels)
         : encodeRegressResponse(outputs, signature);
-  return new Response(text, {
-    status: 200,
-    headers: {
-      'content-type': 'application/json',
-      'x-model-name': servable.model,
-      'x-model-version': String(servable.version),
-      ...(label !== undefined && { [MODEL_LABEL_HEADER]: label }),
-    },
-  });
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-model-name': servable.model, 'x-model-version': String(servable.version) };
+  if (label !== undefined) headers[MODEL_LABEL_HEADER] = label;
+  return { status: 200, headers, body };
 }

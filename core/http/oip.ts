@@ -3,6 +3,7 @@ import { OIP_EXTENSIONS, OIP_SERVER_NAME, OIP_SERVER_VERSION, oipInfer, oipModel
 import { encodeInferResponse } from '../tensor/oip/encode.ts';
 import { HEADER_LENGTH, readInferBody, type OipRequest } from '../tensor/oip/request.ts';
 import { readBodyBytes } from './body.ts';
+import { jsonResponse, type HttpRequest, type HttpResponse } from './exchange.ts';
 
 /**
  * The Open Inference Protocol's REST routes (KServe v2), beside TF Serving's /v1 in app.ts and
@@ -23,7 +24,7 @@ export interface OipRoute {
   api: OipApi;
   target?: OipTarget;
   /** Runs the route; ctx carries the deadline and the client's signal. */
-  handle(req: Request, ctx: OipContext & { maxBodyBytes: number }): Promise<Response>;
+  handle(req: HttpRequest, ctx: OipContext & { maxBodyBytes: number }): Promise<HttpResponse>;
 }
 
 export const OIP_LIVE_PATH = '/v2/health/live';
@@ -62,9 +63,9 @@ export function oipRoute(method: string, pathname: string): OipRoute {
   return { api: 'oip_metadata', target, handle: async (_req, ctx) => json(200, await oipModelMetadata(target, ctx)) };
 }
 
-async function infer(req: Request, target: OipTarget, ctx: OipContext & { maxBodyBytes: number }): Promise<Response> {
-  const headerText = req.headers.get(HEADER_LENGTH);
-  const headerLength = headerText === null ? undefined : /^\d+$/.test(headerText.trim()) ? Number(headerText.trim()) : NaN;
+async function infer(req: HttpRequest, target: OipTarget, ctx: OipContext & { maxBodyBytes: number }): Promise<HttpResponse> {
+  const headerText = req.header(HEADER_LENGTH);
+  const headerLength = headerText === undefined ? undefined : /^\d+$/.test(headerText.trim()) ? Number(headerText.trim()) : NaN;
   if (Number.isNaN(headerLength)) throw invalidArgument('Inference-Header-Content-Length must be a byte count');
   const request = readInferBody(await readBodyBytes(req, ctx.maxBodyBytes), headerLength);
   const binary = binaryOutputs(request);
@@ -79,7 +80,7 @@ async function infer(req: Request, target: OipTarget, ctx: OipContext & { maxBod
     headers['content-type'] = 'application/octet-stream';
     headers['inference-header-content-length'] = String(encoded.headerLength);
   }
-  return new Response(encoded.body, { status: 200, headers });
+  return { status: 200, headers, body: encoded.body };
 }
 
 /**
@@ -117,6 +118,6 @@ function decode(segment: string): string {
   }
 }
 
-export function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+export function json(status: number, body: unknown): HttpResponse {
+  return jsonResponse(status, JSON.stringify(body));
 }

@@ -34,12 +34,12 @@ describe('/readyz', () => {
     await running.promise; // the warmup request is running
     const warming = readinessBody(manager);
     expect(warming.status).toBe(503);
-    expect(await warming.json()).toEqual({ ready: false, models: [{ name: 'm', versions: [{ version: 1, state: 'LOADING', warming: true }] }] });
+    expect(JSON.parse(String(warming.body))).toEqual({ ready: false, models: [{ name: 'm', versions: [{ version: 1, state: 'LOADING', warming: true }] }] });
     gate.resolve();
     await load;
     const ready = readinessBody(manager);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, models: [{ name: 'm', versions: [{ version: 1, state: 'AVAILABLE' }] }] });
+    expect(JSON.parse(String(ready.body))).toEqual({ ready: true, models: [{ name: 'm', versions: [{ version: 1, state: 'AVAILABLE' }] }] });
   });
 
   it('does not wait for models never listed (lazy targets)', async () => {

@@ -1,4 +1,5 @@
 import type { Manager } from '../manager/manager.ts';
+import { jsonResponse, type HttpResponse } from './exchange.ts';
 
 /**
  * GET /readyz: whether this instance is ready to serve, for load balancers and rollouts. Unlike
@@ -8,7 +9,7 @@ import type { Manager } from '../manager/manager.ts';
  * one, and names versions the rollback guard pulled:
  *   {"ready": true, "models": [{"name": "m", "versions": [{"version": 2, "state": "LOADING", "warming": true}, ...]}]}
  */
-export function readinessBody(manager: Manager): Response {
+export function readinessBody(manager: Manager): HttpResponse {
   const models = manager.readiness();
   const ready = models.every((m) => m.versions.length === 0 || m.versions.some((v) => v.state === 'AVAILABLE'));
   const body = {
@@ -18,5 +19,5 @@ export function readinessBody(manager: Manager): Response {
       versions: m.versions.map((v) => ({ version: v.version, state: v.state, ...(v.warming && { warming: true }), ...(v.pulled && { pulled: true }) })),
     })),
   };
-  return new Response(JSON.stringify(body), { status: ready ? 200 : 503, headers: { 'content-type': 'application/json' } });
+  return jsonResponse(ready ? 200 : 503, JSON.stringify(body));
 }

@@ -14,7 +14,7 @@ export type RunFn = (
   options?: { signal?: RunSignal },
 ) => Promise<Record<string, Tensor>>;
 
-/** What a run may watch: the part of AbortSignal the batcher uses (an AbortSignal is one). */
+/** What a run or a wait may watch: the part of AbortSignal they use (an AbortSignal is one). A listener is called at most once. */
 export interface RunSignal {
   readonly aborted: boolean;
   addEventListener(type: 'abort', listener: () => void): void;
@@ -25,7 +25,7 @@ export interface RunSignal {
  * A RunSignal and its abort(), made per request: a plain object, because Node's AbortController
  * costs several microseconds to create (it is made transferable), which showed in profiles.
  */
-class RunAbort implements RunSignal {
+export class RunAbort implements RunSignal {
   aborted = false;
   private listeners: (() => void)[] = [];
 
@@ -60,7 +60,7 @@ export function runLeased(
   run: RunFn,
   prepare: (servable: Servable) => Record<string, Tensor>,
   timeoutMs: number,
-  signal?: AbortSignal,
+  signal?: RunSignal,
 ): Promise<Record<string, Tensor>> {
   const controller = new RunAbort();
   const abort = () => controller.abort();
@@ -70,7 +70,7 @@ export function runLeased(
     // A deadline already past: do not start work nobody will wait for.
     if (!(timeoutMs > 0)) throw deadlineExceeded(timeoutMs);
     if (signal?.aborted) throw new ServingError('CANCELLED', 'The request was cancelled');
-    signal?.addEventListener('abort', abort, { once: true });
+    signal?.addEventListener('abort', abort);
     work = run(lease.servable, inputs, { signal: controller });
   } catch (err) {
     signal?.removeEventListener('abort', abort);
@@ -115,7 +115,7 @@ export function withinDeadline<T>(
   timeoutMs: number,
   expired: () => ServingError,
   discard: (late: T) => void,
-  signal?: AbortSignal,
+  signal?: RunSignal,
 ): Promise<T> {
   if (timeoutMs === Infinity && !signal) return work;
   return new Promise<T>((resolve, reject) => {
@@ -130,7 +130,7 @@ export function withinDeadline<T>(
     const onAbort = () => finish(() => reject(new ServingError('CANCELLED', 'The request was cancelled')));
     const cancel = timeoutMs === Infinity ? () => {} : setTimer(() => finish(() => reject(expired())), Math.max(0, timeoutMs));
     if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
+    else signal?.addEventListener('abort', onAbort);
     work.then(
       (value) => (settled ? discard(value) : finish(() => resolve(value))),
       (err) => finish(() => reject(err)),

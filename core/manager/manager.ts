@@ -5,7 +5,7 @@ import { Budget } from './budget.ts';
 import { Discovery } from './discovery.ts';
 import { Loader } from './loader.ts';
 import { highestWarm, isFailed, newEntry, servableVersions, statusOf, type Entry, type Slot } from './model-state.ts';
-import { deadlineExceeded, withinDeadline } from './lease-run.ts';
+import { deadlineExceeded, withinDeadline, type RunSignal } from './lease-run.ts';
 import { runtimeOf, type ManagerOptions, type ModelBinding, type Runtime } from './options.ts';
 import { countOutcome, rollbackMessage } from './rollback.ts';
 import { routeUnpinned, type Routed } from './routing.ts';
@@ -15,7 +15,7 @@ import type { Lease, Servable, VersionStatus } from './servable.ts';
 /** How long a request may wait for its servable: its time left; `signal` aborts when the client goes. */
 export interface AcquireWait {
   timeoutMs: number;
-  signal?: AbortSignal;
+  signal?: RunSignal;
 }
 
 /**

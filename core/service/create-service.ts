@@ -7,6 +7,7 @@ import type { BatchingParameters } from '../config/batching.ts';
 import type { ModelConfig } from '../config/model-config.ts';
 import type { Tier } from '../config/placement.ts';
 import { createApp } from '../http/app.ts';
+import { fromFetch, toFetch, type HttpHandler } from '../http/exchange.ts';
 import { runDirect, type RunFn } from '../manager/lease-run.ts';
 import { Manager } from '../manager/manager.ts';
 import { servingMetrics, type ServingMetrics } from '../metrics/serving-metrics.ts';
@@ -18,9 +19,10 @@ import type { DiskTier } from '../repository/disk-tier.ts';
 
 /**
  * The one composition of the serving stack: metrics, the model cache (manager), the batcher and
- * the core app, behind one fetch(). Every target (Node and container servers, Lambda, the Worker,
+ * the core app, behind one handler. Every target (Node and container servers, Lambda, the Worker,
  * Deno) calls it once per process, isolate or execution environment with its capabilities and its
- * settings, and serves fetch(); what differs per platform is in ServiceCapabilities, nothing else.
+ * settings, and serves fetch() (a Request in, a Response out) or, on node:http, handle() (core/http/exchange.ts);
+ * what differs per platform is in ServiceCapabilities, nothing else.
  *
  * Contract:
  * - Building it touches neither storage nor the backend: the first request lists a repository
@@ -89,6 +91,8 @@ export interface ServiceCapabilities {
 
 export interface Service {
   fetch(request: Request): Promise<Response>;
+  /** The same answers without the fetch API's objects (the Node server's listener). */
+  handle: HttpHandler;
   manager: Manager;
   metrics: ServingMetrics;
   run: RunFn;
@@ -145,16 +149,18 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
     tensorContent: settings.tensorContent,
     now: capabilities.now,
   });
+  const handle: HttpHandler = async (req) => {
+    const response = await app(req);
+    response.headers['x-backend'] = backend.name;
+    return response;
+  };
   return {
     manager,
     metrics,
     run,
     close: () => batcher?.close(),
-    async fetch(request) {
-      const response = await app.fetch(request);
-      response.headers.set('x-backend', backend.name);
-      return response;
-    },
+    handle,
+    fetch: async (request) => toFetch(await handle(fromFetch(request)), request.method),
   };
 }
 

@@ -1,5 +1,5 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend } from '../../core/backend/backend.ts';
@@ -10,6 +10,7 @@ import { createService } from '../../core/service/create-service.ts';
 import { batchingFrom, settingsFromFlags } from '../../core/service/settings.ts';
 import type { RunningGrpcServer } from './grpc/grpc-server.ts';
 import { nodeDiskTier } from './disk-tier.ts';
+import { httpListener } from './http-listener.ts';
 import { loadModelConfigs } from './model-configs.ts';
 import { nodeSha256 } from './sha256.ts';
 import { sourceFactory } from './sources.ts';
@@ -52,7 +53,7 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
   });
   const { manager, metrics, run } = service;
   await manager.preload();
-  const server = await listen((request) => service.fetch(request), flags.restApiHost, flags.restApiPort).catch((err) => {
+  const server = await listen(httpListener(service.handle), flags.restApiHost, flags.restApiPort).catch((err) => {
     service.close();
     throw listenError(err, '--rest_api_port', flags.restApiHost, flags.restApiPort);
   });
@@ -119,9 +120,12 @@ async function createBackend(flags: ServerFlags): Promise<Backend> {
   return onnxruntimeWorker('onnxruntime-node', { ...nodeThreadOptions(flags), executionProviders: ['cpu'] });
 }
 
-function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
+function listen(server: Server, hostname: string, port: number): Promise<Server> {
   return new Promise((done, fail) => {
-    const server = serve({ fetch, hostname, port }, () => done(server));
     server.once('error', fail);
+    server.listen(port, hostname, () => {
+      server.off('error', fail);
+      done(server);
+    });
   });
 }

@@ -1,0 +1,101 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { HttpHandler, HttpRequest } from '../../core/http/exchange.ts';
+import { httpListener } from './http-listener.ts';
+
+// The Node adapter over real loopback HTTP, with handlers that report what they were given.
+let close: () => Promise<void> = async () => {};
+afterEach(() => close());
+
+async function serve(handle: HttpHandler): Promise<string> {
+  const server = httpListener(handle);
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  close = () => new Promise((done) => (server.closeAllConnections(), server.close(() => done())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const echo: HttpHandler = async (req) => {
+  let body: string;
+  try {
+    body = new TextDecoder().decode(await req.body(16));
+  } catch (err) {
+    return { status: 413, headers: {}, body: (err as Error).message };
+  }
+  return { status: 200, headers: { 'content-type': 'text/plain', 'x-path': req.pathname, 'x-type': req.header('content-type') ?? '-' }, body };
+};
+
+describe('httpListener', () => {
+  it('passes method, pathname, headers and body, and writes status, headers and a content-length', async () => {
+    const url = await serve(echo);
+    const res = await fetch(`${url}/v1/models/m:predict?x=1`, { method: 'POST', body: 'hello', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('hello');
+    expect(res.headers.get('x-path')).toBe('/v1/models/m:predict');
+    expect(res.headers.get('x-type')).toBe('application/json');
+    expect(res.headers.get('content-length')).toBe('5');
+  });
+
+  it('gives the pathname URL parsing gives: dot segments resolved, escapes kept as sent', async () => {
+    const url = await serve(echo);
+    const path = async (p: string) => (await fetch(`${url}${p}`)).headers.get('x-path');
+    expect(await path('/v1/models/a/../b')).toBe('/v1/models/b');
+    expect(await path('/v1/models/my%20model')).toBe('/v1/models/my%20model');
+    expect(await path('/v1/models/m.v2')).toBe('/v1/models/m.v2');
+  });
+
+  it('refuses a body over the limit, declared by Content-Length or streamed without one', async () => {
+    const url = await serve(echo);
+    const declared = await fetch(url, { method: 'POST', body: 'x'.repeat(17) });
+    expect([declared.status, await declared.text()]).toEqual([413, 'Request body is larger than the limit of 16 bytes']);
+    const streamed = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < 4; i++) c.enqueue(new TextEncoder().encode('xxxxxx'));
+        c.close();
+      },
+    });
+    const chunked = await fetch(url, { method: 'POST', body: streamed, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(413);
+  });
+
+  it('answers HEAD with the headers only', async () => {
+    const url = await serve(async () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"a": 1}' }));
+    const res = await fetch(url, { method: 'HEAD' });
+    expect([res.status, res.headers.get('content-length'), await res.text()]).toEqual([200, '8', '']);
+  });
+
+  it('aborts the signal when the client goes away before its response, not after', async () => {
+    let seen: HttpRequest | undefined;
+    let aborted!: () => void;
+    const abortedOnce = new Promise<void>((done) => (aborted = done));
+    const url = await serve(async (req) => {
+      seen = req;
+      req.signal.addEventListener('abort', aborted);
+      await abortedOnce;
+      return { status: 200, headers: {}, body: '' };
+    });
+    const client = httpRequest(`${url}/slow`, { method: 'POST' });
+    client.on('error', () => {});
+    client.end('x');
+    while (!seen) await new Promise((done) => setImmediate(done)); // until the request arrives
+    client.destroy();
+    await abortedOnce;
+    expect(seen.signal.aborted).toBe(true);
+
+    const answered = await serve(async (req) => {
+      seen = req;
+      return { status: 200, headers: {}, body: 'ok' };
+    });
+    expect(await (await fetch(answered)).text()).toBe('ok');
+    expect(seen.signal.aborted).toBe(false);
+  });
+
+  it('answers 500 without detail when a handler breaks its contract and rejects', async () => {
+    const url = await serve(async () => {
+      throw new Error('secret detail');
+    });
+    const res = await fetch(url);
+    expect(res.status).toBe(500);
+    expect(await res.text()).not.toContain('secret');
+  });
+});
