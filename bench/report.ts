@@ -11,6 +11,8 @@ export interface Point {
   rows: number;
   summary: Summary;
   split: ServerSplit | null;
+  /** CPU the server process used per wall second while measured (all threads); absent for raw loops. */
+  cores?: number;
 }
 
 /** One server process over its whole sweep: memory and where its main thread's time went. */
@@ -36,14 +38,14 @@ const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '
 const mib = (n: number) => f(n / 1024 ** 2, 0);
 
 export function table(points: Point[]): string {
-  const head = '| target | callers | rows/call | rows/s | p50 ms | p95 ms | p99 ms | errors | queue ms | run ms | batch | server ms |';
-  const rule = '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+  const head = '| target | callers | rows/call | rows/s | p50 ms | p95 ms | p99 ms | errors | queue ms | run ms | batch | server ms | cores |';
+  const rule = '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
   const byTarget = (a: Point, b: Point) =>
     TARGETS.indexOf(a.target) - TARGETS.indexOf(b.target) || a.concurrency - b.concurrency || a.rows - b.rows;
   const rows = [...points].sort(byTarget).map((p) => {
     const s = p.summary;
     const q = p.split;
-    return `| ${LABELS[p.target]} | ${p.concurrency} | ${p.rows} | ${f(s.rowsPerSec, 0)} | ${f(s.p50Ms, 3)} | ${f(s.p95Ms, 2)} | ${f(s.p99Ms, 2)} | ${s.errors} | ${f(q?.queueMs ?? NaN, 2)} | ${f(q?.runMs ?? NaN, 2)} | ${f(q?.batchSize ?? NaN)} | ${f(q?.serverMs ?? NaN, 2)} |`;
+    return `| ${LABELS[p.target]} | ${p.concurrency} | ${p.rows} | ${f(s.rowsPerSec, 0)} | ${f(s.p50Ms, 3)} | ${f(s.p95Ms, 2)} | ${f(s.p99Ms, 2)} | ${s.errors} | ${f(q?.queueMs ?? NaN, 2)} | ${f(q?.runMs ?? NaN, 2)} | ${f(q?.batchSize ?? NaN)} | ${f(q?.serverMs ?? NaN, 2)} | ${f(p.cores ?? NaN, 2)} |`;
   });
   return [head, rule, ...rows].join('\n');
 }

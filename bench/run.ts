@@ -85,12 +85,15 @@ async function point(r: Running, model: BenchModel, concurrency: number, args: B
   await runWrk({ ...wrk, durationS: args.warmupS });
   const before: Totals | null = r.server.metrics ? await scrape(r.server.url) : null;
   r.server.profiling();
+  const cpu0 = r.server.cpuSeconds();
+  const t0 = performance.now();
   const summary = await runWrk({ ...wrk, durationS: args.durationS });
+  const cores = (r.server.cpuSeconds() - cpu0) / ((performance.now() - t0) / 1000);
   r.server.profiling();
   const after: Totals | null = r.server.metrics ? await scrape(r.server.url) : null;
   r.record.rssPeak = Math.max(r.record.rssPeak, r.server.rss());
-  log(`  ${LABELS[r.target]} x${concurrency}: ${summary.rowsPerSec.toFixed(0)} rows/s, p50 ${summary.p50Ms.toFixed(3)} ms, p99 ${summary.p99Ms.toFixed(2)} ms, ${summary.errors} errors`);
-  return { model: model.name, target: r.target, concurrency, rows: 1, summary, split: before && after ? split(before, after) : null };
+  log(`  ${LABELS[r.target]} x${concurrency}: ${summary.rowsPerSec.toFixed(0)} rows/s, p50 ${summary.p50Ms.toFixed(3)} ms, p99 ${summary.p99Ms.toFixed(2)} ms, ${summary.errors} errors, ${cores.toFixed(2)} cores`);
+  return { model: model.name, target: r.target, concurrency, rows: 1, summary, split: before && after ? split(before, after) : null, cores };
 }
 
 async function main(): Promise<void> {
@@ -154,6 +157,7 @@ async function writeResults(args: BenchArgs, models: BenchModel[], points: Point
     `Batching on: max_batch_size ${args.batch}, batch_timeout_micros ${args.batchTimeoutMicros}, num_batch_threads ${args.batchThreads}, max_enqueued_batches 1000.`,
     `edgeserve flags added: ${args.serverFlags.length ? `\`${args.serverFlags.join(' ')}\`` : 'none (defaults)'}. The 60-line server queues up to ${args.batch} rows per run.`,
     'queue/run/batch/server columns are edgeserve\'s own metrics over the measured span (mean time queued, mean batched run, mean rows per run, mean time in the server).',
+    'cores: CPU time the server process used (all threads, user + system) per second measured; the machine has ' + cpus().length + '.',
     args.profile ? 'Every server ran under the V8 profiler while measured (main thread only; a few percent slower).' : 'No CPU profiles (--no-profile).',
     '',
     `![throughput against p99 latency](./${stem}.svg)`,

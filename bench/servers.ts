@@ -12,6 +12,8 @@ export interface ServerUnderTest {
   metrics: boolean;
   /** Resident set size now, from /proc (bytes); NaN where /proc is missing. */
   rss(): number;
+  /** CPU seconds the process has used, all its threads (user + system, /proc); NaN where /proc is missing. */
+  cpuSeconds(): number;
   /** Folder where the process writes a CPU profile per profiled span (null: not profiled; bench/profiled.ts). */
   profileDir: string | null;
   /** Starts, or stops and writes, a profiled span; nothing when not profiled. */
@@ -56,8 +58,17 @@ async function start(script: string, args: string[], metrics: boolean, profileDi
       return NaN;
     }
   };
+  const cpuSeconds = () => {
+    try {
+      // Fields 14 and 15 of /proc/PID/stat, after the parenthesised name: utime and stime in clock ticks (100 Hz on Linux).
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return NaN;
+    }
+  };
   const profiling = () => void (profileDir && child.kill('SIGUSR2'));
-  return { url, metrics, rss, profileDir, profiling, stop };
+  return { url, metrics, rss, cpuSeconds, profileDir, profiling, stop };
 }
 
 export function plainServer(basePath: string, maxBatch: number, profileDir: string | null): Promise<ServerUnderTest> {

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HttpHandler, HttpRequest } from '../../core/http/exchange.ts';
+import type { HttpHandler, HttpRequest, HttpResponse } from '../../core/http/exchange.ts';
 import { httpListener } from './http-listener.ts';
 
 // The Node adapter over real loopback HTTP, with handlers that report what they were given.
@@ -15,7 +15,7 @@ async function serve(handle: HttpHandler): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-const echo: HttpHandler = async (req) => {
+const echo: HttpHandler = async (req): Promise<HttpResponse> => {
   let body: string;
   try {
     body = new TextDecoder().decode(await req.body(16));
