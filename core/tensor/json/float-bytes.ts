@@ -83,7 +83,9 @@ const P10 = Array.from({ length: 13 }, (_, i) => 10 ** i);
  */
 const EB_LOW = 127 - 23;
 const EB_HIGH = 127 + 19;
-const E10_LOW = Int8Array.from({ length: EB_HIGH - EB_LOW + 1 }, (_, i) => Math.floor(Math.log10(2 ** (i + EB_LOW - 127))));
+const E10_LOW = Int8Array.from({ length: EB_HIGH - EB_LOW + 1 }, (_, i) =>
+  Math.floor(Math.log10(2 ** (i + EB_LOW - 127))),
+);
 const TEN_ABOVE_BITS = Int32Array.from(E10_LOW, (e) => {
   F32[0] = 10 ** (e + 1);
   return F32[0] < 10 ** (e + 1) ? I32[0] + 1 : I32[0];

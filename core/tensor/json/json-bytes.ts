@@ -43,7 +43,10 @@ export class JsonBytes {
     this.pos = writeFloat32(this.buf, this.pos, x);
   }
 
-  /** values[start, start + n) separated by commas, with one reserve for them all: 16 bytes a float, as float32 needs, and its comma. */
+  /**
+   * values[start, start + n) separated by commas, with one reserve for them all: 16 bytes a
+   * float (what float32 reserves) and its comma.
+   */
   float32s(values: Float32Array, start: number, n: number): void {
     this.reserve(17 * n);
     const buf = this.buf;
