@@ -37,13 +37,13 @@ export function encodeJsonPredictResponseBytes(
     out.ascii(single ? '{"outputs":' : '{"outputs":{');
     tensors.forEach((t, k) => {
       if (!single) out.text(`${k > 0 ? ',' : ''}${quoteJson(outputNames[k])}:`);
-      writeTensor(t.dims, 0, 0, valueWriter(outputNames[k], t), out);
+      writeTensor(t.dims, 0, 0, valuesWriter(outputNames[k], t), out);
     });
     out.ascii(single ? '}' : '}}');
     return out.done();
   }
   const batch = rowBatchSize(tensors, outputNames);
-  const writers = tensors.map((t, k) => valueWriter(outputNames[k], t));
+  const writers = tensors.map((t, k) => valuesWriter(outputNames[k], t));
   const rowSizes = tensors.map((t) => elementCount(t.dims.slice(1)));
   out.ascii('{"predictions":[');
   for (let b = 0; b < batch; b++) {
@@ -83,52 +83,67 @@ function rowBatchSize(tensors: Tensor[], names: readonly string[]): number {
   return batch;
 }
 
-/** Writes element i of a tensor as JSON. */
-type ValueWriter = (out: JsonBytes, i: number) => void;
+/** Writes elements [i, i + n) of a tensor as JSON values, separated by commas. */
+type ValuesWriter = (out: JsonBytes, i: number, n: number) => void;
 
 /** Writes the sub-tensor at dims[dim..] starting at flat `offset`; returns the offset after it. */
-function writeTensor(dims: readonly number[], dim: number, offset: number, value: ValueWriter, out: JsonBytes): number {
+function writeTensor(
+  dims: readonly number[],
+  dim: number,
+  offset: number,
+  values: ValuesWriter,
+  out: JsonBytes,
+): number {
   if (dim === dims.length) {
-    value(out, offset);
+    values(out, offset, 1);
     return offset + 1;
   }
   const n = dims[dim];
   out.byte(0x5b); // '['
   if (dim === dims.length - 1) {
-    for (let k = 0; k < n; k++) {
-      if (k > 0) out.byte(COMMA);
-      value(out, offset + k);
-    }
+    // The innermost dimension in one call: a float32 row reserves its bytes once (json-bytes.ts).
+    values(out, offset, n);
+    offset += n;
   } else {
     for (let k = 0; k < n; k++) {
       if (k > 0) out.byte(COMMA);
-      offset = writeTensor(dims, dim + 1, offset, value, out);
+      offset = writeTensor(dims, dim + 1, offset, values, out);
     }
   }
   out.byte(0x5d); // ']'
-  return dim === dims.length - 1 ? offset + n : offset;
+  return offset;
 }
 
-function valueWriter(name: string, t: Tensor): ValueWriter {
+/** A ValuesWriter from one that writes element i. */
+function each(value: (out: JsonBytes, i: number) => void): ValuesWriter {
+  return (out, i, n) => {
+    for (let k = 0; k < n; k++) {
+      if (k > 0) out.byte(COMMA);
+      value(out, i + k);
+    }
+  };
+}
+
+function valuesWriter(name: string, t: Tensor): ValuesWriter {
   const data = t.data;
   switch (t.dtype) {
     case 'float32': {
       const f = data as Float32Array;
-      return (out, i) => out.float32(f[i]);
+      return (out, i, n) => out.float32s(f, i, n);
     }
     case 'float64':
-      return (out, i) => out.ascii(formatFloat64((data as Float64Array)[i]));
+      return each((out, i) => out.ascii(formatFloat64((data as Float64Array)[i])));
     case 'float16':
-      return (out, i) => out.float32(halfToFloat((data as Uint16Array)[i]));
+      return each((out, i) => out.float32(halfToFloat((data as Uint16Array)[i])));
     case 'bool':
-      return (out, i) => out.ascii((data as Uint8Array)[i] ? 'true' : 'false');
+      return each((out, i) => out.ascii((data as Uint8Array)[i] ? 'true' : 'false'));
     case 'string': {
       const strings = data as string[];
-      if (name.endsWith('_bytes')) return (out, i) => out.ascii(`{"b64":"${encodeBase64Text(strings[i])}"}`);
-      return (out, i) => out.text(quoteJson(strings[i]));
+      if (name.endsWith('_bytes')) return each((out, i) => out.ascii(`{"b64":"${encodeBase64Text(strings[i])}"}`));
+      return each((out, i) => out.text(quoteJson(strings[i])));
     }
     default:
       // Integers of every width, 64-bit ones as exact bigint digits.
-      return (out, i) => out.ascii(String((data as Int32Array | BigInt64Array)[i]));
+      return each((out, i) => out.ascii(String((data as Int32Array | BigInt64Array)[i])));
   }
 }

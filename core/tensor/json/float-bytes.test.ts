@@ -17,6 +17,7 @@ describe('writeFloat32', () => {
       [Math.PI, '3.14159274'], [1 / 3, '0.333333343'], [-0, '-0.0'], [0, '0.0'], [-2.5, '-2.5'], [1e-5, '1e-05'],
       [0.0001, '0.0001'], [100000, '100000.0'], [2 ** -13, '0.000122070312'], [2 ** -20, '9.53674316e-07'],
       [NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity'], [1e39, 'Infinity'], [-1.17549435e-38, '-1.17549435e-38'],
+      [0.5, '0.5'], [-1, '-1.0'], [999999.94, '999999.938'], [0.99999994, '0.99999994'], [123456, '123456.0'], [1e-7, '1e-07'],
     ];
     for (const [x, t] of cases) expect([x, text(x)]).toEqual([x, t]);
   });
@@ -34,6 +35,13 @@ describe('writeFloat32', () => {
       bits.setFloat32(0, 10 ** p);
       const at = bits.getUint32(0);
       for (let d = -3000; d <= 3000; d++) check(fromBits(at + d));
+    }
+    // Dense runs around powers of two (the fast path's binary exponents and its ends, 2^-23 and
+    // 2^20), where the float spacing halves below and the decimal exponent is looked up anew.
+    for (let n = -26; n <= 22; n++) {
+      bits.setFloat32(0, 2 ** n);
+      const at = bits.getUint32(0);
+      for (let d = -500; d <= 500; d++) check(fromBits(at + d));
     }
     // Uniform values in [-1, 1), as MLP outputs are.
     for (let i = 0; i < 200_000; i++) check(Math.fround(random() * 2 - 1));

@@ -43,6 +43,21 @@ export class JsonBytes {
     this.pos = writeFloat32(this.buf, this.pos, x);
   }
 
+  /**
+   * values[start, start + n) separated by commas, with one reserve for them all: 16 bytes a
+   * float (what float32 reserves) and its comma.
+   */
+  float32s(values: Float32Array, start: number, n: number): void {
+    this.reserve(17 * n);
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let k = start; k < start + n; k++) {
+      if (k > start) buf[pos++] = 0x2c; // ','
+      pos = writeFloat32(buf, pos, values[k]);
+    }
+    this.pos = pos;
+  }
+
   done(): Uint8Array<ArrayBuffer> {
     return this.buf.slice(0, this.pos);
   }
