@@ -20,7 +20,11 @@ export interface ServerRecord {
   model: string;
   target: Target;
   modelBytes: number;
-  /** RSS after start-up and one warm-up request, and the largest seen after each point. */
+  /**
+   * RSS after the first point's warm-up load (wrk's unmeasured seconds: start-up garbage such as the
+   * model file's bytes is collected by then, as in any server that has served), and the largest seen
+   * after each point.
+   */
   rssWarm: number;
   rssPeak: number;
   profile: ProfileRow[] | null;

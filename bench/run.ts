@@ -32,6 +32,8 @@ interface Running {
   bodyFile: string;
   contentType: string;
   record: ServerRecord;
+  /** Whether a warm-up load has run (rssWarm is read after the first one). */
+  warmed: boolean;
 }
 
 async function startTarget(target: Target, model: BenchModel, base: string, args: BenchArgs, dir: string): Promise<ServerUnderTest> {
@@ -77,12 +79,17 @@ async function launch(target: Target, model: BenchModel, base: string, args: Ben
   const modelBytes = (await stat(join(base, '1', 'model.onnx'))).size;
   const rss = server.rss();
   const record: ServerRecord = { model: model.name, target, modelBytes, rssWarm: rss, rssPeak: rss, profile: null };
-  return { target, server, url, bodyFile, contentType, record };
+  return { target, server, url, bodyFile, contentType, record, warmed: false };
 }
 
 async function point(r: Running, model: BenchModel, concurrency: number, args: BenchArgs, dir: string): Promise<Point> {
   const wrk = { url: r.url, bodyFile: r.bodyFile, contentType: r.contentType, connections: concurrency, dir };
   await runWrk({ ...wrk, durationS: args.warmupS });
+  if (!r.warmed) {
+    r.warmed = true;
+    r.record.rssWarm = r.server.rss();
+    r.record.rssPeak = Math.max(r.record.rssPeak, r.record.rssWarm);
+  }
   const before: Totals | null = r.server.metrics ? await scrape(r.server.url) : null;
   r.server.profiling();
   const cpu0 = r.server.cpuSeconds();
@@ -157,6 +164,7 @@ async function writeResults(args: BenchArgs, models: BenchModel[], points: Point
     `Batching on: max_batch_size ${args.batch}, batch_timeout_micros ${args.batchTimeoutMicros}, num_batch_threads ${args.batchThreads}, max_enqueued_batches 1000.`,
     `edgeserve flags added: ${args.serverFlags.length ? `\`${args.serverFlags.join(' ')}\`` : 'none (defaults)'}. The 60-line server queues up to ${args.batch} rows per run.`,
     'queue/run/batch/server columns are edgeserve\'s own metrics over the measured span (mean time queued, mean batched run, mean rows per run, mean time in the server).',
+    'RSS after warmup is read once the first point\'s warm-up load has run (start-up garbage, such as the model file\'s bytes, is collected by then); the peak after every point.',
     'cores: CPU time the server process used (all threads, user + system) per second measured; the machine has ' + cpus().length + '.',
     args.profile ? 'Every server ran under the V8 profiler while measured (main thread only; a few percent slower).' : 'No CPU profiles (--no-profile).',
     '',
