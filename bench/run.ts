@@ -18,7 +18,7 @@ import { profileIn } from './profile.ts';
 import { rawLoop } from './raw.ts';
 import { goals, LABELS, memoryTable, profiles, table, type Point, type ServerRecord } from './report.ts';
 import { scrape, split, type Totals } from './scrape.ts';
-import { edgeserve, plainServer, type ServerUnderTest } from './servers.ts';
+import { buildEdgeserve, edgeserve, plainServer, type ServerUnderTest } from './servers.ts';
 import { ensureWrk, runWrk } from './wrk.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -107,6 +107,7 @@ async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   if (!args) return void console.log(USAGE);
   ensureWrk(log);
+  buildEdgeserve();
   const startLoad = loadavg()[0].toFixed(2);
   const dir = await mkdtemp(join(tmpdir(), 'edgeserve-bench-run-'));
   const points: Point[] = [];
@@ -159,6 +160,7 @@ async function writeResults(args: BenchArgs, models: BenchModel[], points: Point
     '',
     `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString()};`,
     `load average ${startLoad} at the start, ${loadavg()[0].toFixed(2)} at the end.`,
+    'edgeserve ran as the container image runs it: the esbuild bundle of functions/container/main.ts (npm run build:container), --device=cpu.',
     `Load: wrk -t1 -cN over loopback, one row per request, ${args.warmupS} s warmup then ${args.durationS} s measured per point; servers measured in turn.`,
     `Raw loops: in-process session.run back to back, default session options, windows of ${args.steady.windowMs} ms until three agree within ${args.steady.tolerance * 100}%.`,
     `Batching on: max_batch_size ${args.batch}, batch_timeout_micros ${args.batchTimeoutMicros}, num_batch_threads ${args.batchThreads}, max_enqueued_batches 1000.`,

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -78,7 +78,17 @@ export function plainServer(basePath: string, maxBatch: number, profileDir: stri
 /** TF Serving's text-format BatchingParameters, as written to the file the server reads. */
 export type BatchingFile = Record<string, number | boolean>;
 
-/** `extra`: more server flags (thread settings). */
+/**
+ * edgeserve as the container image runs it: `npm run build:container`'s esbuild bundle
+ * (dist/container/main.mjs, built once per bench run) with --device=cpu. Run from source under
+ * tsx, every closure goes through esbuild's keepNames helper, which cost the small model about
+ * 15% of its throughput at 32 callers (docs/performance.md).
+ */
+export function buildEdgeserve(): void {
+  execFileSync('npm', ['run', '--silent', 'build:container'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** `extra`: more server flags (thread settings). Call buildEdgeserve() first. */
 export async function edgeserve(
   name: string,
   basePath: string,
@@ -87,13 +97,13 @@ export async function edgeserve(
   extra: string[],
   profileDir: string | null,
 ): Promise<ServerUnderTest> {
-  const args = ['--rest_api_port=0', '--port=0', `--model_name=${name}`, `--model_base_path=${basePath}`, ...extra];
+  const args = ['--device=cpu', '--rest_api_host=127.0.0.1', '--rest_api_port=0', '--port=0', `--model_name=${name}`, `--model_base_path=${basePath}`, ...extra];
   if (batching) {
     const file = join(dir, `batching-${name}.pbtxt`);
     await writeFile(file, textFormat(batching));
     args.push('--enable_batching=true', `--batching_parameters_file=${file}`);
   }
-  return start('functions/node/main.ts', args, true, profileDir);
+  return start('dist/container/main.mjs', args, true, profileDir);
 }
 
 export function textFormat(params: BatchingFile): string {
