@@ -3,7 +3,7 @@ import type { Manager } from '../manager/manager.ts';
 import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import { bearerCheck } from './bearer.ts';
 import { jsonResponse, PayloadTooLargeError, type HttpHandler, type HttpRequest, type HttpResponse } from './exchange.ts';
-import { handleInference } from './inference.ts';
+import { handleInference, type InferenceContext, type RanVersion } from './inference.ts';
 import { defaultMaxTensorBytes } from '../tensor/budget.ts';
 import { deadlineExceeded, runDirect, withinDeadline, type RunFn } from '../manager/lease-run.ts';
 import { metadataBody, statusBody } from './model-info.ts';
@@ -55,6 +55,8 @@ export function createApp(options: AppOptions): HttpHandler {
   const run: RunFn = options.run ?? runDirect;
   const { refresh, cors } = options;
   const authorize = options.apiKeys?.length ? bearerCheck(options.apiKeys) : null;
+  const maxTensorBytes = options.maxTensorBytes ?? defaultMaxTensorBytes(options.maxBodyBytes);
+  const inference: InferenceContext = { ...options, maxTensorBytes, run };
 
   const route = async (req: HttpRequest): Promise<HttpResponse> => {
     const { pathname } = req;
@@ -80,7 +82,7 @@ export function createApp(options: AppOptions): HttpHandler {
     if (isOipPath(pathname)) return oip(req, options, run, now);
     if (!isApiPath(pathname)) return { status: 404, headers: { 'content-type': 'text/plain; charset=UTF-8' }, body: 'Not Found' };
     if (req.method === 'OPTIONS') return preflight(req, cors);
-    return v1(req, options, run, now);
+    return v1(req, options, inference, now);
   };
 
   return async (req) => {
@@ -93,7 +95,7 @@ export function createApp(options: AppOptions): HttpHandler {
 }
 
 /** A /v1 request: parse the path, answer, record the metrics. */
-async function v1(req: HttpRequest, options: AppOptions, run: RunFn, now: () => number): Promise<HttpResponse> {
+async function v1(req: HttpRequest, options: AppOptions, inference: InferenceContext, now: () => number): Promise<HttpResponse> {
   const started = now();
   let path: ModelPath | undefined;
   let version = '';
@@ -104,7 +106,7 @@ async function v1(req: HttpRequest, options: AppOptions, run: RunFn, now: () => 
   };
   try {
     path = parseModelPath(req.method, req.pathname);
-    const response = await dispatch(req, path, options, run, ran);
+    const response = await dispatch(req, path, inference, ran);
     record(options, path, version, response.status, (now() - started) / 1000, label);
     return withCors(response, options.cors);
   } catch (err) {
@@ -115,19 +117,13 @@ async function v1(req: HttpRequest, options: AppOptions, run: RunFn, now: () => 
   }
 }
 
-async function dispatch(
-  req: HttpRequest,
-  path: ModelPath,
-  options: AppOptions,
-  run: RunFn,
-  ranVersion: (v: number, label?: string) => void,
-): Promise<HttpResponse> {
-  const { manager } = options;
+async function dispatch(req: HttpRequest, path: ModelPath, ctx: InferenceContext, ranVersion: RanVersion): Promise<HttpResponse> {
+  const { manager } = ctx;
   if (path.api === 'status') {
     return jsonResponse(200, statusBody(await manager.status(path.model, path.version)));
   }
   if (path.api === 'metadata') {
-    const lease = await manager.acquire(path.model, path, { timeoutMs: options.timeoutMs, signal: req.signal });
+    const lease = await manager.acquire(path.model, path, { timeoutMs: ctx.timeoutMs, signal: req.signal });
     try {
       ranVersion(lease.servable.version);
       return jsonResponse(200, metadataBody(path.model, lease.servable.version, lease.servable.session.signature));
@@ -135,8 +131,7 @@ async function dispatch(
       lease.release();
     }
   }
-  const maxTensorBytes = options.maxTensorBytes ?? defaultMaxTensorBytes(options.maxBodyBytes);
-  return handleInference(req, path, { ...options, maxTensorBytes, run, ranVersion });
+  return handleInference(req, path, ctx, ranVersion);
 }
 
 // OIP's liveness never depends on storage; everything else under /v2 does, as /v1 does.

@@ -3,7 +3,7 @@ import { predict } from '../apis/predict.ts';
 import { decodePredictRequest, type ModelSpecMsg } from '../tensor/proto/predict.ts';
 import { readBodyBytes } from './body.ts';
 import type { HttpRequest, HttpResponse } from './exchange.ts';
-import type { InferenceContext } from './inference.ts';
+import type { InferenceContext, RanVersion } from './inference.ts';
 import type { ModelPath } from './path.ts';
 
 /**
@@ -26,7 +26,7 @@ export function isProtobufRequest(req: HttpRequest): boolean {
   return PROTOBUF_TYPES.has(type);
 }
 
-export async function handleBinaryPredict(req: HttpRequest, path: ModelPath, ctx: InferenceContext): Promise<HttpResponse> {
+export async function handleBinaryPredict(req: HttpRequest, path: ModelPath, ctx: InferenceContext, ranVersion: RanVersion): Promise<HttpResponse> {
   if (path.api !== 'predict') {
     throw invalidArgument(`Content-Type ${PROTOBUF_CONTENT_TYPE} is accepted by :predict only; send :${path.api} bodies as JSON, or use the gRPC API`);
   }
@@ -41,7 +41,7 @@ export async function handleBinaryPredict(req: HttpRequest, path: ModelPath, ctx
     tensorContent: ctx.tensorContent,
     ranVersion: (v) => {
       version = v;
-      ctx.ranVersion(v);
+      ranVersion(v);
     },
   });
   return { status: 200, headers: { 'content-type': PROTOBUF_CONTENT_TYPE, 'x-model-name': path.model, 'x-model-version': String(version) }, body };

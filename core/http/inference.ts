@@ -21,8 +21,6 @@ export interface InferenceContext {
   maxTensorBytes: number;
   timeoutMs: number;
   run: RunFn;
-  /** Tells the caller which version answered, and through which label if any (for metrics). */
-  ranVersion: (version: number, label?: string) => void;
   /** Binary predict writes outputs as tensor_content (--enable_serialization_as_tensor_content). */
   tensorContent?: boolean;
 }
@@ -31,8 +29,12 @@ export interface InferenceContext {
  * :predict, :classify and :regress in TF Serving's processing order (docs/tf-serving-compat.md section 3):
  * parse body, read signature_name, resolve the servable, decode against its signature, run, encode.
  */
-export async function handleInference(req: HttpRequest, path: ModelPath, ctx: InferenceContext): Promise<HttpResponse> {
-  if (isProtobufRequest(req)) return handleBinaryPredict(req, path, ctx);
+/** Tells the caller which version answered, and through which label if any (for metrics). */
+export type RanVersion = (version: number, label?: string) => void;
+
+/** `ctx` is built once per app; `ranVersion` is the request's. */
+export async function handleInference(req: HttpRequest, path: ModelPath, ctx: InferenceContext, ranVersion: RanVersion): Promise<HttpResponse> {
+  if (isProtobufRequest(req)) return handleBinaryPredict(req, path, ctx, ranVersion);
   const json = parseJson(await readBodyText(req, ctx.maxBodyBytes));
   const request = path.api === 'predict' ? readPredictBody(json) : readExamplesBody(json, path.api as 'classify' | 'regress');
   // One deadline for the wait for the model (listing, download, load) and the run together.
@@ -45,7 +47,7 @@ export async function handleInference(req: HttpRequest, path: ModelPath, ctx: In
     lease,
     ctx.run,
     () => {
-      ctx.ranVersion(servable.version, label);
+      ranVersion(servable.version, label);
       if (request.signatureName !== DEFAULT_SIGNATURE) {
         throw invalidArgument(
           path.api === 'predict'
