@@ -8,7 +8,8 @@ import { measure, type SteadyOptions, type Summary } from './steady.ts';
 /**
  * The ceiling: one caller running onnxruntime-node's session.run back to back on `batch` rows,
  * in this process, with default session options (what the servers use). No HTTP, no JSON.
- * Throughput counts rows; latency is per run.
+ * Throughput counts rows; latency is per run. Back to back, each run finds the machine as the last
+ * one left it, which no server's run does (bench/run-after-gap.ts).
  */
 export async function rawLoop(model: BenchModel, basePath: string, batch: number, steady: SteadyOptions): Promise<Summary> {
   const session = await ort.InferenceSession.create(await readFile(join(basePath, '1', 'model.onnx')));
