@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HttpHandler, HttpRequest, HttpResponse } from '../../core/http/exchange.ts';
 import { httpListener } from './http-listener.ts';
 
@@ -88,6 +88,16 @@ describe('httpListener', () => {
     });
     expect(await (await fetch(answered)).text()).toBe('ok');
     expect(seen.signal.aborted).toBe(false);
+  });
+
+  it('answers 500 for a header value Node cannot write, and keeps serving', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const url = await serve(async (req) => ({ status: 200, headers: { 'x-model-label': req.pathname === '/bad' ? 'a\r\nset-cookie: x' : 'ok' }, body: '' }));
+    const bad = await fetch(`${url}/bad`);
+    expect([bad.status, bad.headers.get('set-cookie')]).toEqual([500, null]);
+    expect((await fetch(`${url}/good`)).headers.get('x-model-label')).toBe('ok');
+    expect(logged).toHaveBeenCalled();
+    logged.mockRestore();
   });
 
   it('answers 500 without detail when a handler breaks its contract and rejects', async () => {

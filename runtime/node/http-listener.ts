@@ -8,13 +8,16 @@ import { RunAbort } from '../../core/manager/lease-run.ts';
  * Response per request, which took about a tenth of the small model's main thread when an
  * adapter built them (docs/performance.md).
  */
+/** The answer when a response cannot be written as the handler gave it; says nothing more. */
+const INTERNAL: HttpResponse = { status: 500, headers: { 'content-type': 'application/json' }, body: '{"error": "Internal error"}' };
+
 export function httpListener(handle: HttpHandler): Server {
   return createServer((req, res) => {
     const request = nodeRequest(req, res);
     handle(request).then(
       (response) => send(res, request.method, response),
       // The handler answers its own errors; this is a last resort that never shows the error.
-      () => send(res, request.method, { status: 500, headers: { 'content-type': 'application/json' }, body: '{"error": "Internal error"}' }),
+      () => send(res, request.method, INTERNAL),
     );
   });
 }
@@ -69,6 +72,13 @@ function send(res: ServerResponse, method: string, response: HttpResponse): void
   if (res.destroyed) return;
   const { body } = response;
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-  res.writeHead(response.status, { ...response.headers, 'content-length': String(length) });
+  try {
+    res.writeHead(response.status, { ...response.headers, 'content-length': String(length) });
+  } catch (err) {
+    // A header value Node refuses (a character outside Latin-1, a line break): answer 500, never crash.
+    console.error(`edgeserve: cannot write a response header: ${(err as Error).message}`);
+    if (response !== INTERNAL) send(res, method, INTERNAL);
+    return;
+  }
   res.end(method === 'HEAD' ? undefined : body);
 }
