@@ -2,15 +2,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { concat, PayloadTooLargeError, type HttpHandler, type HttpRequest, type HttpResponse } from '../../core/http/exchange.ts';
 import { RunAbort } from '../../core/manager/lease-run.ts';
 
+/** The answer when a response cannot be written as the handler gave it; says nothing more. */
+const INTERNAL: HttpResponse = { status: 500, headers: { 'content-type': 'application/json' }, body: '{"error": "Internal error"}' };
+
 /**
  * A node:http server for an HttpHandler (core/http/exchange.ts), reading IncomingMessage and
  * writing ServerResponse directly: no fetch Request, Headers, ReadableStream, AbortSignal or
  * Response per request, which took about a tenth of the small model's main thread when an
  * adapter built them (docs/performance.md).
  */
-/** The answer when a response cannot be written as the handler gave it; says nothing more. */
-const INTERNAL: HttpResponse = { status: 500, headers: { 'content-type': 'application/json' }, body: '{"error": "Internal error"}' };
-
 export function httpListener(handle: HttpHandler): Server {
   return createServer((req, res) => {
     const request = nodeRequest(req, res);
