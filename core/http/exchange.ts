@@ -58,10 +58,20 @@ export function fromFetch(request: Request): HttpRequest {
   };
 }
 
-/** An HttpResponse as a fetch Response; HEAD answers headers only. */
+/**
+ * An HttpResponse as a fetch Response; HEAD answers headers only. A header value Headers refuses
+ * (outside Latin-1, a line break) is answered 500 with a fixed error, as the Node listener does.
+ */
 export function toFetch(response: HttpResponse, method: string): Response {
   const empty = method === 'HEAD' || response.status === 204 || response.status === 304;
-  return new Response(empty ? null : response.body, { status: response.status, headers: response.headers });
+  let headers: Headers;
+  try {
+    headers = new Headers(response.headers);
+  } catch (err) {
+    console.error(`edgeserve: cannot write a response header: ${(err as Error).message}`);
+    return new Response(method === 'HEAD' ? null : '{"error": "Internal error"}', { status: 500, headers: { 'content-type': 'application/json' } });
+  }
+  return new Response(empty ? null : response.body, { status: response.status, headers });
 }
 
 async function readStream(request: Request, maxBytes: number): Promise<Uint8Array> {
