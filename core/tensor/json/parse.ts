@@ -107,22 +107,33 @@ class Parser implements Cursor {
     if (this.peek() === 0x5d) return this.leave([]);
     // Short lists (pixels, coordinates) are built at their exact size: push() would reserve 17
     // slots for each, which dominates memory and GC time for image batches.
-    const a = this.value();
+    const a = this.element();
     if (this.endOfArray()) return this.leave([a]);
-    const b = this.value();
+    const b = this.element();
     if (this.endOfArray()) return this.leave([a, b]);
-    const c = this.value();
+    const c = this.element();
     if (this.endOfArray()) return this.leave([a, b, c]);
-    const d = this.value();
+    const d = this.element();
     if (this.endOfArray()) return this.leave([a, b, c, d]);
     const arr: JsonValue[] = [a, b, c, d];
-    do arr.push(this.value());
+    do arr.push(this.element());
     while (!this.endOfArray());
     return this.leave(arr);
   }
 
+  /** An array element: value(), with numbers (the bulk of every tensor) going straight to number(). */
+  private element(): JsonValue {
+    const c = this.text.charCodeAt(this.pos);
+    return (c >= 0x30 && c <= 0x39) || c === 0x2d ? this.number() : this.value();
+  }
+
   /** After an element: true at ']', past the ',' (and whitespace) otherwise. */
   private endOfArray(): boolean {
+    // The common case first: a ',' right after the element, then no whitespace.
+    if (this.text.charCodeAt(this.pos) === 0x2c && this.text.charCodeAt(this.pos + 1) > 0x20) {
+      this.pos++;
+      return false;
+    }
     this.skipWs();
     const c = this.peek();
     if (c === 0x5d) return true;
