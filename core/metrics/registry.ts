@@ -12,8 +12,22 @@ interface Series {
   sum?: number;
 }
 
+/** A node of a metric's label trie: by label name, then by value; a series where a label set ends. */
+interface LabelNode {
+  next?: Map<string, Map<string, LabelNode>>;
+  series?: Series;
+}
+
 abstract class Metric {
-  protected readonly series = new Map<string, Series>();
+  /** Series in creation order, for rendering. */
+  protected readonly series: Series[] = [];
+  /**
+   * Series by their labels, names and values in the labels' order: a few Map lookups of strings
+   * that already exist, where a JSON.stringify key per observation (several per request) showed
+   * as 5% of the request path.
+   */
+  private readonly root: LabelNode = {};
+
   constructor(
     readonly name: string,
     readonly help: string,
@@ -21,18 +35,30 @@ abstract class Metric {
   ) {}
 
   protected at(labels: Labels): Series {
-    const key = JSON.stringify(labels);
-    let s = this.series.get(key);
-    if (!s) {
-      s = { labels, value: 0 };
-      this.series.set(key, s);
+    let node = this.root;
+    for (const name in labels) {
+      node.next ??= new Map();
+      let byValue = node.next.get(name);
+      if (!byValue) node.next.set(name, (byValue = new Map()));
+      const value = labels[name];
+      let child = byValue.get(value);
+      if (!child) byValue.set(value, (child = {}));
+      node = child;
     }
-    return s;
+    if (!node.series) this.series.push((node.series = { labels, value: 0 }));
+    return node.series;
+  }
+
+  /** The series of exactly these labels, if observed. */
+  protected find(labels: Labels): Series | undefined {
+    let node: LabelNode | undefined = this.root;
+    for (const name in labels) node = node?.next?.get(name)?.get(labels[name]);
+    return node?.series;
   }
 
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`];
-    for (const s of this.series.values()) lines.push(...this.renderSeries(s));
+    for (const s of this.series) lines.push(...this.renderSeries(s));
     return lines.join('\n');
   }
 
@@ -49,7 +75,7 @@ export class Counter extends Metric {
     this.at(labels).value += by;
   }
   get(labels: Labels = {}): number {
-    return this.series.get(JSON.stringify(labels))?.value ?? 0;
+    return this.find(labels)?.value ?? 0;
   }
 }
 
