@@ -65,20 +65,21 @@ export async function regress(request: ExamplesRequestObject, ctx: ApiContext): 
 async function runExamples(request: ExamplesRequestObject, ctx: ApiContext) {
   const spec = requireModelSpec(modelSpecFromObject(request.model_spec));
   const timeLeft = deadlineAfter(ctx.timeoutMs); // one deadline for the wait for the model and the run
-  const lease = await acquire(ctx.manager, spec, { timeoutMs: timeLeft() });
+  const lease = await acquire(ctx.manager, spec, { timeoutMs: timeLeft(), signal: ctx.signal }, ctx.routingKey);
   const { servable } = lease;
   const signatureName = spec.signatureName || DEFAULT_SIGNATURE;
   const outputs = await runLeased(
     lease,
     ctx.run,
     () => {
-      ctx.ranVersion?.(servable.version);
+      ctx.ranVersion?.(servable.version, lease.label);
       if (signatureName !== DEFAULT_SIGNATURE) throw invalidArgument(`No signature was found with the name: ${quoted(signatureName)}`);
       const examples = inputExamples(request.input);
       if (examples.length === 0) throw invalidArgument('Input is empty.');
       return examplesToInputs(examples, servable.session.signature);
     },
     timeLeft(),
+    ctx.signal,
   );
   const { signature } = servable.session;
   return { spec, signatureName, version: servable.version, labels: servable.labels, rows: { outputs, signature } };

@@ -46,9 +46,10 @@ export function versionRequest(spec: ModelSpecMsg): VersionRequest {
 
 /**
  * The servable a ModelSpec names (TF's ServerCore::GetServableHandle); release the lease after.
- * `wait` bounds the wait for a load by the request's deadline (Manager.acquire).
+ * `wait` bounds the wait for a load by the request's deadline (Manager.acquire); `routingKey`
+ * keeps an unpinned caller on one label of a traffic split.
  */
-export function acquire(manager: Manager, spec: ModelSpecMsg, wait?: AcquireWait): Promise<Lease> {
+export function acquire(manager: Manager, spec: ModelSpecMsg, wait?: AcquireWait, routingKey?: string): Promise<Lease> {
   if (spec.name === '') return Promise.reject(invalidArgument('ModelSpec has no name specified.'));
-  return manager.acquire(spec.name, versionRequest(spec), wait);
+  return manager.acquire(spec.name, { ...versionRequest(spec), routingKey }, wait);
 }

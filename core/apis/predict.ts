@@ -1,6 +1,6 @@
 import { failedPrecondition, quoted } from '../errors.ts';
 import { TensorBudget } from '../tensor/budget.ts';
-import type { RunFn } from '../manager/lease-run.ts';
+import type { RunFn, RunSignal } from '../manager/lease-run.ts';
 import type { Manager } from '../manager/manager.ts';
 import { encodeProtoPredictResponse, type PredictRequestMsg } from '../tensor/proto/predict.ts';
 import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
@@ -24,14 +24,18 @@ export interface ApiContext {
   tensorContent?: boolean;
   /** Bytes one request's input tensors may take (--max_tensor_bytes); unset: unbounded. */
   maxTensorBytes?: number;
-  /** Told which version answered (metrics, response headers). */
-  ranVersion?: (version: number) => void;
+  /** Told which version answered, and through which label when traffic chose one (metrics, headers, the rollback guard). */
+  ranVersion?: (version: number, label?: string) => void;
+  /** The request's x-edgeserve-routing-key: keeps one caller on one label of a traffic split (core/version/traffic.ts). */
+  routingKey?: string;
+  /** Aborts when the client has gone: the wait for the model and a queued run end then. */
+  signal?: RunSignal;
 }
 
 export async function predict(request: PredictRequestMsg, ctx: ApiContext): Promise<Uint8Array<ArrayBuffer>> {
   const spec = requireModelSpec(request.modelSpec);
   const timeLeft = deadlineAfter(ctx.timeoutMs); // one deadline for the wait for the model and the run
-  const lease = await acquire(ctx.manager, spec, { timeoutMs: timeLeft() });
+  const lease = await acquire(ctx.manager, spec, { timeoutMs: timeLeft(), signal: ctx.signal }, ctx.routingKey);
   const { servable } = lease;
   const signatureName = spec.signatureName || DEFAULT_SIGNATURE;
   let aliases: string[] = [];
@@ -39,7 +43,7 @@ export async function predict(request: PredictRequestMsg, ctx: ApiContext): Prom
     lease,
     ctx.run,
     () => {
-      ctx.ranVersion?.(servable.version);
+      ctx.ranVersion?.(servable.version, lease.label);
       if (signatureName !== DEFAULT_SIGNATURE) throw failedPrecondition(`Serving signature key "${quoted(signatureName)}" not found.`);
       const { signature } = servable.session;
       const inputs = predictInputs(request.inputs, signature, new TensorBudget(ctx.maxTensorBytes ?? Infinity));
@@ -48,6 +52,7 @@ export async function predict(request: PredictRequestMsg, ctx: ApiContext): Prom
       return inputs;
     },
     timeLeft(),
+    ctx.signal,
   );
   return encodeProtoPredictResponse(
     { name: spec.name, version: servable.version, signatureName },

@@ -11,6 +11,7 @@ import { EmptyBodyError, parseModelPath, type ModelPath } from './path.ts';
 import { httpStatus } from './status-codes.ts';
 import { isOipPath, json as oipJson, MethodNotAllowed, OIP_LIVE_PATH, OIP_READY_PATH, oipRoute, type OipRoute } from './oip.ts';
 import { readinessBody } from './readiness.ts';
+import { recordRequest } from '../apis/record-request.ts';
 
 /**
  * The REST surface every target serves: TF Serving's /v1 API, the Open Inference Protocol's /v2
@@ -186,16 +187,6 @@ function withCors(response: HttpResponse, cors?: boolean): HttpResponse {
 }
 
 function record(options: AppOptions, path: { api: string; model: string }, version: string, status: number, seconds: number, label?: string): void {
-  // Unknown names share one series, so callers cannot grow the metrics without bound.
-  const model = options.manager.has(path.model) ? path.model : '(unknown)';
-  const labels = { model, version, api: path.api };
-  const { metrics } = options;
-  metrics.requests.inc({ ...labels, status: String(status) });
-  metrics.requestLatency.observe(labels, seconds);
-  if (version === '' || !['predict', 'classify', 'regress'].includes(path.api)) return;
-  // Progressive delivery: per-label series, and the rollback guard's count (5xx only).
-  options.manager.recordOutcome(model, Number(version), status >= 500);
-  if (label === undefined) return;
-  metrics.labelRequests.inc({ model, label, version, status: String(status) });
-  metrics.labelLatency.observe({ model, label, version }, seconds);
+  const inference = path.api === 'predict' || path.api === 'classify' || path.api === 'regress';
+  recordRequest(options.manager, options.metrics, { model: path.model, version, api: path.api, status, seconds, label, inference });
 }

@@ -1,6 +1,7 @@
 import { invalidArgument, quoted } from '../errors.ts';
 import { predict } from '../apis/predict.ts';
 import { decodePredictRequest, type ModelSpecMsg } from '../tensor/proto/predict.ts';
+import { MODEL_LABEL_HEADER, ROUTING_KEY_HEADER } from '../version/traffic.ts';
 import { readBodyBytes } from './body.ts';
 import type { HttpRequest, HttpResponse } from './exchange.ts';
 import type { InferenceContext, RanVersion } from './inference.ts';
@@ -33,18 +34,24 @@ export async function handleBinaryPredict(req: HttpRequest, path: ModelPath, ctx
   const request = decodePredictRequest(await readBodyBytes(req, ctx.maxBodyBytes));
   request.modelSpec = specFromPath(request.modelSpec, path);
   let version = 0;
+  let label: string | undefined;
   const body = await predict(request, {
     manager: ctx.manager,
     run: ctx.run,
     timeoutMs: ctx.timeoutMs,
     maxTensorBytes: ctx.maxTensorBytes,
     tensorContent: ctx.tensorContent,
-    ranVersion: (v) => {
+    routingKey: req.header(ROUTING_KEY_HEADER),
+    signal: req.signal,
+    ranVersion: (v, l) => {
       version = v;
-      ranVersion(v);
+      label = l;
+      ranVersion(v, l);
     },
   });
-  return { status: 200, headers: { 'content-type': PROTOBUF_CONTENT_TYPE, 'x-model-name': path.model, 'x-model-version': String(version) }, body };
+  const headers: Record<string, string> = { 'content-type': PROTOBUF_CONTENT_TYPE, 'x-model-name': path.model, 'x-model-version': String(version) };
+  if (label !== undefined) headers[MODEL_LABEL_HEADER] = label;
+  return { status: 200, headers, body };
 }
 
 /** The body's ModelSpec with the URL's model and version or label; a contradiction is an error. */

@@ -4,7 +4,9 @@ import { getModelMetadata, getModelStatus, type MetadataRequestObject, type Stat
 import { predict, type ApiContext } from '../../../core/apis/predict.ts';
 import { grpcStatus } from '../../../core/apis/status.ts';
 import { ServingError, errorLogText, isUnexpectedError } from '../../../core/errors.ts';
-import { runDirect, type RunFn } from '../../../core/manager/lease-run.ts';
+import { RunAbort, runDirect, type RunFn } from '../../../core/manager/lease-run.ts';
+import { recordRequest } from '../../../core/apis/record-request.ts';
+import { ROUTING_KEY_HEADER } from '../../../core/version/traffic.ts';
 import { httpStatus } from '../../../core/http/status-codes.ts';
 import type { Manager } from '../../../core/manager/manager.ts';
 import type { ServingMetrics } from '../../../core/metrics/serving-metrics.ts';
@@ -58,6 +60,9 @@ export interface RunningGrpcServer {
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 
+/** The methods the rollback guard counts (as REST's :predict, :classify, :regress). */
+const INFERENCE = new Set(['predict', 'classify', 'regress']);
+
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const { manager, metrics } = options;
   const run: RunFn = options.run ?? runDirect;
@@ -70,18 +75,27 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       const started = now();
       let model = '';
       let version = '';
+      let label: string | undefined;
+      const routingKey = call.metadata.get(ROUTING_KEY_HEADER)[0];
+      // A client that cancels (or whose connection drops) ends its wait for the model and its queued run.
+      const signal = new RunAbort();
+      call.once('cancelled', () => signal.abort());
       const ctx: ApiContext = {
         manager,
         run,
         timeoutMs: timeLeftMs(call.getDeadline(), options.defaultTimeoutMs),
         tensorContent: options.tensorContent,
         maxTensorBytes: options.maxTensorBytes ?? defaultMaxTensorBytes(options.maxMessageBytes),
-        ranVersion: (v) => (version = String(v)),
+        routingKey: typeof routingKey === 'string' ? routingKey : undefined,
+        signal,
+        ranVersion: (v, l) => {
+          version = String(v);
+          label = l;
+        },
       };
       const done = (code: number, httpCode: number) => {
-        const labels = { model: manager.has(model) ? model : '(unknown)', version, api: `grpc_${method}` };
-        metrics.requests.inc({ ...labels, status: String(httpCode) });
-        metrics.requestLatency.observe(labels, (now() - started) / 1000);
+        const seconds = (now() - started) / 1000;
+        recordRequest(manager, metrics, { model, version, api: `grpc_${method}`, status: httpCode, seconds, label, inference: INFERENCE.has(method) });
         return code;
       };
       Promise.resolve()
