@@ -4,7 +4,7 @@ import { getModelMetadata, getModelStatus, type MetadataRequestObject, type Stat
 import { predict, type ApiContext } from '../../../core/apis/predict.ts';
 import { grpcStatus } from '../../../core/apis/status.ts';
 import { ServingError, errorLogText, isUnexpectedError } from '../../../core/errors.ts';
-import { RunAbort, runDirect, type RunFn } from '../../../core/manager/lease-run.ts';
+import { runDirect, type RunFn } from '../../../core/manager/lease-run.ts';
 import { recordRequest } from '../../../core/apis/record-request.ts';
 import { ROUTING_KEY_HEADER } from '../../../core/version/traffic.ts';
 import { httpStatus } from '../../../core/http/status-codes.ts';
@@ -77,9 +77,6 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       let version = '';
       let label: string | undefined;
       const routingKey = call.metadata.get(ROUTING_KEY_HEADER)[0];
-      // A client that cancels (or whose connection drops) ends its wait for the model and its queued run.
-      const signal = new RunAbort();
-      call.once('cancelled', () => signal.abort());
       const ctx: ApiContext = {
         manager,
         run,
@@ -87,7 +84,6 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         tensorContent: options.tensorContent,
         maxTensorBytes: options.maxTensorBytes ?? defaultMaxTensorBytes(options.maxMessageBytes),
         routingKey: typeof routingKey === 'string' ? routingKey : undefined,
-        signal,
         ranVersion: (v, l) => {
           version = String(v);
           label = l;
