@@ -1,5 +1,5 @@
 import { ServingError, invalidArgument } from '../errors.ts';
-import { concat, PayloadTooLargeError, type HttpRequest } from './exchange.ts';
+import { readCapped, type HttpRequest } from './exchange.ts';
 
 /**
  * Reads a request body as text, honouring Content-Encoding: gzip (TF Serving gunzips too).
@@ -24,25 +24,12 @@ export async function readBodyBytes(req: HttpRequest, maxBytes: number): Promise
 }
 
 async function gunzip(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel();
-        throw new PayloadTooLargeError(maxBytes);
-      }
-      chunks.push(value);
-    }
+    return await readCapped(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')), maxBytes);
   } catch (err) {
     if (err instanceof ServingError) throw err;
     throw invalidArgument('Request body is not valid gzip', { cause: err });
   }
-  return concat(chunks, size);
 }
 
 const DECODER = new TextDecoder();

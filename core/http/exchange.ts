@@ -77,10 +77,14 @@ export function toFetch(response: HttpResponse, method: string): Response {
 async function readStream(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
-  if (!request.body) return new Uint8Array(0);
+  return request.body ? readCapped(request.body, maxBytes) : new Uint8Array(0);
+}
+
+/** A stream's bytes as one array; PayloadTooLargeError (the stream cancelled) once they pass maxBytes. */
+export async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = request.body.getReader();
+  const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
