@@ -109,7 +109,7 @@ function movable(model: Uint8Array | ModelFiles, transfer: ArrayBuffer[]): Uint8
 
 /**
  * The worker's script. From sources (tsx, vitest) a small .mjs registers tsx and imports
- * ort-worker.ts; the container bundle (build:container) ships ort-worker.mjs beside main.mjs.
+ * ort-worker.ts; the container bundle (build:container) ships ort-worker.mjs beside main.mjs and its chunks.
  */
 function workerEntry(): URL {
   const here = import.meta.url;

@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { ConfigError } from '../../core/config/config-error.ts';
+import { s3Endpoint, type S3ClientOptions } from './s3-endpoint.ts';
 
 /**
  * The S3 client for the server and the CLI. Endpoint: `endpoint` (--s3_endpoint), else the AWS
@@ -13,19 +13,6 @@ import { ConfigError } from '../../core/config/config-error.ts';
  * adds checksums where S3 requires them: the manifest's sha256 is the integrity check, and some
  * S3-compatible stores reject the SDK's newer checksum headers.
  */
-export interface S3ClientOptions {
-  endpoint?: string;
-  env: Record<string, string | undefined>;
-}
-
-export function s3Endpoint({ endpoint, env }: S3ClientOptions): string | undefined {
-  const url = endpoint || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
-  if (url !== undefined && !/^https?:\/\/[^/\s]+/.test(url)) {
-    throw new ConfigError(`S3 endpoint ${JSON.stringify(url)} must be an http:// or https:// URL, like http://127.0.0.1:9000`);
-  }
-  return url;
-}
-
 export function createS3Client(options: S3ClientOptions): S3Client {
   // On Node < 22 the SDK prints an 8-line NodeVersionSupportWarning: its releases after January 2027
   // will need Node 22. The locked SDK runs on Node 20, which package.json's engines supports, so

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createS3Client, s3Endpoint } from './s3-client.ts';
+import { createS3Client } from './s3-client.ts';
+import { s3Endpoint } from './s3-endpoint.ts';
 import { sourceFactory } from './sources.ts';
 
 describe('S3 client options', () => {
