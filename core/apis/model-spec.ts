@@ -38,10 +38,10 @@ export function requireModelSpec(spec: ModelSpecMsg | null): ModelSpecMsg {
   return spec;
 }
 
-export function versionRequest(spec: ModelSpecMsg): VersionRequest {
-  if (spec.version !== undefined) return { version: spec.version };
-  if (spec.versionLabel !== undefined) return { label: spec.versionLabel };
-  return {};
+export function versionRequest(spec: ModelSpecMsg, routingKey?: string): VersionRequest {
+  if (spec.version !== undefined) return { version: spec.version, routingKey };
+  if (spec.versionLabel !== undefined) return { label: spec.versionLabel, routingKey };
+  return { routingKey };
 }
 
 /**
@@ -51,5 +51,5 @@ export function versionRequest(spec: ModelSpecMsg): VersionRequest {
  */
 export function acquire(manager: Manager, spec: ModelSpecMsg, wait?: AcquireWait, routingKey?: string): Promise<Lease> {
   if (spec.name === '') return Promise.reject(invalidArgument('ModelSpec has no name specified.'));
-  return manager.acquire(spec.name, { ...versionRequest(spec), routingKey }, wait);
+  return manager.acquire(spec.name, versionRequest(spec, routingKey), wait);
 }

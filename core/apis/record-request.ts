@@ -27,7 +27,7 @@ export function recordRequest(manager: Manager, metrics: ServingMetrics, o: Requ
   // Unknown names share one series, so callers cannot grow the metrics without bound.
   const model = manager.has(o.model) ? o.model : '(unknown)';
   const labels = { model, version: o.version, api: o.api };
-  metrics.requests.inc({ ...labels, status: String(o.status) });
+  metrics.requests.inc({ model, version: o.version, api: o.api, status: String(o.status) });
   metrics.requestLatency.observe(labels, o.seconds);
   if (o.version === '' || !o.inference) return;
   manager.recordOutcome(model, Number(o.version), o.status >= 500);

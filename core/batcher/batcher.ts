@@ -107,7 +107,7 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
     if (task.outcome) return;
     task.outcome = outcome;
     q.withdraw(task);
-    metrics?.requests.inc({ ...labels(q), outcome: label });
+    metrics?.requests.inc({ model: q.servable.model, version: String(q.servable.version), outcome: label });
     task.waiter.wake();
     // A batch that lost its first member has a new one, who must now watch the batch timeout.
     for (const c of task.chunks) if (c.batch.queued) c.batch.chunks[0].task.waiter.wake();

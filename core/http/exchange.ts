@@ -27,7 +27,7 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   status: number;
-  /** Lower-case names. */
+  /** Lower-case names. A fresh object per response: the service and the transport add to it. */
   headers: Record<string, string>;
   body: string | Uint8Array<ArrayBuffer>;
 }

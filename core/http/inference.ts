@@ -40,7 +40,7 @@ export async function handleInference(req: HttpRequest, path: ModelPath, ctx: In
   // One deadline for the wait for the model (listing, download, load) and the run together.
   const timeLeft = deadlineAfter(ctx.timeoutMs);
   const routingKey = req.header(ROUTING_KEY_HEADER);
-  const lease = await ctx.manager.acquire(path.model, { ...path, routingKey }, { timeoutMs: timeLeft(), signal: req.signal });
+  const lease = await ctx.manager.acquire(path.model, { version: path.version, label: path.label, routingKey }, { timeoutMs: timeLeft(), signal: req.signal });
   const { servable, label } = lease;
   const { signature } = servable.session;
   const outputs = await runLeased(

@@ -240,7 +240,7 @@ export class Manager {
     let released = false;
     return {
       servable,
-      ...(label !== undefined && { label }),
+      label,
       release: () => {
         if (released) return;
         released = true;
