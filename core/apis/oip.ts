@@ -28,13 +28,17 @@ export interface OipContext {
   /** Bytes one request's input tensors may take (--max_tensor_bytes). */
   maxTensorBytes: number;
   signal?: RunSignal;
-  /** Told which version answered (metrics, headers). */
-  ranVersion?: (version: number) => void;
+  /** The request's x-edgeserve-routing-key: keeps one caller on one label of a traffic split. */
+  routingKey?: string;
+  /** Told which version answered, and through which label when traffic chose one (metrics, headers, the rollback guard). */
+  ranVersion?: (version: number, label?: string) => void;
 }
 
 export interface OipResult {
   model: string;
   version: number;
+  /** The traffic label that chose the version, if one did. */
+  label?: string;
   outputs: { name: string; tensor: Tensor }[];
 }
 
@@ -54,7 +58,8 @@ export function oipTarget(model: string, version: string | undefined): OipTarget
 
 export async function oipInfer(target: OipTarget, request: OipRequest, ctx: OipContext): Promise<OipResult> {
   const timeLeft = deadlineAfter(ctx.timeoutMs); // one deadline for the wait for the model and the run
-  const lease = await ctx.manager.acquire(target.model, target, { timeoutMs: timeLeft(), signal: ctx.signal });
+  const pick = { version: target.version, label: target.label, routingKey: ctx.routingKey };
+  const lease = await ctx.manager.acquire(target.model, pick, { timeoutMs: timeLeft(), signal: ctx.signal });
   const { servable } = lease;
   const { signature } = servable.session;
   let names: string[] = [];
@@ -62,14 +67,14 @@ export async function oipInfer(target: OipTarget, request: OipRequest, ctx: OipC
     lease,
     ctx.run,
     () => {
-      ctx.ranVersion?.(servable.version);
+      ctx.ranVersion?.(servable.version, lease.label);
       names = oipOutputNames(request.outputs, signature);
       return oipInputs(request.inputs, signature, new TensorBudget(ctx.maxTensorBytes));
     },
     timeLeft(),
     ctx.signal,
   );
-  return { model: servable.model, version: servable.version, outputs: names.map((name) => ({ name, tensor: outputs[name] })) };
+  return { model: servable.model, version: servable.version, label: lease.label, outputs: names.map((name) => ({ name, tensor: outputs[name] })) };
 }
 
 export interface OipTensorMetadata {

@@ -12,6 +12,7 @@ import { httpStatus } from './status-codes.ts';
 import { isOipPath, json as oipJson, MethodNotAllowed, OIP_LIVE_PATH, OIP_READY_PATH, oipRoute, type OipRoute } from './oip.ts';
 import { readinessBody } from './readiness.ts';
 import { recordRequest } from '../apis/record-request.ts';
+import { ROUTING_KEY_HEADER } from '../version/traffic.ts';
 
 /**
  * The REST surface every target serves: TF Serving's /v1 API, the Open Inference Protocol's /v2
@@ -144,6 +145,7 @@ async function oip(req: HttpRequest, options: AppOptions, run: RunFn, now: () =>
   const started = now();
   let route: OipRoute | undefined;
   let version = '';
+  let label: string | undefined;
   let response: HttpResponse;
   try {
     route = oipRoute(req.method, req.pathname);
@@ -154,13 +156,17 @@ async function oip(req: HttpRequest, options: AppOptions, run: RunFn, now: () =>
       maxBodyBytes: options.maxBodyBytes,
       maxTensorBytes: options.maxTensorBytes ?? defaultMaxTensorBytes(options.maxBodyBytes),
       signal: req.signal,
-      ranVersion: (v) => (version = String(v)),
+      routingKey: req.header(ROUTING_KEY_HEADER),
+      ranVersion: (v, l) => {
+        version = String(v);
+        label = l;
+      },
     });
     response = withCors(response, options.cors);
   } catch (err) {
     response = errorResponse(err, options.cors);
   }
-  if (route?.target) record(options, { api: route.api, model: route.target.model }, version, response.status, (now() - started) / 1000);
+  if (route?.target) record(options, { api: route.api, model: route.target.model }, version, response.status, (now() - started) / 1000, label);
   return response;
 }
 
@@ -187,6 +193,6 @@ function withCors(response: HttpResponse, cors?: boolean): HttpResponse {
 }
 
 function record(options: AppOptions, path: { api: string; model: string }, version: string, status: number, seconds: number, label?: string): void {
-  const inference = path.api === 'predict' || path.api === 'classify' || path.api === 'regress';
+  const inference = path.api === 'predict' || path.api === 'classify' || path.api === 'regress' || path.api === 'oip_infer';
   recordRequest(options.manager, options.metrics, { model: path.model, version, api: path.api, status, seconds, label, inference });
 }

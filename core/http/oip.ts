@@ -2,6 +2,7 @@ import { invalidArgument, ServingError } from '../errors.ts';
 import { OIP_EXTENSIONS, OIP_SERVER_NAME, OIP_SERVER_VERSION, oipInfer, oipModelMetadata, oipModelReady, oipTarget, type OipContext, type OipTarget } from '../apis/oip.ts';
 import { encodeInferResponse } from '../tensor/oip/encode.ts';
 import { HEADER_LENGTH, readInferBody, type OipRequest } from '../tensor/oip/request.ts';
+import { MODEL_LABEL_HEADER } from '../version/traffic.ts';
 import { readBodyBytes } from './body.ts';
 import { jsonResponse, type HttpRequest, type HttpResponse } from './exchange.ts';
 
@@ -75,6 +76,7 @@ async function infer(req: HttpRequest, target: OipTarget, ctx: OipContext & { ma
     result.outputs.map((o) => ({ ...o, binary: binary(o.name) })),
   );
   const headers: Record<string, string> = { 'x-model-name': result.model, 'x-model-version': String(result.version) };
+  if (result.label !== undefined) headers[MODEL_LABEL_HEADER] = result.label;
   if (encoded.headerLength === undefined) headers['content-type'] = 'application/json';
   else {
     headers['content-type'] = 'application/octet-stream';

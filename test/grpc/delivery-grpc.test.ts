@@ -1,24 +1,25 @@
+import * as grpc from '@grpc/grpc-js';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceDefinition } from '../../runtime/node/grpc/grpc-services.ts';
 import { encodeMessage, lookupType } from '../../runtime/node/grpc/proto-root.ts';
+import { OIP_SERVICE } from '../../runtime/node/grpc/oip-service.ts';
 import { erroringModel, offsetModel } from '../delivery/models.ts';
 import { startServer, type ServerProcess } from '../e2e/server-process.ts';
 import { grpcClient, grpcError, type GrpcClient } from './client.ts';
 
-// Progressive delivery reaches the binary transports too: a 50/50 split between stable (y = x + 1)
-// and a canary that fails at run time, driven only by gRPC Predict and binary (protobuf) HTTP
-// predict against the real server process. Both name the label that answered, a routing key keeps
-// a caller on one label, and the canary's 5xx answers pull it out of the split.
-let dir: string;
-let server: ServerProcess;
-let client: GrpcClient;
+// Progressive delivery reaches every transport, not only TF Serving's JSON REST: a 50/50 split
+// between stable (y = x + 1) and a canary that fails at run time, against the real server process,
+// driven only by gRPC Predict and binary (protobuf) HTTP predict, then (a fresh server) only by the
+// Open Inference Protocol over REST and gRPC. Each names the label that answered, a routing key
+// keeps a caller on one label, and the canary's 5xx answers pull it out of the split.
 // Above what the routing-key test sends the canary (about 40 requests), so only the second test pulls it.
 const MIN_REQUESTS = 60;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'edgeserve-delivery-grpc-'));
+async function splitServer(): Promise<{ server: ServerProcess; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'edgeserve-delivery-grpc-'));
   const base = join(dir, 'ab');
   mkdirSync(join(base, '1'), { recursive: true });
   mkdirSync(join(base, '2'), { recursive: true });
@@ -28,7 +29,22 @@ beforeAll(async () => {
     join(base, 'model.json'),
     JSON.stringify({ labels: { stable: 1, canary: 2 }, traffic: { stable: 50, canary: 50 }, rollback: { max_error_rate: 0.05, min_requests: MIN_REQUESTS } }),
   );
-  server = await startServer(['--model_name=ab', `--model_base_path=${base}`], {}, { grpc: true });
+  return { server: await startServer(['--model_name=ab', `--model_base_path=${base}`], {}, { grpc: true }), dir };
+}
+
+async function expectCanaryPulled(server: ServerProcess): Promise<void> {
+  const metrics = await (await fetch(`${server.url}/monitoring/prometheus/metrics`)).text();
+  expect(metrics).toMatch(/edgeserve_rollbacks_total\{model="ab",version="2",label="canary"\} 1/);
+  expect(metrics).toMatch(/edgeserve_label_requests_total\{model="ab",label="canary",version="2",status="500"\} \d+/);
+  expect(server.output()).toContain('rolled back label canary');
+}
+
+let dir: string;
+let server: ServerProcess;
+let client: GrpcClient;
+
+beforeAll(async () => {
+  ({ server, dir } = await splitServer());
   client = grpcClient(server.grpcAddress!);
 });
 afterAll(async () => {
@@ -79,11 +95,45 @@ describe('progressive delivery over gRPC and binary HTTP', () => {
       outcomes.push(i % 2 ? await grpcPredict() : (await binaryPredict()).status === 200 ? 'stable' : 'failed');
     }
     expect(outcomes).toContain('failed');
-    const metrics = await (await fetch(`${server.url}/monitoring/prometheus/metrics`)).text();
-    expect(metrics).toMatch(/edgeserve_rollbacks_total\{model="ab",version="2",label="canary"\} 1/);
-    expect(metrics).toMatch(/edgeserve_label_requests_total\{model="ab",label="canary",version="2",status="500"\} \d+/);
-    expect(server.output()).toContain('rolled back label canary');
+    await expectCanaryPulled(server);
     for (let i = 0; i < 20; i++) expect(await grpcPredict(`after-${i}`)).toBe('stable');
     for (let i = 0; i < 20; i++) expect((await binaryPredict(`after-${i}`)).headers.get('x-model-label')).toBe('stable');
+  });
+});
+
+describe('progressive delivery over the Open Inference Protocol (REST and gRPC)', () => {
+  let oip: { server: ServerProcess; dir: string };
+  let oipClient: grpc.Client & Record<string, Function>;
+  beforeAll(async () => {
+    oip = await splitServer();
+    const Ctor = grpc.makeGenericClientConstructor(serviceDefinition(OIP_SERVICE), OIP_SERVICE);
+    oipClient = new Ctor(oip.server.grpcAddress!, grpc.credentials.createInsecure()) as never;
+  });
+  afterAll(async () => {
+    oipClient?.close();
+    await oip?.server.stop();
+    rmSync(oip.dir, { recursive: true, force: true });
+  });
+
+  const INFER = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], data: [10] }] });
+  const restInfer = (key?: string) =>
+    fetch(`${oip.server.url}/v2/models/ab/infer`, { method: 'POST', body: INFER, headers: { 'content-type': 'application/json', ...(key && { 'x-edgeserve-routing-key': key }) } });
+  const grpcInfer = () =>
+    new Promise<boolean>((resolve) =>
+      oipClient.ModelInfer({ model_name: 'ab', inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], contents: { fp32_contents: [10] } }] }, (err: unknown) => resolve(!err)),
+    );
+
+  it('names the label, keeps a routing key on one label, and pulls the failing canary', async () => {
+    // Failed answers carry no model headers, and only the canary fails.
+    const labelOf = (res: Response) => (res.status === 200 ? res.headers.get('x-model-label') : 'canary');
+    const label = labelOf(await restInfer('user-1'));
+    expect(['stable', 'canary']).toContain(label);
+    for (let i = 0; i < 3; i++) expect(labelOf(await restInfer('user-1'))).toBe(label);
+    let ok = 0;
+    for (let i = 0; i < 4 * MIN_REQUESTS; i++) ok += (i % 2 ? await grpcInfer() : (await restInfer()).status === 200) ? 1 : 0;
+    expect(ok).toBeLessThan(4 * MIN_REQUESTS);
+    await expectCanaryPulled(oip.server);
+    for (let i = 0; i < 10; i++) expect((await restInfer(`after-${i}`)).headers.get('x-model-label')).toBe('stable');
+    for (let i = 0; i < 10; i++) expect(await grpcInfer()).toBe(true);
   });
 });

@@ -60,8 +60,8 @@ export interface RunningGrpcServer {
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 
-/** The methods the rollback guard counts (as REST's :predict, :classify, :regress). */
-const INFERENCE = new Set(['predict', 'classify', 'regress']);
+/** The methods the rollback guard counts (as REST's :predict, :classify, :regress and /infer). */
+const INFERENCE = new Set(['predict', 'classify', 'regress', 'oip_ModelInfer']);
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const { manager, metrics } = options;

@@ -48,7 +48,14 @@ export function oipHandlers(): Record<string, Handler> {
 }
 
 function oipContext(ctx: ApiContext): OipContext {
-  return { manager: ctx.manager, run: ctx.run, timeoutMs: ctx.timeoutMs, maxTensorBytes: ctx.maxTensorBytes ?? Infinity, ranVersion: ctx.ranVersion };
+  return {
+    manager: ctx.manager,
+    run: ctx.run,
+    timeoutMs: ctx.timeoutMs,
+    maxTensorBytes: ctx.maxTensorBytes ?? Infinity,
+    routingKey: ctx.routingKey,
+    ranVersion: ctx.ranVersion,
+  };
 }
 
 function target(name: string | undefined, version: string | undefined): OipTarget {
