@@ -14,12 +14,13 @@ export interface RequestOutcome {
   seconds: number;
   /** The traffic label that chose the version, if one did. */
   label?: string;
-  /** predict, classify, regress (any transport): counted by the rollback guard. */
-  inference: boolean;
 }
 
+/** The apis whose answers the rollback guard counts: inference, over any transport. */
+const INFERENCE_APIS = new Set(['predict', 'classify', 'regress', 'oip_infer', 'grpc_predict', 'grpc_classify', 'grpc_regress', 'grpc_oip_ModelInfer']);
+
 /**
- * Records a finished request the same way for REST, binary HTTP and gRPC: the request counter and
+ * Records a finished request the same way for REST, binary HTTP, gRPC and OIP: the request counter and
  * latency, and for an inference that reached a version, the rollback guard's count (5xx only) and
  * the per-label series (progressive delivery, docs/api.md).
  */
@@ -29,7 +30,7 @@ export function recordRequest(manager: Manager, metrics: ServingMetrics, o: Requ
   const labels = { model, version: o.version, api: o.api };
   metrics.requests.inc({ model, version: o.version, api: o.api, status: String(o.status) });
   metrics.requestLatency.observe(labels, o.seconds);
-  if (o.version === '' || !o.inference) return;
+  if (o.version === '' || !INFERENCE_APIS.has(o.api)) return;
   manager.recordOutcome(model, Number(o.version), o.status >= 500);
   if (o.label === undefined) return;
   metrics.labelRequests.inc({ model, label: o.label, version: o.version, status: String(o.status) });

@@ -193,6 +193,5 @@ function withCors(response: HttpResponse, cors?: boolean): HttpResponse {
 }
 
 function record(options: AppOptions, path: { api: string; model: string }, version: string, status: number, seconds: number, label?: string): void {
-  const inference = path.api === 'predict' || path.api === 'classify' || path.api === 'regress' || path.api === 'oip_infer';
-  recordRequest(options.manager, options.metrics, { model: path.model, version, api: path.api, status, seconds, label, inference });
+  recordRequest(options.manager, options.metrics, { model: path.model, version, api: path.api, status, seconds, label });
 }

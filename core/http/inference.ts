@@ -25,14 +25,14 @@ export interface InferenceContext {
   tensorContent?: boolean;
 }
 
-/**
- * :predict, :classify and :regress in TF Serving's processing order (docs/tf-serving-compat.md section 3):
- * parse body, read signature_name, resolve the servable, decode against its signature, run, encode.
- */
 /** Tells the caller which version answered, and through which label if any (for metrics). */
 export type RanVersion = (version: number, label?: string) => void;
 
-/** `ctx` is built once per app; `ranVersion` is the request's. */
+/**
+ * :predict, :classify and :regress in TF Serving's processing order (docs/tf-serving-compat.md section 3):
+ * parse body, read signature_name, resolve the servable, decode against its signature, run, encode.
+ * `ctx` is built once per app; `ranVersion` is the request's.
+ */
 export async function handleInference(req: HttpRequest, path: ModelPath, ctx: InferenceContext, ranVersion: RanVersion): Promise<HttpResponse> {
   if (isProtobufRequest(req)) return handleBinaryPredict(req, path, ctx, ranVersion);
   const json = parseJson(await readBodyText(req, ctx.maxBodyBytes));

@@ -1,6 +1,6 @@
 import { failedPrecondition } from '../errors.ts';
 import { decodePredictRequest, type PredictRequestMsg } from '../tensor/proto/predict.ts';
-import { WireError, WireReader } from '../tensor/proto/wire.ts';
+import { LENGTH_DELIMITED, WireError, WireReader, tagOf } from '../tensor/proto/wire.ts';
 
 /**
  * TF Serving's warmup file, `<version>/assets.extra/tf_serving_warmup_requests`: a TFRecord file
@@ -51,11 +51,11 @@ function predictRequestOf(record: Uint8Array): PredictRequestMsg {
   while (!r.done()) {
     const tag = r.tag();
     const field = tag >>> 3;
-    if (field === 6 && (tag & 7) === 2) {
+    if (tag === tagOf(6, LENGTH_DELIMITED)) {
       const log = r.message();
       while (!log.done()) {
         const t = log.tag();
-        if (t === ((1 << 3) | 2)) request = decodePredictRequest(log.bytes());
+        if (t === tagOf(1, LENGTH_DELIMITED)) request = decodePredictRequest(log.bytes());
         else log.skip(t & 7);
       }
     } else if (LOG_TYPES[field]) {

@@ -87,13 +87,7 @@ function rowBatchSize(tensors: Tensor[], names: readonly string[]): number {
 type ValuesWriter = (out: JsonBytes, i: number, n: number) => void;
 
 /** Writes the sub-tensor at dims[dim..] starting at flat `offset`; returns the offset after it. */
-function writeTensor(
-  dims: readonly number[],
-  dim: number,
-  offset: number,
-  values: ValuesWriter,
-  out: JsonBytes,
-): number {
+function writeTensor(dims: readonly number[], dim: number, offset: number, values: ValuesWriter, out: JsonBytes): number {
   if (dim === dims.length) {
     values(out, offset, 1);
     return offset + 1;

@@ -1,6 +1,6 @@
 import { invalidArgument, quoted } from '../../errors.ts';
 import { encodeTensorProto, readTensorProto, type EncodeOptions, type Encoded, type TensorProtoMsg } from './tensor-proto.ts';
-import { LENGTH_DELIMITED, VARINT, WireError, WireReader, WireWriter, delimitedSize, uint64Size, utf8Encoder } from './wire.ts';
+import { LENGTH_DELIMITED, VARINT, WireError, WireReader, WireWriter, delimitedSize, tagOf, uint64Size, utf8Encoder } from './wire.ts';
 import type { Tensor } from '../tensor.ts';
 import { clampVersion } from '../../version/version-number.ts';
 
@@ -48,7 +48,7 @@ export function decodePredictRequest(bytes: Uint8Array): PredictRequestMsg {
   }
 }
 
-const key = (field: number) => (field << 3) | LENGTH_DELIMITED;
+const key = (field: number) => tagOf(field, LENGTH_DELIMITED);
 
 /** Runs a read; a WireError from it names `field` (see WireError.within). */
 function within<T>(field: string, read: () => T): T {
@@ -83,7 +83,7 @@ function readInt64Value(r: WireReader): number {
   let value = 0n;
   while (!r.done()) {
     const tag = r.tag();
-    if (tag === ((1 << 3) | VARINT)) value = r.int64();
+    if (tag === tagOf(1, VARINT)) value = r.int64();
     else r.skip(tag & 7);
   }
   return clampVersion(value);

@@ -10,6 +10,7 @@ import {
   WireWriter,
   delimitedSize,
   int32Size,
+  tagOf,
   uint32Size,
   uint64Size,
   utf8Encoder,
@@ -143,16 +144,16 @@ function checkVarints(run: Uint8Array): void {
 function readShape(r: WireReader, msg: TensorProtoMsg): void {
   while (!r.done()) {
     const tag = r.tag();
-    if (tag === ((2 << 3) | LENGTH_DELIMITED)) {
+    if (tag === tagOf(2, LENGTH_DELIMITED)) {
       const dim = r.message();
       let size = 0;
       while (!dim.done()) {
         const t = dim.tag();
-        if (t === ((1 << 3) | VARINT)) size = dim.int64Number();
+        if (t === tagOf(1, VARINT)) size = dim.int64Number();
         else dim.skip(t & 7);
       }
       msg.dims.push(size);
-    } else if (tag === ((3 << 3) | VARINT)) msg.unknownRank = r.bool();
+    } else if (tag === tagOf(3, VARINT)) msg.unknownRank = r.bool();
     else r.skip(tag & 7);
   }
 }

@@ -258,7 +258,7 @@ export class WireWriter {
   }
 
   tag(field: number, wireType: number): void {
-    this.uint32((field << 3) | wireType);
+    this.uint32(tagOf(field, wireType));
   }
 
   uint32(v: number): void {

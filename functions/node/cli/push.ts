@@ -23,8 +23,8 @@ export const PUSH_USAGE = `edgeserve push <model.onnx> [more files...] --model N
  * the version, refuses to overwrite a complete one (versions are immutable; an incomplete one on
  * an object store, left by an interrupted push, is overwritten), uploads, then writes the manifest.
  * Two pushes racing without --version may pick the same number: pass --version in CI.
+ * `progress`: where transfer progress goes (progress.ts); default stderr.
  */
-/** `progress`: where transfer progress goes (progress.ts); default stderr. */
 export async function push(
   argv: string[],
   env: Record<string, string | undefined>,

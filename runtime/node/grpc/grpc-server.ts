@@ -60,9 +60,6 @@ export interface RunningGrpcServer {
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 
-/** The methods the rollback guard counts (as REST's :predict, :classify, :regress and /infer). */
-const INFERENCE = new Set(['predict', 'classify', 'regress', 'oip_ModelInfer']);
-
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const { manager, metrics } = options;
   const run: RunFn = options.run ?? runDirect;
@@ -91,7 +88,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       };
       const done = (code: number, httpCode: number) => {
         const seconds = (now() - started) / 1000;
-        recordRequest(manager, metrics, { model, version, api: `grpc_${method}`, status: httpCode, seconds, label, inference: INFERENCE.has(method) });
+        recordRequest(manager, metrics, { model, version, api: `grpc_${method}`, status: httpCode, seconds, label });
         return code;
       };
       Promise.resolve()
