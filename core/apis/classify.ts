@@ -1,15 +1,16 @@
 import { invalidArgument, quoted } from '../errors.ts';
-import { classifyResults, regressResults } from '../tensor/examples/encode.ts';
-import { examplesToInputs, type Feature, type Features } from '../tensor/examples/decode.ts';
+import { classifyResults, regressResults } from '../tensor/tf-example/encode.ts';
+import { examplesToInputs, type Feature, type Features } from '../tensor/tf-example/decode.ts';
 import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
-import { deadlineAfter, runLeased } from '../manager/lease-run.ts';
+import { runLeased } from '../manager/lease-run.ts';
+import { deadlineAfter } from '../deadline.ts';
 import { acquire, modelSpecFromObject, modelSpecObject, requireModelSpec, type ModelSpecObject } from './model-spec.ts';
 import type { ApiContext } from './predict.ts';
 
 /**
  * TF Serving's Classify and Regress over tf.Example inputs (docs/tf-serving-compat.md 6 and 11), as protobufjs
  * decodes the requests (proto-root.ts). Examples become features exactly as the REST API's JSON
- * examples do, then model inputs by core/tensor/examples/decode.ts's rules; results come from the same
+ * examples do, then model inputs by core/tensor/tf-example/decode.ts's rules; results come from the same
  * classifyResults / regressResults as the REST responses. With example_list_with_context each
  * example is merged with the context, the example's feature winning (TF concatenates the
  * serialized protos, and a map entry that repeats replaces the earlier one).

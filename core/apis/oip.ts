@@ -1,5 +1,6 @@
 import { invalidArgument, quoted } from '../errors.ts';
-import { deadlineAfter, runLeased, type RunFn, type RunSignal } from '../manager/lease-run.ts';
+import { runLeased, type RunFn } from '../manager/lease-run.ts';
+import { deadlineAfter, type RunSignal } from '../deadline.ts';
 import type { Manager } from '../manager/manager.ts';
 import { TensorBudget } from '../tensor/budget.ts';
 import { oipTypeName } from '../tensor/dtypes.ts';

@@ -1,10 +1,12 @@
 import { failedPrecondition, quoted } from '../errors.ts';
 import { TensorBudget } from '../tensor/budget.ts';
-import type { RunFn, RunSignal } from '../manager/lease-run.ts';
+import type { RunFn } from '../manager/lease-run.ts';
+import type { RunSignal } from '../deadline.ts';
 import type { Manager } from '../manager/manager.ts';
 import { encodeProtoPredictResponse, type PredictRequestMsg } from '../tensor/proto/predict.ts';
 import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
-import { deadlineAfter, runLeased } from '../manager/lease-run.ts';
+import { runLeased } from '../manager/lease-run.ts';
+import { deadlineAfter } from '../deadline.ts';
 import { acquire, requireModelSpec } from './model-spec.ts';
 import { checkInputDtypes, outputAliases, predictInputs } from './predict-inputs.ts';
 

@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/tensor.ts';
 import { checkBatchAxes } from '../config/batch-axes.ts';
 import { planBatching } from './batchability.ts';
 import { createBatcher } from './batcher.ts';
-import { params } from './fakes.ts';
+import { params } from '../testing/fake-batching.ts';
 import { batchingMetrics } from './metrics.ts';
 
 const models = batchingModels();

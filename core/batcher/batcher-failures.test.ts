@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ServingError } from '../errors.ts';
 import { Registry } from '../metrics/registry.ts';
 import { createBatcher } from './batcher.ts';
-import { FakeClock, fakeServable, outValues, params, rows, settle } from './fakes.ts';
+import { FakeClock, fakeServable, outValues, params, rows, settle } from '../testing/fake-batching.ts';
 import { batchingMetrics } from './metrics.ts';
 import { QUEUE_FULL } from './queue.ts';
 

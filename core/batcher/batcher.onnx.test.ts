@@ -4,7 +4,7 @@ import { onnxruntimeNode } from '../../runtime/node/onnxruntime-node.ts';
 import type { Servable } from '../manager/servable.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { createBatcher } from './batcher.ts';
-import { params } from './fakes.ts';
+import { params } from '../testing/fake-batching.ts';
 
 describe('batcher with a real onnxruntime-node session', () => {
   it('gives each caller of a merged, padded and split batch the same rows as an unbatched run', async () => {

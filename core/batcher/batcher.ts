@@ -35,7 +35,7 @@
  */
 import type { BatchingParameters } from '../config/batching.ts';
 import { ServingError, asServingError, unavailable } from '../errors.ts';
-import type { RunSignal } from '../manager/lease-run.ts';
+import type { RunSignal } from '../deadline.ts';
 import type { Servable } from '../manager/servable.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { describePlan, planBatching, type BatchPlan } from './batchability.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBatcher } from './batcher.ts';
-import { FakeClock, fakeServable, outValues, params, rows, settle } from './fakes.ts';
+import { FakeClock, fakeServable, outValues, params, rows, settle } from '../testing/fake-batching.ts';
 import { pollPark } from './wait.ts';
 
 // yieldBeforeRun (Workers): a run that blocks the isolate lets no request in while it runs, so

@@ -1,5 +1,5 @@
 import { ServingError } from '../errors.ts';
-import type { RunSignal } from '../manager/lease-run.ts';
+import type { RunSignal } from '../deadline.ts';
 
 /**
  * The request and response core/http handles, whatever carries them. Targets with the fetch API

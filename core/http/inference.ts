@@ -1,9 +1,10 @@
 import { invalidArgument, quoted } from '../errors.ts';
 import { TensorBudget } from '../tensor/budget.ts';
-import { deadlineAfter, runLeased, type RunFn } from '../manager/lease-run.ts';
+import { runLeased, type RunFn } from '../manager/lease-run.ts';
+import { deadlineAfter } from '../deadline.ts';
 import type { Manager } from '../manager/manager.ts';
-import { examplesToInputs, readExamplesBody } from '../tensor/examples/decode.ts';
-import { encodeClassifyResponse, encodeRegressResponse } from '../tensor/examples/encode.ts';
+import { examplesToInputs, readExamplesBody } from '../tensor/tf-example/decode.ts';
+import { encodeClassifyResponse, encodeRegressResponse } from '../tensor/tf-example/encode.ts';
 import { decodeInputs, readPredictBody } from '../tensor/json/decode.ts';
 import { encodeJsonPredictResponseBytes } from '../tensor/json/encode.ts';
 import { parseJson } from '../tensor/json/parse.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../backend/backend.ts';
-import { config, deferred } from '../manager/fakes.ts';
+import { config, deferred } from '../testing/fake-manager.ts';
 import { Manager } from '../manager/manager.ts';
 import { MemorySource } from '../repository/memory-source.ts';
 import { readinessBody } from './readiness.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { unavailable } from '../errors.ts';
-import { deferred, setup } from './fakes.ts';
+import { deferred, setup } from '../testing/fake-manager.ts';
 
 // acquire's `wait`: the request's deadline bounds the wait for a load; the load goes on.
 afterEach(() => vi.useRealTimers());

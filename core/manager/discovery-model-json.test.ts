@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setup } from './fakes.ts';
+import { setup } from '../testing/fake-manager.ts';
 
 // model.json read with each listing (discovery.ts), through the Manager's public API.
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setup } from './fakes.ts';
+import { setup } from '../testing/fake-manager.ts';
 
 // Polling and storage backoff (discovery.ts, and loader.ts for loads), through the Manager's public API.
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { unavailable } from '../errors.ts';
 import { MemorySource } from '../repository/memory-source.ts';
-import { config, deferred, setup } from './fakes.ts';
+import { config, deferred, setup } from '../testing/fake-manager.ts';
 
 // "Latest" only moves forward during a rollout (TF Serving's availability-preserving rule): the
 // version serving it stays until its successor is AVAILABLE, and a label on an older version

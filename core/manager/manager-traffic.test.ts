@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../test/fixtures/onnx-writer.ts';
-import { deferred, setup } from './fakes.ts';
+import { deferred, setup } from '../testing/fake-manager.ts';
 
 // model.json "traffic" and "rollback" through the manager: fake source and backend, an injected
 // random source, no timers.

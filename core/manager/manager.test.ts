@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemorySource } from '../repository/memory-source.ts';
 import { sha256Hex } from '../repository/version-files.ts';
-import { FakeBackend, config, deferred, setup } from './fakes.ts';
+import { FakeBackend, config, deferred, setup } from '../testing/fake-manager.ts';
 import { Manager } from './manager.ts';
 
 // Resolution, single-flight loads, swaps and integrity, through the Manager's public API.

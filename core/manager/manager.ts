@@ -5,7 +5,7 @@ import { Budget } from './budget.ts';
 import { Discovery } from './discovery.ts';
 import { Loader } from './loader.ts';
 import { highestWarm, isFailed, newEntry, servableVersions, statusOf, type Entry, type Slot } from './model-state.ts';
-import { deadlineExceeded, withinDeadline, type RunSignal } from './lease-run.ts';
+import { deadlineExceeded, withinDeadline, type RunSignal } from '../deadline.ts';
 import { runtimeOf, type ManagerOptions, type ModelBinding, type Runtime } from './options.ts';
 import { countOutcome, rollbackMessage } from './rollback.ts';
 import { routeUnpinned, type Routed } from './routing.ts';

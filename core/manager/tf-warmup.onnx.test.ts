@@ -3,7 +3,7 @@ import { onnxruntimeNode } from '../../runtime/node/onnxruntime-node.ts';
 import { largeModel } from '../../test/fixtures/onnx-writer.ts';
 import { MemorySource } from '../repository/memory-source.ts';
 import { sha256Hex } from '../repository/version-files.ts';
-import { config } from './fakes.ts';
+import { config } from '../testing/fake-manager.ts';
 import { Manager } from './manager.ts';
 import { maskedCrc32c, parseTfWarmup, readTfRecords } from './tf-warmup.ts';
 

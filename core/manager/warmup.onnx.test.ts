@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { onnxruntimeNode } from '../../runtime/node/onnxruntime-node.ts';
 import { largeModel } from '../../test/fixtures/onnx-writer.ts';
 import { MemorySource } from '../repository/memory-source.ts';
-import { config } from './fakes.ts';
+import { config } from '../testing/fake-manager.ts';
 import { Manager } from './manager.ts';
 import { compareOutput, parseWarmup } from './warmup.ts';
 

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../core/config/config-error.ts';
-import { serve } from './cli/serve.ts';
+import { serve } from '../../cli/serve.ts';
 
 /** `npm start` (and the test suites' server process): the server alone; `edgeserve serve` is the same. */
 serve(process.argv.slice(2), process.env).catch((err) => {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { concat, PayloadTooLargeError, type HttpHandler, type HttpRequest, type HttpResponse } from '../../core/http/exchange.ts';
-import { RunAbort } from '../../core/manager/lease-run.ts';
+import { RunAbort } from '../../core/deadline.ts';
 
 /** The answer when a response cannot be written as the handler gave it; says nothing more. */
 const internal = (): HttpResponse => ({ status: 500, headers: { 'content-type': 'application/json' }, body: '{"error": "Internal error"}' });

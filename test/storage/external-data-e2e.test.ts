@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { push } from '../../functions/node/cli/push.ts';
+import { push } from '../../cli/push.ts';
 import { startServer, type ServerProcess } from '../e2e/server-process.ts';
 import { externalize, mlpSpec } from '../fixtures/onnx-writer.ts';
 import { startS3rver, type S3rverHarness } from './s3rver.ts';

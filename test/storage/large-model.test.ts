@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onnxruntimeNode } from '../../runtime/node/onnxruntime-node.ts';
 import { Manager } from '../../core/manager/manager.ts';
 import { s3Source } from '../../core/repository/s3-source.ts';
-import { push } from '../../functions/node/cli/push.ts';
+import { push } from '../../cli/push.ts';
 import { largeModel } from '../fixtures/onnx-writer.ts';
 import { startS3rver, type S3rverHarness } from './s3rver.ts';
 

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
-import { push } from '../../functions/node/cli/push.ts';
+import { push } from '../../cli/push.ts';
 import { graph } from '../fixtures/onnx-writer.ts';
 import { startS3rver } from './s3rver.ts';
 

@@ -1,11 +1,11 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseWarmup, type WarmupRequest } from '../../../core/manager/warmup.ts';
-import { decodeInputs, readPredictBody } from '../../../core/tensor/json/decode.ts';
-import { parseJson } from '../../../core/tensor/json/parse.ts';
-import type { Tensor } from '../../../core/tensor/tensor.ts';
-import { onnxruntimeNode } from '../../../runtime/node/onnxruntime-node.ts';
+import { parseWarmup, type WarmupRequest } from '../core/manager/warmup.ts';
+import { decodeInputs, readPredictBody } from '../core/tensor/json/decode.ts';
+import { parseJson } from '../core/tensor/json/parse.ts';
+import type { Tensor } from '../core/tensor/tensor.ts';
+import { onnxruntimeNode } from '../runtime/node/onnxruntime-node.ts';
 import { UsageError } from './args.ts';
 
 /**

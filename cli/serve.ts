@@ -1,5 +1,5 @@
-import { parseFlags, usage } from '../../../core/config/flags.ts';
-import { startServer } from '../../../runtime/node/server.ts';
+import { parseFlags, usage } from '../core/config/flags.ts';
+import { startServer } from '../runtime/node/server.ts';
 
 /**
  * `edgeserve serve` and `npm start`: tensorflow_model_server's command line over ONNX models.

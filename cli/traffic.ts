@@ -1,4 +1,4 @@
-import { MODEL_JSON_FILE } from '../../../core/repository/model-json.ts';
+import { MODEL_JSON_FILE } from '../core/repository/model-json.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { readDoc, writeModelJson } from './label.ts';
 import { openRepository } from './repository.ts';

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { FIXED32, FIXED64, LENGTH_DELIMITED, VARINT, WireError, WireReader } from '../../../core/tensor/proto/wire.ts';
+import { FIXED32, FIXED64, LENGTH_DELIMITED, VARINT, WireError, WireReader } from '../core/tensor/proto/wire.ts';
 
 /**
  * A cheap structural check that a file is an ONNX ModelProto, before `edgeserve push` uploads it:

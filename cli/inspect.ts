@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { describePlan, planBatching } from '../../../core/batcher/batchability.ts';
-import { tfDtypeName } from '../../../core/tensor/dtypes.ts';
-import { externalDataLocations } from '../../../core/repository/external-data.ts';
-import { MODEL_JSON_FILE, parseModelJson } from '../../../core/repository/model-json.ts';
-import { DEFAULT_SIGNATURE, type Signature, type TensorSpec } from '../../../core/tensor/tensor.ts';
+import { describePlan, planBatching } from '../core/batcher/batchability.ts';
+import { tfDtypeName } from '../core/tensor/dtypes.ts';
+import { externalDataLocations } from '../core/repository/external-data.ts';
+import { MODEL_JSON_FILE, parseModelJson } from '../core/repository/model-json.ts';
+import { DEFAULT_SIGNATURE, type Signature, type TensorSpec } from '../core/tensor/tensor.ts';
 import { UsageError, parseArgs } from './args.ts';
 
 export const INSPECT_USAGE = `edgeserve inspect <model.onnx>
@@ -21,7 +21,7 @@ export async function inspect(argv: string[], log = (m: string) => console.log(m
   const bytes = await readFile(file).catch(() => {
     throw new UsageError(`${file}: no such file`);
   });
-  const { onnxruntimeNode } = await import('../../../runtime/node/onnxruntime-node.ts');
+  const { onnxruntimeNode } = await import('../runtime/node/onnxruntime-node.ts');
   const model = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Weights in external data: onnxruntime-node reads them beside the file, by path.
   const externalData = externalDataLocations(model).map((path) => ({ path, size: 0 }));

@@ -3,13 +3,13 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
-import { childLocation, objectUrl, parseObjectUrl, type ObjectLocation } from '../../../core/repository/object-url.ts';
-import { classifyS3Error, s3Source } from '../../../core/repository/s3-source.ts';
-import type { ModelSource } from '../../../core/repository/source.ts';
-import { DEFAULT_STORAGE_POLICY, storageCall } from '../../../core/repository/storage-call.ts';
-import { MANIFEST_FILE } from '../../../core/repository/version-files.ts';
-import { localSource } from '../../../runtime/node/local-source.ts';
-import { createS3Client } from '../../../runtime/node/s3-client.ts';
+import { childLocation, objectUrl, parseObjectUrl, type ObjectLocation } from '../core/repository/object-url.ts';
+import { classifyS3Error, s3Source } from '../core/repository/s3-source.ts';
+import type { ModelSource } from '../core/repository/source.ts';
+import { DEFAULT_STORAGE_POLICY, storageCall } from '../core/repository/storage-call.ts';
+import { MANIFEST_FILE } from '../core/repository/version-files.ts';
+import { localSource } from '../runtime/node/local-source.ts';
+import { createS3Client } from '../runtime/node/s3-client.ts';
 import { UsageError } from './args.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { ConfigError } from '../../../core/config/config-error.ts';
-import { ServingError } from '../../../core/errors.ts';
+import { ConfigError } from '../core/config/config-error.ts';
+import { ServingError } from '../core/errors.ts';
 import { UsageError } from './args.ts';
 import { INSPECT_USAGE, inspect } from './inspect.ts';
 import { LABEL_USAGE, label } from './label.ts';

@@ -1,9 +1,9 @@
-import type { VersionPolicy } from '../../../core/config/model-config.ts';
-import { MODEL_JSON_FILE, parseModelJson } from '../../../core/repository/model-json.ts';
-import type { ModelSource } from '../../../core/repository/source.ts';
-import { MANIFEST_FILE, parseManifest, readVersion } from '../../../core/repository/version-files.ts';
-import { nodeSha256 } from '../../../runtime/node/sha256.ts';
-import { parseVersionDir } from '../../../core/version/policy.ts';
+import type { VersionPolicy } from '../core/config/model-config.ts';
+import { MODEL_JSON_FILE, parseModelJson } from '../core/repository/model-json.ts';
+import type { ModelSource } from '../core/repository/source.ts';
+import { MANIFEST_FILE, parseManifest, readVersion } from '../core/repository/version-files.ts';
+import { nodeSha256 } from '../runtime/node/sha256.ts';
+import { parseVersionDir } from '../core/version/policy.ts';
 import { parseArgs } from './args.ts';
 import { openRepository } from './repository.ts';
 

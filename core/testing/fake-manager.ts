@@ -2,8 +2,8 @@ import type { Backend, Session } from '../backend/backend.ts';
 import type { ModelConfig } from '../config/model-config.ts';
 import { ServingError } from '../errors.ts';
 import { MemorySource } from '../repository/memory-source.ts';
-import { Manager } from './manager.ts';
-import type { ManagerOptions } from './options.ts';
+import { Manager } from '../manager/manager.ts';
+import type { ManagerOptions } from '../manager/options.ts';
 
 /** Test support for the manager's tests (imported only by *.test.ts): a fake backend and a one-model setup. */
 

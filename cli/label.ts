@@ -1,7 +1,7 @@
-import { ConfigError } from '../../../core/config/config-error.ts';
-import { discoverVersions } from '../../../core/repository/discovery.ts';
-import { MODEL_JSON_FILE, parseModelJson } from '../../../core/repository/model-json.ts';
-import { parseVersionDir } from '../../../core/version/policy.ts';
+import { ConfigError } from '../core/config/config-error.ts';
+import { discoverVersions } from '../core/repository/discovery.ts';
+import { MODEL_JSON_FILE, parseModelJson } from '../core/repository/model-json.ts';
+import { parseVersionDir } from '../core/version/policy.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { openRepository, type Repository } from './repository.ts';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { largeModel } from '../../../test/fixtures/onnx-writer.ts';
+import { largeModel } from '../test/fixtures/onnx-writer.ts';
 import { label } from './label.ts';
 import { ls } from './ls.ts';
 import { push } from './push.ts';

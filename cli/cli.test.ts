@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../../core/repository/version-files.ts';
-import { identityModel } from '../../../test/fixtures/onnx-writer.ts';
+import { sha256Hex } from '../core/repository/version-files.ts';
+import { identityModel } from '../test/fixtures/onnx-writer.ts';
 import { parseArgs } from './args.ts';
 import { formatSignature, inspect } from './inspect.ts';
 import { label } from './label.ts';
