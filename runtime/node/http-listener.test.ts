@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HttpHandler, HttpRequest, HttpResponse } from '../../core/http/exchange.ts';
@@ -56,6 +56,27 @@ describe('httpListener', () => {
     });
     const chunked = await fetch(url, { method: 'POST', body: streamed, duplex: 'half' } as RequestInit);
     expect(chunked.status).toBe(413);
+  });
+
+  it('answers 413 as soon as a streamed body passes the limit, while the client is still sending', async () => {
+    const url = await serve(echo);
+    // Chunked, no Content-Length, and never ended: only a stop at the chunk that passes the limit
+    // can answer (a check at the end of the body would wait forever, and the test time out).
+    const client = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' } });
+    client.on('error', () => {});
+    try {
+      const response = new Promise<IncomingMessage>((resolve) => client.once('response', resolve));
+      for (let i = 0; i < 4; i++) client.write('xxxxxx');
+      const res = await response;
+      expect(client.writableEnded).toBe(false);
+      const text = await new Promise<string>((resolve) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).once('end', () => resolve(body));
+      });
+      expect([res.statusCode, text]).toEqual([413, 'Request body is larger than the limit of 16 bytes']);
+    } finally {
+      client.destroy();
+    }
   });
 
   it('answers HEAD with the headers only', async () => {

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { HEALTH_SERVICE, MODEL_SERVICE, PREDICTION_SERVICE, serviceDefinition } from '../../runtime/node/grpc/grpc-services.ts';
+import { OIP_SERVICE } from '../../runtime/node/grpc/oip-service.ts';
 
 /**
  * A gRPC client for tests, built from our protos with protobufjs only (no edgeserve codec), the
@@ -7,7 +8,7 @@ import { HEALTH_SERVICE, MODEL_SERVICE, PREDICTION_SERVICE, serviceDefinition } 
  * response (protobufjs plain objects, int64 as bigint) or rejects with the grpc ServiceError.
  */
 export interface GrpcClient {
-  call<T = any>(service: 'prediction' | 'model' | 'health', method: string, request: object, options?: CallOptions): Promise<T>;
+  call<T = any>(service: 'prediction' | 'model' | 'health' | 'oip', method: string, request: object, options?: CallOptions): Promise<T>;
   /** The first message of a server stream (health Watch). */
   first<T = any>(service: 'health', method: string, request: object): Promise<T>;
   close(): void;
@@ -24,7 +25,7 @@ export function grpcClient(address: string): GrpcClient {
     const Ctor = grpc.makeGenericClientConstructor(serviceDefinition(name), name);
     return new Ctor(address, grpc.credentials.createInsecure()) as unknown as Record<string, Function> & grpc.Client;
   };
-  const clients = { prediction: make(PREDICTION_SERVICE), model: make(MODEL_SERVICE), health: make(HEALTH_SERVICE) };
+  const clients = { prediction: make(PREDICTION_SERVICE), model: make(MODEL_SERVICE), health: make(HEALTH_SERVICE), oip: make(OIP_SERVICE) };
   return {
     call(service, method, request, options = {}) {
       const metadata = new grpc.Metadata();

@@ -236,6 +236,11 @@ describe('gRPC options', () => {
     try {
       const req = { model_spec: { name: 'half_plus_two' }, inputs: { x: floats([1, 1], [2]) } };
       expect(await grpcError(c.call('prediction', 'Predict', req))).toEqual({ code: Status.UNAUTHENTICATED, details: 'Missing or invalid API key' });
+      // A key must match exactly: not another key, nor one the real key "k1" starts or is started by.
+      for (const authorization of ['Bearer wrong', 'Bearer k1x', 'Bearer k', 'Bearer k1k1']) {
+        const err = await grpcError(c.call('prediction', 'Predict', req, { metadata: { authorization } }));
+        expect(err, authorization).toEqual({ code: Status.UNAUTHENTICATED, details: 'Missing or invalid API key' });
+      }
       const ok = await c.call('prediction', 'Predict', req, { metadata: { authorization: 'Bearer k1' } });
       expect(ok.outputs.y.float_val).toEqual([3]);
       expect(await c.call('health', 'Check', { service: '' })).toEqual({ status: 1 });

@@ -212,6 +212,12 @@ describe('OIP gRPC shares the TF services\' wrapper', () => {
       );
     try {
       await expect(call(new grpc.Metadata())).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+      // A key must match exactly: not another key, nor one the real key "k1" starts or is started by.
+      for (const authorization of ['Bearer wrong', 'Bearer k1x', 'Bearer k', 'Bearer k1k1']) {
+        const wrong = new grpc.Metadata();
+        wrong.set('authorization', authorization);
+        await expect(call(wrong), authorization).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: 'Missing or invalid API key' });
+      }
       const metadata = new grpc.Metadata();
       metadata.set('authorization', 'Bearer k1');
       const ok = await call(metadata);

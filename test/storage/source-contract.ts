@@ -3,6 +3,7 @@ import { ServingError } from '../../core/errors.ts';
 import { discoverVersions } from '../../core/repository/discovery.ts';
 import type { ModelSource } from '../../core/repository/source.ts';
 import { readVersion, sha256Hex } from '../../core/repository/version-files.ts';
+import { externalize, mlpSpec } from '../fixtures/onnx-writer.ts';
 
 /**
  * The contract every ModelSource meets (core/repository/source.ts), as one suite that each
@@ -22,8 +23,17 @@ export interface SourceHarness {
 
 export type Files = Record<string, Uint8Array | string>;
 
-/** `remote`: storage that can be out of reach (a bucket), so the harness has unreachable(). */
-export function sourceContract(name: string, setup: () => Promise<SourceHarness>, { remote = true } = {}): void {
+export interface ContractOptions {
+  /**
+   * Whether versions of this source need a manifest.json, as its runner states it (never read
+   * from the source under test): a source that changes its flag fails the contract.
+   */
+  requiresManifest: boolean;
+  /** Storage that can be out of reach (a bucket), so the harness has unreachable(). Default true. */
+  remote?: boolean;
+}
+
+export function sourceContract(name: string, setup: () => Promise<SourceHarness>, { requiresManifest, remote = true }: ContractOptions): void {
   describe(`ModelSource contract: ${name}`, () => {
     let h: SourceHarness;
     beforeAll(async () => {
@@ -94,10 +104,37 @@ export function sourceContract(name: string, setup: () => Promise<SourceHarness>
       }
     });
 
-    it('counts only versions with a manifest when it requires one', async () => {
-      const source = await h.create({ '1/model.onnx': 'a', '1/manifest.json': '{}', '2/model.onnx': 'b', 'model.json': '{}' });
+    it(`${requiresManifest ? 'requires' : 'does not require'} a manifest: counts and serves versions accordingly`, async () => {
+      const model = new TextEncoder().encode('model-bytes');
+      const manifest = JSON.stringify({ files: [{ path: 'model.onnx', size: model.byteLength, sha256: await sha256Hex(model) }] });
+      const source = await h.create({ '1/model.onnx': model, '1/manifest.json': manifest, '2/model.onnx': model, 'model.json': '{}' });
+      expect(source.requiresManifest).toBe(requiresManifest);
       const versions = [...(await discoverVersions(source)).keys()].sort();
-      expect(versions).toEqual(source.requiresManifest ? [1] : [1, 2]);
+      expect(versions).toEqual(requiresManifest ? [1] : [1, 2]);
+      const withoutManifest = readVersion(source, '2');
+      if (requiresManifest) await expect(withoutManifest).rejects.toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringContaining('manifest.json') });
+      else expect(await withoutManifest).toEqual({ model, labels: null, warmup: null, tfWarmup: null });
+    });
+
+    it('refuses a model whose external data lies outside its version folder, naming the path (DATA_LOSS)', async () => {
+      // model.onnx in m/1 names ../../outside.bin: the repository root's outside.bin, which exists.
+      const { model, files } = externalize(mlpSpec({ layers: [2, 2] }), { location: '../../outside.bin' });
+      const manifest = JSON.stringify({ files: [{ path: 'model.onnx', size: model.byteLength, sha256: await sha256Hex(model) }] });
+      const source = await h.create(
+        { '1/model.onnx': model, '1/manifest.json': manifest, '2/model.onnx': model },
+        { 'outside.bin': files.get('../../outside.bin')! },
+      );
+      // With a manifest on every source; without one only where a source serves such versions.
+      for (const dir of requiresManifest ? ['1'] : ['1', '2']) {
+        const err = await readVersion(source, dir).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err, `version ${dir}`).toBeInstanceOf(ServingError);
+        expect(err, `version ${dir}`).toMatchObject({ code: 'DATA_LOSS' });
+        expect((err as ServingError).message, `version ${dir}`).toContain('"../../outside.bin"');
+        expect((err as ServingError).message, `version ${dir}`).toMatch(/outside its folder/);
+      }
     });
 
     it('serves a version whose files match its manifest and refuses one that does not', async () => {

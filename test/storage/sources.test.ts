@@ -1,9 +1,10 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { Miniflare } from 'miniflare';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MemorySource } from '../../core/repository/memory-source.ts';
-import { r2Source } from '../../core/repository/r2-source.ts';
+import { r2Source, type R2BucketLike } from '../../core/repository/r2-source.ts';
 import { s3Source } from '../../core/repository/s3-source.ts';
 import { localSource } from '../../runtime/node/local-source.ts';
 import { freePort } from '../support/free-port.ts';
@@ -27,7 +28,7 @@ sourceContract('local folder', async () => {
     },
     close: async () => rmSync(root, { recursive: true, force: true }),
   };
-}, { remote: false });
+}, { requiresManifest: false, remote: false });
 
 sourceContract('S3 (s3rver, AWS SDK)', async () => {
   const s3 = await startS3rver();
@@ -50,7 +51,7 @@ sourceContract('S3 (s3rver, AWS SDK)', async () => {
     secrets: [CREDENTIALS.secretAccessKey],
     close: () => s3.stop(),
   };
-});
+}, { requiresManifest: true });
 
 sourceContract('R2 (binding shape, in memory)', async () => {
   const bucket = new MemoryR2Bucket();
@@ -69,7 +70,33 @@ sourceContract('R2 (binding shape, in memory)', async () => {
       return r2Source({ bucket: down, location: location('repo/m'), policy: FAST });
     },
   };
-});
+}, { requiresManifest: true });
+
+// The same source on miniflare's R2 (workerd's implementation, in memory), as a Worker's binding.
+sourceContract('R2 (miniflare)', async () => {
+  const mf = await startR2();
+  const bucket = (await mf.getR2Bucket('MODELS')) as unknown as R2BucketLike & { put(key: string, value: Uint8Array | string): Promise<unknown> };
+  let n = 0;
+  const location = (prefix: string) => ({ scheme: 'r2', bucket: 'MODELS', prefix });
+  // miniflare's binding wants plain Uint8Arrays, not Node Buffers.
+  const put = (key: string, body: Uint8Array | string) => bucket.put(key, typeof body === 'string' ? body : new Uint8Array(body));
+  return {
+    async create(files, outside = {}) {
+      const repo = `repo${n++}`;
+      for (const [path, body] of Object.entries(files)) await put(`${repo}/m/${path}`, body);
+      for (const [path, body] of Object.entries(outside)) await put(`${repo}/${path}`, body);
+      return r2Source({ bucket, location: location(`${repo}/m`), policy: FAST, pageSize: 7 });
+    },
+    async unreachable() {
+      // A binding whose runtime has gone away.
+      const gone = await startR2();
+      const down = (await gone.getR2Bucket('MODELS')) as unknown as R2BucketLike;
+      await gone.dispose();
+      return r2Source({ bucket: down, location: location('repo/m'), policy: FAST });
+    },
+    close: () => mf.dispose(),
+  };
+}, { requiresManifest: true });
 
 sourceContract('memory', async () => ({
   async create(files: Files) {
@@ -82,7 +109,13 @@ sourceContract('memory', async () => ({
     source.down = true;
     return source;
   },
-}));
+}), { requiresManifest: true });
+
+async function startR2(): Promise<Miniflare> {
+  const mf = new Miniflare({ modules: true, script: 'export default { fetch: () => new Response(null, { status: 404 }) }', r2Buckets: ['MODELS'] });
+  await mf.ready;
+  return mf;
+}
 
 function write(dir: string, files: Files): void {
   for (const [path, body] of Object.entries(files)) {
