@@ -4,6 +4,7 @@ import { ServingError, asServingError, errorLogText, isUnexpectedError, unavaila
 import { createApp } from './http/app.ts';
 import { fromFetch } from './http/exchange.ts';
 import { Manager } from './manager/manager.ts';
+import { runDirect } from './manager/lease-run.ts';
 import { servingMetrics } from './metrics/serving-metrics.ts';
 import { MemorySource } from './repository/memory-source.ts';
 
@@ -68,7 +69,9 @@ describe('errors keep their cause', () => {
   it('the HTTP body carries the message only, never the cause', async () => {
     const { manager } = setup();
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const app = createApp({ manager, metrics: servingMetrics(), maxBodyBytes: 1 << 20, timeoutMs: 5000 });
+    const metrics = servingMetrics();
+    const host = { services: { manager, run: runDirect, maxTensorBytes: 1 << 24 }, recorder: { manager, metrics, now: () => 0 }, apiKeys: null, timeoutMs: 5000, maxBodyBytes: 1 << 20, tensorContent: false };
+    const app = createApp({ host });
     const request = new Request('http://x/v1/models/m:predict', { method: 'POST', body: '{"instances": [1]}', headers: { 'content-type': 'application/json' } });
     const response = await app(fromFetch(request));
     expect(response.status).toBe(500);

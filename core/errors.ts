@@ -40,7 +40,6 @@ export const invalidArgument = (message: string, options?: Options) => new Servi
 export const notFound = (message: string, options?: Options) => new ServingError('NOT_FOUND', message, options);
 export const failedPrecondition = (message: string, options?: Options) => new ServingError('FAILED_PRECONDITION', message, options);
 export const unavailable = (message: string, options?: Options) => new ServingError('UNAVAILABLE', message, options);
-export const unimplemented = (message: string, options?: Options) => new ServingError('UNIMPLEMENTED', message, options);
 export const internal = (message: string, options?: Options) => new ServingError('INTERNAL', message, options);
 
 /**

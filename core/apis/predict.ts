@@ -1,64 +1,46 @@
-import { failedPrecondition, quoted } from '../errors.ts';
 import { TensorBudget } from '../tensor/budget.ts';
-import type { RunFn } from '../manager/lease-run.ts';
-import type { RunSignal } from '../deadline.ts';
-import type { Manager } from '../manager/manager.ts';
-import { encodeProtoPredictResponse, type PredictRequestMsg } from '../tensor/proto/predict.ts';
-import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
-import { runLeased } from '../manager/lease-run.ts';
-import { deadlineAfter } from '../deadline.ts';
-import { acquire, requireModelSpec } from './model-spec.ts';
-import { checkInputDtypes, outputAliases, predictInputs } from './predict-inputs.ts';
+import { DEFAULT_SIGNATURE, type Signature, type Tensor } from '../tensor/tensor.ts';
+import type { ApiCall, ApiServices, Ran, Target } from './call.ts';
+import { runOn } from './servable-access.ts';
 
 /**
- * TF Serving's Predict over a decoded PredictRequest, for the gRPC method and the binary HTTP
- * route alike: ModelSpec checks, servable resolution, signature lookup, input and output_filter
- * checks (predict-inputs.ts), the run (through `run`, so the batcher applies), and a serialized
- * PredictResponse whose model_spec names the version that ran and the resolved signature.
- * Failures are ServingErrors in TF's words; the caller maps them to its transport.
+ * TF Serving's Predict, for every transport: REST JSON (core/http/v1.ts), binary HTTP and gRPC
+ * (a PredictRequest message, predict-inputs.ts's predictRequestFromProto). The transport decodes
+ * its wire into a PredictRequest; predict resolves the servable (the target and the call's
+ * routing key), lets the request decode its inputs against that servable's signature, runs them
+ * through the instance's RunFn within the call's deadline, and returns the outputs asked for with
+ * the version that ran. Failures are ServingErrors; transports map them.
  */
-export interface ApiContext {
-  manager: Manager;
-  run: RunFn;
-  /** Time left for the request (waiting for the model, then the run), in ms: the gRPC deadline, or the server's request timeout. */
-  timeoutMs: number;
-  /** Write outputs as tensor_content instead of typed *_val fields. */
-  tensorContent?: boolean;
-  /** Bytes one request's input tensors may take (--max_tensor_bytes); unset: unbounded. */
-  maxTensorBytes?: number;
-  /** Told which version answered, and through which label when traffic chose one (metrics, headers, the rollback guard). */
-  ranVersion?: (version: number, label?: string) => void;
-  /** The request's x-edgeserve-routing-key: keeps one caller on one label of a traffic split (core/version/traffic.ts). */
-  routingKey?: string;
-  /** Aborts when the client has gone: the wait for the model and a queued run end then. */
-  signal?: RunSignal;
+export interface PredictRequest {
+  target: Target;
+  /** As sent; '' means serving_default. */
+  signatureName: string;
+  /**
+   * The wire's inputs as tensors for the resolved signature, each charged to `budget` before it
+   * is allocated, and the outputs to return, in order. Throws in the wire protocol's own words
+   * (JSON and protobuf differ, as in TF Serving), signature name checks included.
+   */
+  decode(signature: Signature, budget: TensorBudget): { inputs: Record<string, Tensor>; outputs: readonly string[] };
 }
 
-export async function predict(request: PredictRequestMsg, ctx: ApiContext): Promise<Uint8Array<ArrayBuffer>> {
-  const spec = requireModelSpec(request.modelSpec);
-  const timeLeft = deadlineAfter(ctx.timeoutMs); // one deadline for the wait for the model and the run
-  const lease = await acquire(ctx.manager, spec, { timeoutMs: timeLeft(), signal: ctx.signal }, ctx.routingKey);
-  const { servable } = lease;
-  const signatureName = spec.signatureName || DEFAULT_SIGNATURE;
-  let aliases: string[] = [];
-  const outputs = await runLeased(
-    lease,
-    ctx.run,
-    () => {
-      ctx.ranVersion?.(servable.version, lease.label);
-      if (signatureName !== DEFAULT_SIGNATURE) throw failedPrecondition(`Serving signature key "${quoted(signatureName)}" not found.`);
-      const { signature } = servable.session;
-      const inputs = predictInputs(request.inputs, signature, new TensorBudget(ctx.maxTensorBytes ?? Infinity));
-      aliases = outputAliases(request.outputFilter, signature);
-      checkInputDtypes(inputs, signature);
-      return inputs;
-    },
-    timeLeft(),
-    ctx.signal,
-  );
-  return encodeProtoPredictResponse(
-    { name: spec.name, version: servable.version, signatureName },
-    aliases.map((alias) => [alias, outputs[alias]]),
-    { asContent: ctx.tensorContent },
-  );
+export interface PredictResult extends Ran {
+  /** The signature that ran (serving_default). */
+  signatureName: string;
+  outputs: [string, Tensor][];
+}
+
+export async function predict(services: ApiServices, call: ApiCall, request: PredictRequest): Promise<PredictResult> {
+  let names: readonly string[] = [];
+  const run = await runOn(services, call, request.target, (servable) => {
+    const decoded = request.decode(servable.session.signature, new TensorBudget(services.maxTensorBytes));
+    names = decoded.outputs;
+    return decoded.inputs;
+  });
+  return {
+    model: run.model,
+    version: run.version,
+    label: run.label,
+    signatureName: request.signatureName || DEFAULT_SIGNATURE,
+    outputs: names.map((name) => [name, run.outputs[name]]),
+  };
 }

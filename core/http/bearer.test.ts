@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { apiKeyCheck } from '../auth/api-keys.ts';
 import { bearerCheck } from './bearer.ts';
 
 describe('bearerCheck (--api_keys)', () => {
-  const check = bearerCheck(['k1', 'k2']);
+  const check = bearerCheck(apiKeyCheck(['k1', 'k2']));
   const answer = async (authorization: string | undefined) => {
     const r = await check(authorization);
     return r && { status: r.status, challenge: r.headers['www-authenticate'], body: JSON.parse(String(r.body)) };

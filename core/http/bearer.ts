@@ -1,26 +1,23 @@
-import { timingSafeEqual } from 'hono/utils/buffer';
+import type { ApiKeyCheck, KeyVerdict } from '../auth/api-keys.ts';
 import { jsonResponse, type HttpResponse } from './exchange.ts';
 
 /**
- * --api_keys: `Authorization: Bearer <token>` checked against the keys in constant time (Hono's
- * timingSafeEqual). Answers, with RFC 6750's WWW-Authenticate challenges:
+ * REST's answer to core/auth/api-keys.ts's verdict, with RFC 6750's WWW-Authenticate challenges:
  *   no header           401 {"error": "Missing or invalid API key"}
  *   not a bearer token  400 {"error": "Malformed Authorization header"}
  *   unknown token       401 {"error": "Missing or invalid API key"}
  * Returns null when the request may go on.
  */
-export function bearerCheck(keys: string[]): (authorization: string | undefined) => Promise<HttpResponse | null> {
-  return async (authorization) => {
-    if (!authorization) return denied(401, 'Bearer realm=""', 'Missing or invalid API key');
-    const token = /^bearer /i.test(authorization) ? authorization.slice(7).trimStart() : '';
-    if (!TOKEN.test(token)) return denied(400, 'Bearer error="invalid_request"', 'Malformed Authorization header');
-    for (const key of keys) if (await timingSafeEqual(key, token)) return null;
-    return denied(401, 'Bearer error="invalid_token"', 'Missing or invalid API key');
-  };
+export function bearerCheck(check: ApiKeyCheck): (authorization: string | undefined) => Promise<HttpResponse | null> {
+  return async (authorization) => DENIED[await check(authorization)]?.() ?? null;
 }
 
-// RFC 6750's b64token.
-const TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
+const DENIED: Record<KeyVerdict, (() => HttpResponse) | null> = {
+  ok: null,
+  missing: () => denied(401, 'Bearer realm=""', 'Missing or invalid API key'),
+  malformed: () => denied(400, 'Bearer error="invalid_request"', 'Malformed Authorization header'),
+  invalid: () => denied(401, 'Bearer error="invalid_token"', 'Missing or invalid API key'),
+};
 
 function denied(status: number, challenge: string, error: string): HttpResponse {
   return jsonResponse(status, JSON.stringify({ error }), { 'www-authenticate': challenge });

@@ -1,17 +1,15 @@
 import { invalidArgument, quoted } from '../errors.ts';
-import { predict } from '../apis/predict.ts';
+import { predictRequestFromProto } from '../apis/predict-proto.ts';
+import type { PredictRequest } from '../apis/predict.ts';
 import { decodePredictRequest, type ModelSpecMsg } from '../tensor/proto/predict.ts';
-import { MODEL_LABEL_HEADER, ROUTING_KEY_HEADER } from '../version/traffic.ts';
-import { readBodyBytes } from './body.ts';
-import type { HttpRequest, HttpResponse } from './exchange.ts';
-import type { InferenceContext, RanVersion } from './inference.ts';
+import type { HttpRequest } from './exchange.ts';
 import type { ModelPath } from './path.ts';
 
 /**
  * Binary predict on every target: `POST /v1/models/{m}[/versions/N|/labels/L]:predict` with
  * `Content-Type: application/x-protobuf` takes a serialized tensorflow.serving.PredictRequest and
  * answers a serialized PredictResponse (Content-Type application/x-protobuf), exactly as the gRPC
- * Predict method does (core/apis/predict.ts), messages and codes included.
+ * Predict method does (the same predictRequestFromProto and encoder), messages and codes included.
  *
  * The URL names the model and version or label; the body's model_spec may repeat them but not
  * contradict them (INVALID_ARGUMENT), and supplies signature_name. Errors keep the REST shape:
@@ -27,31 +25,14 @@ export function isProtobufRequest(req: HttpRequest): boolean {
   return PROTOBUF_TYPES.has(type);
 }
 
-export async function handleBinaryPredict(req: HttpRequest, path: ModelPath, ctx: InferenceContext, ranVersion: RanVersion): Promise<HttpResponse> {
+/** The body as predict.ts's request, the URL's model and version or label in its ModelSpec. */
+export function decodeBinaryPredict(body: Uint8Array, path: ModelPath): PredictRequest {
   if (path.api !== 'predict') {
     throw invalidArgument(`Content-Type ${PROTOBUF_CONTENT_TYPE} is accepted by :predict only; send :${path.api} bodies as JSON, or use the gRPC API`);
   }
-  const request = decodePredictRequest(await readBodyBytes(req, ctx.maxBodyBytes));
+  const request = decodePredictRequest(body);
   request.modelSpec = specFromPath(request.modelSpec, path);
-  let version = 0;
-  let label: string | undefined;
-  const body = await predict(request, {
-    manager: ctx.manager,
-    run: ctx.run,
-    timeoutMs: ctx.timeoutMs,
-    maxTensorBytes: ctx.maxTensorBytes,
-    tensorContent: ctx.tensorContent,
-    routingKey: req.header(ROUTING_KEY_HEADER),
-    signal: req.signal,
-    ranVersion: (v, l) => {
-      version = v;
-      label = l;
-      ranVersion(v, l);
-    },
-  });
-  const headers: Record<string, string> = { 'content-type': PROTOBUF_CONTENT_TYPE, 'x-model-name': path.model, 'x-model-version': String(version) };
-  if (label !== undefined) headers[MODEL_LABEL_HEADER] = label;
-  return { status: 200, headers, body };
+  return predictRequestFromProto(request);
 }
 
 /** The body's ModelSpec with the URL's model and version or label; a contradiction is an error. */

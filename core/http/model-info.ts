@@ -1,6 +1,6 @@
 import type { VersionStatus } from '../manager/servable.ts';
 import type { Signature } from '../tensor/tensor.ts';
-import { signatureDefMap } from '../apis/signature-def.ts';
+import { signatureDefMap } from '../tensor/signature-def.ts';
 
 /**
  * JSON bodies of the status and metadata APIs, shaped like TF Serving's protobuf JSON

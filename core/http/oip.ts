@@ -1,5 +1,6 @@
 import { invalidArgument, ServingError } from '../errors.ts';
-import { OIP_EXTENSIONS, OIP_SERVER_NAME, OIP_SERVER_VERSION, oipInfer, oipModelMetadata, oipModelReady, oipTarget, type OipContext, type OipTarget } from '../apis/oip.ts';
+import type { ApiCall, ApiServices, Target } from '../apis/call.ts';
+import { OIP_EXTENSIONS, OIP_SERVER_NAME, OIP_SERVER_VERSION, oipInfer, oipModelMetadata, oipModelReady, oipTarget } from '../apis/oip.ts';
 import { encodeInferResponse } from '../tensor/oip/encode.ts';
 import { HEADER_LENGTH, readInferBody, type OipRequest } from '../tensor/oip/request.ts';
 import { MODEL_LABEL_HEADER } from '../version/traffic.ts';
@@ -21,11 +22,21 @@ import { jsonResponse, type HttpRequest, type HttpResponse } from './exchange.ts
  */
 export type OipApi = 'oip_infer' | 'oip_metadata' | 'oip_ready' | 'oip_server';
 
-export interface OipRoute {
-  api: OipApi;
-  target?: OipTarget;
-  /** Runs the route; ctx carries the deadline and the client's signal. */
-  handle(req: HttpRequest, ctx: OipContext & { maxBodyBytes: number }): Promise<HttpResponse>;
+export type OipRoute = ModelRoute | { api: 'oip_server'; answer(): HttpResponse };
+
+/** A route that names a model. */
+export interface ModelRoute {
+  api: Exclude<OipApi, 'oip_server'>;
+  target: Target;
+  /** Decodes the request, calls the core API (core/apis/oip.ts) within `call`, encodes its answer. */
+  handle(req: HttpRequest, ctx: OipRouteContext): Promise<HttpResponse>;
+}
+
+export interface OipRouteContext {
+  services: ApiServices;
+  call: ApiCall;
+  /** Largest accepted request body. */
+  maxBodyBytes: number;
 }
 
 export const OIP_LIVE_PATH = '/v2/health/live';
@@ -39,7 +50,7 @@ export const isOipPath = (pathname: string) => pathname === '/v2' || pathname.st
 export function oipRoute(method: string, pathname: string): OipRoute {
   if (pathname === '/v2' || pathname === '/v2/') {
     requireMethod(method, 'GET');
-    return { api: 'oip_server', handle: async () => json(200, { name: OIP_SERVER_NAME, version: OIP_SERVER_VERSION, extensions: OIP_EXTENSIONS }) };
+    return { api: 'oip_server', answer: () => json(200, { name: OIP_SERVER_NAME, version: OIP_SERVER_VERSION, extensions: OIP_EXTENSIONS }) };
   }
   const match = MODEL_RE.exec(pathname);
   if (!match) throw new ServingError('NOT_FOUND', `No such Open Inference Protocol path: ${pathname.slice(0, 200)}`);
@@ -56,21 +67,21 @@ export function oipRoute(method: string, pathname: string): OipRoute {
       api: 'oip_ready',
       target,
       handle: async (_req, ctx) => {
-        const ready = await oipModelReady(target, ctx);
+        const ready = await oipModelReady(ctx.services, ctx.call, target);
         return json(ready ? 200 : 503, { name: target.model, ready });
       },
     };
   }
-  return { api: 'oip_metadata', target, handle: async (_req, ctx) => json(200, await oipModelMetadata(target, ctx)) };
+  return { api: 'oip_metadata', target, handle: async (_req, ctx) => json(200, await oipModelMetadata(ctx.services, ctx.call, target)) };
 }
 
-async function infer(req: HttpRequest, target: OipTarget, ctx: OipContext & { maxBodyBytes: number }): Promise<HttpResponse> {
+async function infer(req: HttpRequest, target: Target, ctx: OipRouteContext): Promise<HttpResponse> {
   const headerText = req.header(HEADER_LENGTH);
   const headerLength = headerText === undefined ? undefined : /^\d+$/.test(headerText.trim()) ? Number(headerText.trim()) : NaN;
   if (Number.isNaN(headerLength)) throw invalidArgument('Inference-Header-Content-Length must be a byte count');
   const request = readInferBody(await readBodyBytes(req, ctx.maxBodyBytes), headerLength);
   const binary = binaryOutputs(request);
-  const result = await oipInfer(target, request, ctx);
+  const result = await oipInfer(ctx.services, ctx.call, target, request);
   const encoded = encodeInferResponse(
     { model: result.model, version: result.version, id: request.id },
     result.outputs.map((o) => ({ ...o, binary: binary(o.name) })),

@@ -53,7 +53,7 @@ describe('/readyz', () => {
       'memory:b': new MemorySource('memory:b').put('1/model.onnx', 'b').put('1/warmup.json', WARMUP),
     };
     const service = createService(
-      { cacheBytes: 1 << 20, pollIntervalMs: -1, apiKeys: [], maxBodyBytes: 1 << 20, timeoutMs: 5000, cors: false, batching: null },
+      { cacheBytes: 1 << 20, pollIntervalMs: -1, apiKeys: [], maxBodyBytes: 1 << 20, maxTensorBytes: 16 * (1 << 20), timeoutMs: 5000, cors: false, batching: null },
       {
         models: { configs: [config({ name: 'a', basePath: 'memory:a' }), config({ name: 'b', basePath: 'memory:b' })], sourceAt: (basePath) => sources[basePath] },
         backend: gatedBackend(gate.promise, running.resolve),

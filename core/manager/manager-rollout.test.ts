@@ -144,7 +144,7 @@ describe('a version that left the policy', () => {
     const background: Promise<unknown>[] = [];
     // pollIntervalMs 0: every request relists in the background (defer), so no clock is needed.
     const service = createService(
-      { cacheBytes: 1 << 20, pollIntervalMs: 0, apiKeys: [], maxBodyBytes: 1 << 20, timeoutMs: 5000, cors: false, batching: null },
+      { cacheBytes: 1 << 20, pollIntervalMs: 0, apiKeys: [], maxBodyBytes: 1 << 20, maxTensorBytes: 16 * (1 << 20), timeoutMs: 5000, cors: false, batching: null },
       { models: { configs: [config()], sourceAt: () => source }, backend, defer: (p) => background.push(p) },
     );
     const settle = async () => {

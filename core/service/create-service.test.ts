@@ -17,7 +17,7 @@ const backend: Backend = {
   },
 };
 
-const settings: ServiceSettings = { cacheBytes: 1 << 20, pollIntervalMs: -1, apiKeys: [], maxBodyBytes: 1 << 20, timeoutMs: 5000, cors: false, batching: null };
+const settings: ServiceSettings = { cacheBytes: 1 << 20, pollIntervalMs: -1, apiKeys: [], maxBodyBytes: 1 << 20, maxTensorBytes: 16 * (1 << 20), timeoutMs: 5000, cors: false, batching: null };
 const batching = { maxBatchSize: 8, batchTimeoutMicros: 0, maxEnqueuedBatches: 4, numBatchThreads: 1, allowedBatchSizes: [], enableLargeBatchSplitting: false, maxExecutionBatchSize: 8, padVariableLengthInputs: false };
 
 function caller(service: { fetch(request: Request): Promise<Response> }) {
@@ -65,12 +65,12 @@ describe('createService', () => {
     expect(await (await call('/monitoring/prometheus/metrics')).text()).toContain('edgeserve_storage_calls_total{model="m",op="list",outcome="ok"} 1');
   });
 
-  it('runs through the batcher when batching is on; run is the same RunFn', async () => {
+  it('runs through the batcher when batching is on; host.services.run is the same RunFn', async () => {
     const { service, call } = rootSetup({ batching });
     expect(await (await call('/v1/models/m:predict', { instances: [[5]] })).json()).toEqual({ predictions: [[6.0]] });
     expect(await (await call('/monitoring/prometheus/metrics')).text()).toContain('edgeserve_batch_runs_total{model="m",version="1"} 1');
     const lease = await service.manager.acquire('m');
-    const out = await service.run(lease.servable, { x: { dtype: 'float32', dims: [1, 1], data: Float32Array.of(1) } });
+    const out = await service.host.services.run(lease.servable, { x: { dtype: 'float32', dims: [1, 1], data: Float32Array.of(1) } });
     lease.release();
     expect(Array.from(out.y.data as Float32Array)).toEqual([2]);
     expect(await (await call('/monitoring/prometheus/metrics')).text()).toContain('edgeserve_batch_runs_total{model="m",version="1"} 2');

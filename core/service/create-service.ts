@@ -6,6 +6,9 @@ import { monotonicNow, setTimer as timeoutTimer, type SetTimer } from '../clock.
 import type { BatchingParameters } from '../config/batching.ts';
 import type { ModelConfig } from '../config/model-config.ts';
 import type { Tier } from '../config/placement.ts';
+import { apiKeyCheck } from '../auth/api-keys.ts';
+import type { ApiServices } from '../apis/call.ts';
+import type { ApiHost } from '../apis/serve-request.ts';
 import { createApp } from '../http/app.ts';
 import { fromFetch, toFetch, type HttpHandler } from '../http/exchange.ts';
 import { runDirect, type RunFn } from '../manager/lease-run.ts';
@@ -36,8 +39,11 @@ import type { DiskTier } from '../repository/disk-tier.ts';
  *   the source itself, inside any cache tier the target adds (cacheTier), so it counts storage.
  * - Every response carries x-backend (the backend's name) and the metrics have
  *   edgeserve_backend_info{backend} 1, so which runtime answered is never a guess.
- * - `run` is the one RunFn of the instance: the batcher when settings.batching is set, else one
- *   session run per request. A second protocol (gRPC) must use it, so batching serves both.
+ * - Settings are resolved here, once, into `host` (core/apis/serve-request.ts): the APIs'
+ *   services (manager, the one RunFn: the batcher when settings.batching is set, else one session
+ *   run per request; the tensor budget), the request recorder, the key check, the limits. The REST
+ *   app serves from it, and so does a second transport (the Node server's gRPC), so batching,
+ *   limits, keys and metrics are the same on both.
  * - close() stops the batcher (queued requests fail UNAVAILABLE); listeners belong to the target.
  */
 export interface ServiceSettings {
@@ -51,8 +57,8 @@ export interface ServiceSettings {
   tier?: Tier;
   apiKeys: string[];
   maxBodyBytes: number;
-  /** Bytes one request's input tensors may take; unset: 16 x maxBodyBytes (core/tensor/budget.ts). */
-  maxTensorBytes?: number;
+  /** Bytes one request's input tensors may take (settings.ts: 16 x maxBodyBytes unless set; core/tensor/budget.ts). */
+  maxTensorBytes: number;
   timeoutMs: number;
   cors: boolean;
   /** Binary predict answers tensor_content instead of typed *_val fields. */
@@ -93,9 +99,10 @@ export interface Service {
   fetch(request: Request): Promise<Response>;
   /** The same answers without the fetch API's objects (the Node server's listener). */
   handle: HttpHandler;
+  /** What any other transport serves from (runtime/node/grpc). */
+  host: ApiHost;
   manager: Manager;
   metrics: ServingMetrics;
-  run: RunFn;
   close(): void;
 }
 
@@ -136,19 +143,16 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
       : null;
   const batcher = settings.batching ? batcherFor(settings.batching, manager, metrics, capabilities, log) : null;
   const run: RunFn = batcher ? (servable, inputs, options) => batcher.run(servable, inputs, options) : runDirect;
-  const app = createApp({
-    manager,
-    metrics,
-    run,
-    refresh: catalog ? () => catalog.refresh() : undefined,
-    apiKeys: settings.apiKeys,
-    maxBodyBytes: settings.maxBodyBytes,
-    maxTensorBytes: settings.maxTensorBytes,
+  const services: ApiServices = { manager, run, maxTensorBytes: settings.maxTensorBytes };
+  const host: ApiHost = {
+    services,
+    recorder: { manager, metrics, now: capabilities.now ?? monotonicNow },
+    apiKeys: settings.apiKeys.length ? apiKeyCheck(settings.apiKeys) : null,
     timeoutMs: settings.timeoutMs,
-    cors: settings.cors,
-    tensorContent: settings.tensorContent,
-    now: capabilities.now,
-  });
+    maxBodyBytes: settings.maxBodyBytes,
+    tensorContent: settings.tensorContent ?? false,
+  };
+  const app = createApp({ host, cors: settings.cors, refresh: catalog ? () => catalog.refresh() : undefined });
   const handle: HttpHandler = async (req) => {
     const response = await app(req);
     response.headers['x-backend'] = backend.name;
@@ -157,7 +161,7 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
   return {
     manager,
     metrics,
-    run,
+    host,
     close: () => batcher?.close(),
     handle,
     fetch: async (request) => toFetch(await handle(fromFetch(request)), request.method),

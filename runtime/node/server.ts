@@ -51,7 +51,7 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
     diskTier: nodeDiskTier({ root: join(tmpdir(), 'edgeserve-external'), log }),
     log,
   });
-  const { manager, metrics, run } = service;
+  const { manager } = service;
   await manager.preload();
   const server = await listen(httpListener(service.handle), flags.restApiHost, flags.restApiPort).catch((err) => {
     service.close();
@@ -64,19 +64,7 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
   if (flags.port > 0) {
     // Imported only when gRPC is on: grpc-js and protobufjs add about 7 MiB of RSS.
     const { startGrpcServer } = await import('./grpc/grpc-server.ts');
-    grpc = await startGrpcServer({
-      manager,
-      metrics,
-      run,
-      host: flags.restApiHost,
-      port: flags.port,
-      maxMessageBytes: flags.maxBodyBytes,
-      maxTensorBytes: flags.maxTensorBytes,
-      defaultTimeoutMs: flags.restApiTimeoutInMs,
-      apiKeys: flags.apiKeys,
-      tensorContent: flags.enableSerializationAsTensorContent,
-      log,
-    }).catch(async (err) => {
+    grpc = await startGrpcServer(service.host, { host: flags.restApiHost, port: flags.port, log }).catch(async (err) => {
       service.close();
       await new Promise<void>((done) => server.close(() => done()));
       throw listenError(err, '--port', flags.restApiHost, flags.port);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../core/backend/backend.ts';
 import { Manager } from '../../core/manager/manager.ts';
+import { runDirect } from '../../core/manager/lease-run.ts';
 import { servingMetrics } from '../../core/metrics/serving-metrics.ts';
 import { MemorySource } from '../../core/repository/memory-source.ts';
 import type { Tensor } from '../../core/tensor/tensor.ts';
@@ -42,7 +43,9 @@ beforeAll(async () => {
   const source = new MemorySource().put('1/model.onnx', 'gated');
   const config = { name: 'm', basePath: 'memory:', platform: 'onnx', versionPolicy: { kind: 'latest' as const, numVersions: 1 }, labels: {} };
   const manager = new Manager([{ config, source }], { backend, cacheBytes: 1e6, pollIntervalMs: -1 });
-  server = await startGrpcServer({ manager, metrics, host: '127.0.0.1', port: 0, maxMessageBytes: 1 << 20, defaultTimeoutMs: 60_000, log: () => {} });
+  const services = { manager, run: runDirect, maxTensorBytes: 1 << 24 };
+  const host = { services, recorder: { manager, metrics, now: () => performance.now() }, apiKeys: null, timeoutMs: 60_000, maxBodyBytes: 1 << 20, tensorContent: false };
+  server = await startGrpcServer(host, { host: '127.0.0.1', port: 0, log: () => {} });
   client = grpcClient(`127.0.0.1:${server.port}`);
 });
 afterAll(async () => {

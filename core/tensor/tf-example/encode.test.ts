@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeClassifyResponse, encodeRegressResponse } from './encode.ts';
+import { classifyResults, encodeClassifyResponse, encodeRegressResponse, regressResults } from './encode.ts';
 import type { DType, Signature, Tensor, TensorData } from '../tensor.ts';
 import { servingErrorMessage } from '../../../test/support/thrown.ts';
 
@@ -15,8 +15,8 @@ function signatureOf(outputs: Record<string, Tensor>): Signature {
 }
 
 const classify = (outputs: Record<string, Tensor>, labels: string[] | null = null) =>
-  encodeClassifyResponse(outputs, signatureOf(outputs), labels);
-const regress = (outputs: Record<string, Tensor>) => encodeRegressResponse(outputs, signatureOf(outputs));
+  encodeClassifyResponse(classifyResults(outputs, signatureOf(outputs), labels));
+const regress = (outputs: Record<string, Tensor>) => encodeRegressResponse(regressResults(outputs, signatureOf(outputs)));
 
 const failure = (run: () => unknown): string => servingErrorMessage(run);
 

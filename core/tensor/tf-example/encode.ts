@@ -19,17 +19,9 @@ export interface ClassScore {
   score: number;
 }
 
-/**
- * `{"results": [[[label, score], ...] per example]}`, from classifyResults (below).
- */
-export function encodeClassifyResponse(
-  outputs: Record<string, Tensor>,
-  signature: Signature,
-  labels: string[] | null,
-): string {
-  const rows = classifyResults(outputs, signature, labels).map(
-    (classes) => `[${classes.map((c) => `[${quoteJson(c.label)},${formatFloat32(c.score)}]`).join(',')}]`,
-  );
+/** `{"results": [[[label, score], ...] per example]}`, from classifyResults (below). */
+export function encodeClassifyResponse(classifications: ClassScore[][]): string {
+  const rows = classifications.map((classes) => `[${classes.map((c) => `[${quoteJson(c.label)},${formatFloat32(c.score)}]`).join(',')}]`);
   return `{"results":[${rows.join(',')}]}`;
 }
 
@@ -70,8 +62,8 @@ export function classifyResults(outputs: Record<string, Tensor>, signature: Sign
 }
 
 /** `{"results": [v, ...]}`, from regressResults (below). */
-export function encodeRegressResponse(outputs: Record<string, Tensor>, signature: Signature): string {
-  return `{"results":[${regressResults(outputs, signature).map(formatFloat32).join(',')}]}`;
+export function encodeRegressResponse(regressions: number[]): string {
+  return `{"results":[${regressions.map(formatFloat32).join(',')}]}`;
 }
 
 /**

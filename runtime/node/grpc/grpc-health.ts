@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { ServingError } from '../../../core/errors.ts';
-import { CODE_NUMBER } from '../../../core/apis/status.ts';
+import { CODE_NUMBER } from './grpc-status.ts';
 
 /**
  * The standard gRPC health service (grpc.health.v1.Health, proto/grpc/health/v1/health.proto)

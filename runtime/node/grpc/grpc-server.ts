@@ -1,54 +1,36 @@
 import * as grpc from '@grpc/grpc-js';
-import { classify, regress, type ExamplesRequestObject } from '../../../core/apis/classify.ts';
-import { getModelMetadata, getModelStatus, type MetadataRequestObject, type StatusRequestObject } from '../../../core/apis/model-info.ts';
-import { predict, type ApiContext } from '../../../core/apis/predict.ts';
-import { grpcStatus } from '../../../core/apis/status.ts';
+import { serveRequest, type Answers, type ApiHost } from '../../../core/apis/serve-request.ts';
 import { ServingError, errorLogText, isUnexpectedError } from '../../../core/errors.ts';
-import { runDirect, type RunFn } from '../../../core/manager/lease-run.ts';
-import { recordRequest } from '../../../core/apis/record-request.ts';
-import { ROUTING_KEY_HEADER } from '../../../core/version/traffic.ts';
 import { httpStatus } from '../../../core/http/status-codes.ts';
-import type { Manager } from '../../../core/manager/manager.ts';
-import type { ServingMetrics } from '../../../core/metrics/serving-metrics.ts';
-import { defaultMaxTensorBytes } from '../../../core/tensor/budget.ts';
-import { decodePredictRequest } from '../../../core/tensor/proto/predict.ts';
+import { ROUTING_KEY_HEADER } from '../../../core/version/traffic.ts';
 import { healthService } from './grpc-health.ts';
 import { HEALTH_SERVICE, MODEL_SERVICE, PREDICTION_SERVICE, serviceDefinition, toBuffer } from './grpc-services.ts';
+import { grpcStatus } from './grpc-status.ts';
 import { OIP_SERVICE, oipHandlers } from './oip-service.ts';
-import { encodeMessage, lookupType } from './proto-root.ts';
-
-const SignatureDefMap = lookupType('tensorflow.serving.SignatureDefMap');
+import { modelHandlers, predictionHandlers, type GrpcHandler } from './tf-serving-service.ts';
 
 /**
  * TF Serving's gRPC API on @grpc/grpc-js: tensorflow.serving.PredictionService (Predict,
- * Classify, Regress, GetModelMetadata), tensorflow.serving.ModelService (GetModelStatus), the
- * Open Inference Protocol's inference.GRPCInferenceService (oip-service.ts) and the
- * standard grpc.health.v1.Health service. Handlers are core/apis'; this file is transport glue:
+ * Classify, Regress, GetModelMetadata), tensorflow.serving.ModelService (GetModelStatus)
+ * (tf-serving-service.ts), the Open Inference Protocol's inference.GRPCInferenceService
+ * (oip-service.ts) and the standard grpc.health.v1.Health service. It serves from the service's
+ * ApiHost (createService), as the REST app does, so batching, limits, keys and metrics are the
+ * same on both. Every call goes through the one request wrapper (core/apis/serve-request.ts):
  *
+ * - with API keys, calls must carry `authorization: Bearer <key>` metadata, checked by the same
+ *   core/auth/api-keys.ts as REST (health checks need not); any refusal is UNAUTHENTICATED;
+ * - a call's deadline is the request's deadline (DEADLINE_EXCEEDED when it passes); without one
+ *   the REST timeout applies;
  * - status codes are the canonical codes unchanged, messages cut at 1024 chars + "...TRUNCATED"
  *   (TF's ToGRPCStatus); unexpected errors are logged and answered INTERNAL "Internal error";
- * - a call's deadline becomes the run's deadline (DEADLINE_EXCEEDED when it passes); without one
- *   the REST timeout applies;
- * - runs go through `run`, the same RunFn as the REST app, so the batcher applies to gRPC too;
- * - with apiKeys, calls must carry `authorization: Bearer <key>` metadata (health checks need not);
  * - requests are counted in the REST metrics with api "grpc_<method>" and the HTTP status the
  *   code maps to (status-codes.ts), so one dashboard covers both.
  */
 export interface GrpcServerOptions {
-  manager: Manager;
-  metrics: ServingMetrics;
-  run?: RunFn;
   host: string;
   /** 0 is refused here: callers skip gRPC when --port=0. */
   port: number;
-  maxMessageBytes: number;
-  /** Bytes one request's input tensors may take; default 16 x maxMessageBytes (core/tensor/budget.ts). */
-  maxTensorBytes?: number;
-  defaultTimeoutMs: number;
-  apiKeys?: string[];
-  tensorContent?: boolean;
   log?: (message: string) => void;
-  now?: () => number;
 }
 
 export interface RunningGrpcServer {
@@ -58,95 +40,52 @@ export interface RunningGrpcServer {
   close(): Promise<void>;
 }
 
-type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
+type Unary = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => void;
+type Outcome = { ok: true; response: unknown } | { ok: false; code: number; details: string; httpStatus: number };
 
-export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
-  const { manager, metrics } = options;
-  const run: RunFn = options.run ?? runDirect;
-  const now = options.now ?? (() => performance.now());
+export async function startGrpcServer(apiHost: ApiHost, options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const log = options.log ?? ((m: string) => console.log(m));
 
-  /** Wraps a handler: auth, deadline, error mapping, metrics. */
-  function unary<Req, Res>(method: string, handler: (req: Req, ctx: ApiContext, model: (name: string) => void) => Promise<Res>): Unary<Req, Res> {
+  /** One method through the request wrapper: auth, deadline, error mapping, metrics. */
+  function unary(method: string, handler: GrpcHandler): Unary {
+    const answers: Answers<Outcome> = {
+      fail: (err) => {
+        if (isUnexpectedError(err)) log(`edgeserve: unexpected gRPC ${method} error: ${errorLogText(err)}`);
+        const status = grpcStatus(err);
+        return { ok: false, code: status.code, details: status.details, httpStatus: httpStatus(status.error.code) };
+      },
+      status: (outcome) => (outcome.ok ? 200 : outcome.httpStatus),
+    };
     return (call, callback) => {
-      const started = now();
-      let model = '';
-      let version = '';
-      let label: string | undefined;
       const routingKey = call.metadata.get(ROUTING_KEY_HEADER)[0];
-      const ctx: ApiContext = {
-        manager,
-        run,
-        timeoutMs: timeLeftMs(call.getDeadline(), options.defaultTimeoutMs),
-        tensorContent: options.tensorContent,
-        maxTensorBytes: options.maxTensorBytes ?? defaultMaxTensorBytes(options.maxMessageBytes),
+      const start = {
+        api: `grpc_${method}`,
+        timeoutMs: timeLeftMs(call.getDeadline(), apiHost.timeoutMs),
         routingKey: typeof routingKey === 'string' ? routingKey : undefined,
-        ranVersion: (v, l) => {
-          version = String(v);
-          label = l;
-        },
       };
-      const done = (code: number, httpCode: number) => {
-        const seconds = (now() - started) / 1000;
-        recordRequest(manager, metrics, { model, version, api: `grpc_${method}`, status: httpCode, seconds, label });
-        return code;
-      };
-      Promise.resolve()
-        .then(() => authorize(call.metadata, options.apiKeys))
-        .then(() => handler(call.request, ctx, (name) => (model = name)))
-        .then(
-          (response) => {
-            done(0, 200);
-            callback(null, response);
-          },
-          (err) => {
-            if (isUnexpectedError(err)) log(`edgeserve: unexpected gRPC ${method} error: ${errorLogText(err)}`);
-            const status = grpcStatus(err);
-            done(status.code, httpStatus(status.error.code));
-            callback({ name: 'ServingError', message: status.details, code: status.code, details: status.details });
-          },
-        );
+      void serveRequest(apiHost.recorder, answers, start, async (apiCall) => {
+        await authorize(apiHost, call.metadata);
+        return { ok: true as const, response: await handler(call.request, apiCall, apiHost) };
+      }).then((outcome) => {
+        if (outcome.ok) callback(null, outcome.response);
+        else callback({ name: 'ServingError', message: outcome.details, code: outcome.code, details: outcome.details });
+      });
     };
   }
 
+  const methods = (handlers: Record<string, GrpcHandler>, prefix = '') =>
+    Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, unary(prefix + methodLabel(name), handler)]));
+
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': options.maxMessageBytes,
+    'grpc.max_receive_message_length': apiHost.maxBodyBytes,
     'grpc.max_send_message_length': -1,
   });
-  server.addService(
-    serviceDefinition(PREDICTION_SERVICE, {
-      // Predict skips protobufjs: raw bytes in, the hand codec's bytes out.
-      Predict: { requestDeserialize: (bytes: Buffer) => bytes, responseSerialize: (bytes: unknown) => toBuffer(bytes as Uint8Array) },
-    }),
-    {
-      Predict: unary<Buffer, Uint8Array>('predict', (bytes, ctx, model) => {
-        const request = decodePredictRequest(bytes);
-        model(request.modelSpec?.name ?? '');
-        return predict(request, ctx);
-      }),
-      Classify: unary<ExamplesRequestObject, unknown>('classify', (req, ctx, model) => {
-        model(req.model_spec?.name ?? '');
-        return classify(req, ctx);
-      }),
-      Regress: unary<ExamplesRequestObject, unknown>('regress', (req, ctx, model) => {
-        model(req.model_spec?.name ?? '');
-        return regress(req, ctx);
-      }),
-      GetModelMetadata: unary<MetadataRequestObject, unknown>('metadata', (req, ctx, model) => {
-        model(req.model_spec?.name ?? '');
-        return getModelMetadata(req, ctx.manager, (map) => encodeMessage(SignatureDefMap, map), { timeoutMs: ctx.timeoutMs });
-      }),
-    },
-  );
-  server.addService(serviceDefinition(MODEL_SERVICE), {
-    GetModelStatus: unary<StatusRequestObject, unknown>('status', (req, ctx, model) => {
-      model(req.model_spec?.name ?? '');
-      return getModelStatus(req, ctx.manager);
-    }),
-  });
+  // Predict skips protobufjs: raw bytes in, the hand codec's bytes out.
+  const rawPredict = { Predict: { requestDeserialize: (bytes: Buffer) => bytes, responseSerialize: (bytes: unknown) => toBuffer(bytes as Uint8Array) } };
+  server.addService(serviceDefinition(PREDICTION_SERVICE, rawPredict), methods(predictionHandlers));
+  server.addService(serviceDefinition(MODEL_SERVICE), methods(modelHandlers));
   // The Open Inference Protocol's service, through the same wrapper (api "grpc_oip_<method>").
-  const oip = Object.entries(oipHandlers()).map(([name, handler]) => [name, unary(`oip_${name}`, handler)] as const);
-  server.addService(serviceDefinition(OIP_SERVICE), Object.fromEntries(oip));
+  server.addService(serviceDefinition(OIP_SERVICE), methods(oipHandlers, 'oip_'));
   const health = healthService([PREDICTION_SERVICE, MODEL_SERVICE, OIP_SERVICE]);
   server.addService(serviceDefinition(HEALTH_SERVICE), health.handlers);
 
@@ -176,6 +115,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   };
 }
 
+/** The metrics' api label of a TF Serving method (predict, metadata, status, ...); OIP's keep their names. */
+const LABELS: Record<string, string> = { Predict: 'predict', Classify: 'classify', Regress: 'regress', GetModelMetadata: 'metadata', GetModelStatus: 'status' };
+const methodLabel = (name: string) => LABELS[name] ?? name;
+
 /** ms until a gRPC deadline; the fallback when the call has none. */
 export function timeLeftMs(deadline: grpc.Deadline, fallbackMs: number): number {
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
@@ -183,9 +126,9 @@ export function timeLeftMs(deadline: grpc.Deadline, fallbackMs: number): number 
   return at - Date.now();
 }
 
-function authorize(metadata: grpc.Metadata, apiKeys: string[] | undefined): void {
-  if (!apiKeys?.length) return;
-  const header = String(metadata.get('authorization')[0] ?? '');
-  const match = /^Bearer\s+(.+)$/i.exec(header);
-  if (!match || !apiKeys.includes(match[1].trim())) throw new ServingError('UNAUTHENTICATED', 'Missing or invalid API key');
+async function authorize(apiHost: ApiHost, metadata: grpc.Metadata): Promise<void> {
+  if (!apiHost.apiKeys) return;
+  const value = metadata.get('authorization')[0];
+  const verdict = await apiHost.apiKeys(typeof value === 'string' ? value : undefined);
+  if (verdict !== 'ok') throw new ServingError('UNAUTHENTICATED', 'Missing or invalid API key');
 }

@@ -1,10 +1,11 @@
-import { OIP_EXTENSIONS, OIP_SERVER_NAME, OIP_SERVER_VERSION, oipInfer, oipModelMetadata, oipModelReady, oipTarget, type OipContext, type OipTarget } from '../../../core/apis/oip.ts';
-import type { ApiContext } from '../../../core/apis/predict.ts';
+import type { Target } from '../../../core/apis/call.ts';
+import { OIP_EXTENSIONS, OIP_SERVER_NAME, OIP_SERVER_VERSION, oipInfer, oipModelMetadata, oipModelReady, oipTarget } from '../../../core/apis/oip.ts';
 import { invalidArgument, quoted } from '../../../core/errors.ts';
 import { dtypeOfOipType, oipTypeName } from '../../../core/tensor/dtypes.ts';
 import type { JsonValue } from '../../../core/tensor/json/value.ts';
 import { tensorToRaw } from '../../../core/tensor/oip/raw.ts';
 import type { OipInput, OipParams, OipRequest } from '../../../core/tensor/oip/request.ts';
+import type { GrpcHandler } from './tf-serving-service.ts';
 
 /**
  * inference.GRPCInferenceService (the Open Inference Protocol's gRPC API, proto/inference/) over
@@ -13,52 +14,37 @@ import type { OipInput, OipParams, OipRequest } from '../../../core/tensor/oip/r
  * the datatype names) or as raw_input_contents, one per input; outputs always go back as
  * raw_output_contents (what tritonclient reads). model_version: digits name a version; any
  * other text is taken as a label (our extension; the spec has no label field). The server's
- * `unary` wrapper supplies auth, deadline, error mapping and metrics.
+ * one request wrapper (grpc-server.ts) supplies auth, deadline, error mapping and metrics.
  */
 export const OIP_SERVICE = 'inference.GRPCInferenceService';
 
-type Handler = (req: any, ctx: ApiContext, model: (name: string) => void) => Promise<unknown>;
+export const oipHandlers: Record<string, GrpcHandler> = {
+  ServerLive: async () => ({ live: true }),
+  ServerReady: async () => ({ ready: true }),
+  ServerMetadata: async () => ({ name: OIP_SERVER_NAME, version: OIP_SERVER_VERSION, extensions: OIP_EXTENSIONS }),
+  ModelReady: async (req, call, { services }) => {
+    call.model = req.name ?? '';
+    return { ready: await oipModelReady(services, call, target(req.name, req.version)) };
+  },
+  ModelMetadata: async (req, call, { services }) => {
+    call.model = req.name ?? '';
+    return oipModelMetadata(services, call, target(req.name, req.version));
+  },
+  ModelInfer: async (req, call, { services }) => {
+    call.model = req.model_name ?? '';
+    const result = await oipInfer(services, call, target(req.model_name, req.model_version), inferRequest(req));
+    const response: Record<string, unknown> = {
+      model_name: result.model,
+      model_version: String(result.version),
+      outputs: result.outputs.map(({ name, tensor }) => ({ name, datatype: oipTypeName(tensor.dtype), shape: tensor.dims })),
+      raw_output_contents: result.outputs.map(({ tensor }) => tensorToRaw(tensor)),
+    };
+    if (req.id) response.id = req.id;
+    return response;
+  },
+};
 
-export function oipHandlers(): Record<string, Handler> {
-  return {
-    ServerLive: async () => ({ live: true }),
-    ServerReady: async () => ({ ready: true }),
-    ServerMetadata: async () => ({ name: OIP_SERVER_NAME, version: OIP_SERVER_VERSION, extensions: OIP_EXTENSIONS }),
-    ModelReady: async (req, ctx, model) => {
-      model(req.name ?? '');
-      return { ready: await oipModelReady(target(req.name, req.version), oipContext(ctx)) };
-    },
-    ModelMetadata: async (req, ctx, model) => {
-      model(req.name ?? '');
-      return oipModelMetadata(target(req.name, req.version), oipContext(ctx));
-    },
-    ModelInfer: async (req, ctx, model) => {
-      model(req.model_name ?? '');
-      const result = await oipInfer(target(req.model_name, req.model_version), inferRequest(req), oipContext(ctx));
-      const response: Record<string, unknown> = {
-        model_name: result.model,
-        model_version: String(result.version),
-        outputs: result.outputs.map(({ name, tensor }) => ({ name, datatype: oipTypeName(tensor.dtype), shape: tensor.dims })),
-        raw_output_contents: result.outputs.map(({ tensor }) => tensorToRaw(tensor)),
-      };
-      if (req.id) response.id = req.id;
-      return response;
-    },
-  };
-}
-
-function oipContext(ctx: ApiContext): OipContext {
-  return {
-    manager: ctx.manager,
-    run: ctx.run,
-    timeoutMs: ctx.timeoutMs,
-    maxTensorBytes: ctx.maxTensorBytes ?? Infinity,
-    routingKey: ctx.routingKey,
-    ranVersion: ctx.ranVersion,
-  };
-}
-
-function target(name: string | undefined, version: string | undefined): OipTarget {
+function target(name: string | undefined, version: string | undefined): Target {
   if (version && !/^\d+$/.test(version)) return { model: oipTarget(name ?? '', undefined).model, label: version };
   return oipTarget(name ?? '', version);
 }

@@ -1,5 +1,5 @@
-import { tfDataType, tfDtypeName } from '../tensor/dtypes.ts';
-import { DEFAULT_SIGNATURE, type Signature, type TensorSpec } from '../tensor/tensor.ts';
+import { tfDataType, tfDtypeName } from './dtypes.ts';
+import { DEFAULT_SIGNATURE, type Signature, type TensorSpec } from './tensor.ts';
 
 /**
  * The one builder of TF Serving's SignatureDefMap (TensorInfo per input and output) from a

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ServingError } from '../errors.ts';
-import { grpcStatus } from './status.ts';
+import { ServingError } from '../../../core/errors.ts';
+import { grpcStatus } from './grpc-status.ts';
 
 describe('grpcStatus', () => {
   it('keeps the canonical code and the message', () => {

@@ -4,7 +4,7 @@ import { readTensorProto } from '../tensor/proto/tensor-proto.ts';
 import { WireReader } from '../tensor/proto/wire.ts';
 import type { Signature } from '../tensor/tensor.ts';
 import { encodeMessage, lookupType } from '../../runtime/node/grpc/proto-root.ts';
-import { checkInputDtypes, outputAliases, predictInputs } from './predict-inputs.ts';
+import { checkInputDtypes, outputAliases, predictInputs } from './predict-proto.ts';
 
 const TensorProto = lookupType('tensorflow.TensorProto');
 const proto = (value: object) => readTensorProto(new WireReader(encodeMessage(TensorProto, value)));

@@ -1,8 +1,46 @@
-import { invalidArgument, quoted } from '../errors.ts';
+import { failedPrecondition, invalidArgument, quoted } from '../errors.ts';
 import { shapeFitsSignature, unbounded, type TensorBudget } from '../tensor/budget.ts';
 import { dtypeOfTfDataType, tfTypeString } from '../tensor/dtypes.ts';
+import { encodeProtoPredictResponse, type ModelSpecMsg, type PredictRequestMsg } from '../tensor/proto/predict.ts';
 import { TensorProtoError, tensorFromProto, type TensorProtoMsg } from '../tensor/proto/tensor-proto.ts';
-import type { Signature, Tensor } from '../tensor/tensor.ts';
+import { DEFAULT_SIGNATURE, type Signature, type Tensor } from '../tensor/tensor.ts';
+import { targetOf } from './call.ts';
+import type { PredictRequest, PredictResult } from './predict.ts';
+
+/**
+ * tensorflow.serving.PredictRequest and PredictResponse (binary HTTP and gRPC alike) as predict.ts's
+ * request and result.
+ *
+ * A decoded PredictRequest as predict.ts's request: the
+ * ModelSpec's checks, then, on the resolved signature, the signature key (FAILED_PRECONDITION, as
+ * TF's predictor words it) and the inputs and outputs below.
+ */
+export function predictRequestFromProto(msg: PredictRequestMsg): PredictRequest {
+  const spec = requireModelSpec(msg.modelSpec);
+  const signatureName = spec.signatureName || DEFAULT_SIGNATURE;
+  return {
+    target: targetOf(spec.name, spec.version, spec.versionLabel),
+    signatureName,
+    decode(signature, budget) {
+      if (signatureName !== DEFAULT_SIGNATURE) throw failedPrecondition(`Serving signature key "${quoted(signatureName)}" not found.`);
+      const inputs = predictInputs(msg.inputs, signature, budget);
+      const outputs = outputAliases(msg.outputFilter, signature);
+      checkInputDtypes(inputs, signature);
+      return { inputs, outputs };
+    },
+  };
+}
+
+/** A serialized PredictResponse; `asContent` writes tensor_content (--enable_serialization_as_tensor_content). */
+export function encodePredictResult(result: PredictResult, asContent: boolean): Uint8Array<ArrayBuffer> {
+  return encodeProtoPredictResponse({ name: result.model, version: result.version, signatureName: result.signatureName }, result.outputs, { asContent });
+}
+
+/** "Missing ModelSpec" when absent (TF Serving's words). */
+export function requireModelSpec(spec: ModelSpecMsg | null): ModelSpecMsg {
+  if (!spec) throw invalidArgument('Missing ModelSpec');
+  return spec;
+}
 
 /**
  * A PredictRequest's inputs and output_filter checked against a signature, in TF Serving's order

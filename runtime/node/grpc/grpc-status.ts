@@ -1,4 +1,4 @@
-import { ServingError, asServingError, type Code } from '../errors.ts';
+import { asServingError, type ServingError, type Code } from '../../../core/errors.ts';
 
 /**
  * Canonical status codes as numbers: gRPC's status codes, tensorflow.error.Code and absl's are
@@ -38,6 +38,3 @@ export function grpcStatus(err: unknown): { code: number; details: string; error
   const details = message.length > MAX_GRPC_MESSAGE_CHARS ? `${message.slice(0, MAX_GRPC_MESSAGE_CHARS)}...TRUNCATED` : message;
   return { code: CODE_NUMBER[error.code], details, error };
 }
-
-/** True when err is a ServingError (an expected, user-facing failure). */
-export const isServingError = (err: unknown): err is ServingError => err instanceof ServingError;

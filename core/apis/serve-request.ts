@@ -1,0 +1,89 @@
+import { deadlineAfter, type RunSignal } from '../deadline.ts';
+import type { Manager } from '../manager/manager.ts';
+import type { ServingMetrics } from '../metrics/serving-metrics.ts';
+import type { ApiKeyCheck } from '../auth/api-keys.ts';
+import type { ApiCall, ApiServices } from './call.ts';
+
+/**
+ * The one request wrapper, for every transport (REST JSON, binary HTTP, OIP over REST and gRPC,
+ * TF Serving's gRPC): it starts the request's deadline, hands the API work an ApiCall, turns what
+ * the work throws into the transport's answer, and records the outcome exactly once, however the
+ * request ended:
+ * - the request counter and latency, labelled model, version, api, status;
+ * - for a call that ran inputs on a version (call.ran.inference), the rollback guard's count (a
+ *   5xx is a failure) and, when a traffic label chose the version, the per-label series.
+ * Model names the manager does not serve share one "(unknown)" series, so callers cannot grow the
+ * metrics without bound.
+ */
+/**
+ * What every transport (the REST app, the gRPC server) serves the APIs with, resolved once from
+ * the settings by createService, so a setting means the same on every transport.
+ */
+export interface ApiHost {
+  services: ApiServices;
+  recorder: RequestRecorder;
+  /** --api_keys; null when no key is required. */
+  apiKeys: ApiKeyCheck | null;
+  /** Deadline of a request that brings none (TF Serving's --rest_api_timeout_in_ms; gRPC calls may carry their own). */
+  timeoutMs: number;
+  /** Largest request body or message. */
+  maxBodyBytes: number;
+  /** Protobuf predict answers write tensor_content instead of typed *_val fields. */
+  tensorContent: boolean;
+}
+
+export interface RequestRecorder {
+  manager: Manager;
+  metrics: ServingMetrics;
+  /** Monotonic milliseconds. */
+  now: () => number;
+}
+
+/** How a transport answers: a failure as its answer, and any answer's HTTP status for the metrics. */
+export interface Answers<A> {
+  /** The answer to a thrown error; logs unexpected ones. */
+  fail(err: unknown): A;
+  /** The HTTP status of an answer (gRPC: the HTTP status of its code). */
+  status(answer: A): number;
+}
+
+export interface RequestStart {
+  /** The metrics' api label: predict, grpc_predict, oip_infer, ... */
+  api: string;
+  /** The model as the request names it, when the transport knows it before decoding the body. */
+  model?: string;
+  timeoutMs: number;
+  signal?: RunSignal;
+  routingKey?: string;
+}
+
+export async function serveRequest<A>(
+  recorder: RequestRecorder,
+  answers: Answers<A>,
+  start: RequestStart,
+  work: (call: ApiCall) => Promise<A>,
+): Promise<A> {
+  const started = recorder.now();
+  const call: ApiCall = { timeLeft: deadlineAfter(start.timeoutMs), signal: start.signal, routingKey: start.routingKey, model: start.model ?? '' };
+  let answer: A;
+  try {
+    answer = await work(call);
+  } catch (err) {
+    answer = answers.fail(err);
+  }
+  record(recorder, start.api, call, answers.status(answer), (recorder.now() - started) / 1000);
+  return answer;
+}
+
+function record({ manager, metrics }: RequestRecorder, api: string, call: ApiCall, status: number, seconds: number): void {
+  const model = manager.has(call.model) ? call.model : '(unknown)';
+  const version = call.ran ? String(call.ran.version) : '';
+  metrics.requests.inc({ model, version, api, status: String(status) });
+  metrics.requestLatency.observe({ model, version, api }, seconds);
+  if (!call.ran?.inference) return;
+  manager.recordOutcome(model, call.ran.version, status >= 500);
+  const { label } = call.ran;
+  if (label === undefined) return;
+  metrics.labelRequests.inc({ model, label, version, status: String(status) });
+  metrics.labelLatency.observe({ model, label, version }, seconds);
+}
