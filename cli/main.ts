@@ -8,7 +8,7 @@ import { PUSH_USAGE, push } from './push.ts';
 import { serve } from './serve.ts';
 import { TRAFFIC_USAGE, traffic } from './traffic.ts';
 
-/**
+/*
  * The `edgeserve` command (bin/edgeserve.js): one subcommand per file. With no subcommand but
  * flags (`edgeserve --model_base_path=...`), it serves, like tensorflow_model_server.
  * Exit codes: 0 ok, 1 the repository or model failed (storage, checksum), 2 bad usage or config.

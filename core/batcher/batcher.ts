@@ -65,7 +65,7 @@ export interface BatcherDeps {
 }
 
 /**
- * One per process or isolate, shared by all requests. run() is a RunFn (core/http/inference.ts)
+ * One per process or isolate, shared by all requests. run() is a RunFn (core/manager/lease-run.ts)
  * with an optional abort signal (the client went away, or the request's deadline passed).
  * close() fails every queued request with UNAVAILABLE and refuses new ones; runs in flight finish.
  */

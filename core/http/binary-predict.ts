@@ -5,7 +5,7 @@ import { decodePredictRequest, type ModelSpecMsg } from '../tensor/proto/predict
 import type { HttpRequest } from './exchange.ts';
 import type { ModelPath } from './path.ts';
 
-/**
+/*
  * Binary predict on every target: `POST /v1/models/{m}[/versions/N|/labels/L]:predict` with
  * `Content-Type: application/x-protobuf` takes a serialized tensorflow.serving.PredictRequest and
  * answers a serialized PredictResponse (Content-Type application/x-protobuf), exactly as the gRPC

@@ -1,6 +1,6 @@
 import type { Code } from '../errors.ts';
 
-/** Canonical code -> HTTP status, TF Serving's ToHTTPStatusCode table (docs/tf-serving-compat.md 1.2). The only one. */
+/** Canonical code -> HTTP status, TF Serving's ToHTTPStatusCode table (docs/tf-serving-compat.md 1.2). REST and gRPC's metrics both use it. */
 const HTTP_STATUS: Record<Code, number> = {
   CANCELLED: 499,
   UNKNOWN: 500,

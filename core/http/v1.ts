@@ -5,7 +5,7 @@ import { encodePredictResult } from '../apis/predict-proto.ts';
 import { predict, type PredictRequest } from '../apis/predict.ts';
 import { invalidArgument, quoted } from '../errors.ts';
 import { decodeInputs, readPredictBody, type PredictBody } from '../tensor/json/decode.ts';
-import { encodeJsonPredictResponseBytes } from '../tensor/json/encode.ts';
+import { encodeJsonPredictResponse } from '../tensor/json/encode.ts';
 import { parseJson } from '../tensor/json/parse.ts';
 import { readExamplesBody } from '../tensor/tf-example/decode.ts';
 import { encodeClassifyResponse, encodeRegressResponse } from '../tensor/tf-example/encode.ts';
@@ -55,7 +55,7 @@ export async function v1Api(req: HttpRequest, path: ModelPath, call: ApiCall, op
     const body = readPredictBody(json);
     const result = await predict(services, call, jsonPredictRequest(body, path));
     const names = result.outputs.map(([name]) => name);
-    return answer('application/json', encodeJsonPredictResponseBytes(body.format, Object.fromEntries(result.outputs), names), result);
+    return answer('application/json', encodeJsonPredictResponse(body.format, Object.fromEntries(result.outputs), names), result);
   }
   const { signatureName, examples } = readExamplesBody(json, path.api);
   const request = { target, signatureName, examples };

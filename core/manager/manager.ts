@@ -64,10 +64,6 @@ export class Manager {
     return true;
   }
 
-  get backendName(): string {
-    return this.rt.options.backend.name;
-  }
-
   modelNames(): string[] {
     return [...this.models.keys()];
   }

@@ -2,7 +2,7 @@ import { failedPrecondition } from '../errors.ts';
 import { decodePredictRequest, type PredictRequestMsg } from '../tensor/proto/predict.ts';
 import { LENGTH_DELIMITED, WireError, WireReader, tagOf } from '../tensor/proto/wire.ts';
 
-/**
+/*
  * TF Serving's warmup file, `<version>/assets.extra/tf_serving_warmup_requests`: a TFRecord file
  * of PredictionLog records (tensorflow_serving/apis/prediction_log.proto). Each record is
  *   uint64 length (little-endian) | uint32 masked CRC-32C of the length | data | uint32 masked CRC-32C of data

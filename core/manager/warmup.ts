@@ -7,7 +7,7 @@ import { tensorFromProto } from '../tensor/proto/tensor-proto.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { parseTfWarmup } from './tf-warmup.ts';
 
-/**
+/*
  * A version's warmup file, `<model>/<version>/warmup.json`, run by the loader after the session
  * is made and before the version becomes AVAILABLE (TF Serving's warmup, plus a golden check):
  *

@@ -2,7 +2,7 @@ import { parseVersionDir } from '../version/policy.ts';
 import { MANIFEST_FILE } from './version-files.ts';
 import type { ModelSource } from './source.ts';
 
-/**
+/*
  * Lists a model's complete versions: version number -> folder name ("00000123" -> 123). When two
  * folders parse to one number, the later in listing order wins, as in TF Serving. Sources that
  * need a manifest count a version only once its manifest exists, so a half-uploaded version is

@@ -5,7 +5,7 @@ import type { VersionPolicy } from '../config/model-config.ts';
 import { readPlacement, type Placement } from '../config/placement.ts';
 import { readRollback, readTraffic, readWarmupOptions, type RollbackGuard } from './delivery-settings.ts';
 
-/**
+/*
  * `<base>/model.json`: per-model settings that live next to the versions, so that changing them is
  * one upload (move `stable` from 3 to 4, or back). Every key is optional; a present key replaces
  * the config file's value for that model, an absent one leaves it.

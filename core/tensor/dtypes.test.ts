@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { protoRoot } from '../../runtime/node/grpc/proto-root.ts';
-import { DTYPES, dtypeOfTfDataType, onnxTypeName, tfDataType, tfDtypeName, tfTypeString, tfTypeStringOf } from './dtypes.ts';
+import { DTYPES, dtypeOfTfDataType, tfDataType, tfDtypeName, tfTypeString, tfTypeStringOf } from './dtypes.ts';
 import type { DType } from './tensor.ts';
 
 const dtypes = Object.keys(DTYPES) as DType[];
@@ -27,6 +27,6 @@ describe('the dtype table', () => {
   });
 
   it('names the ONNX element types', () => {
-    expect(['float32', 'float16', 'int64', 'string'].map((d) => onnxTypeName(d as DType))).toEqual(['FLOAT', 'FLOAT16', 'INT64', 'STRING']);
+    expect(['float32', 'float16', 'int64', 'string'].map((d) => DTYPES[d as DType].onnx)).toEqual(['FLOAT', 'FLOAT16', 'INT64', 'STRING']);
   });
 });

@@ -58,11 +58,6 @@ export function tfDtypeName(dtype: DType): string {
   return `DT_${tfTypeString(dtype).toUpperCase()}`;
 }
 
-/** The onnx.TensorProto.DataType name of a dtype: "FLOAT", "FLOAT16", "INT64", ... */
-export function onnxTypeName(dtype: DType): string {
-  return DTYPES[dtype].onnx;
-}
-
 const BY_OIP_NAME = new Map(Object.entries(DTYPES).map(([dtype, row]) => [row.oip, dtype as DType]));
 
 /** The Open Inference Protocol datatype of a dtype: "FP32", "INT64", "BYTES", ... */

@@ -17,9 +17,9 @@ import { DiskStore } from './disk-store.ts';
  * re-initialised environment). Nothing loads here: the manager loads a model on its first request,
  * so an environment that only ever serves one model never pays for the others.
  *
- * No batcher (config.ts refuses ENABLE_BATCHING): an environment serves one request at a time, so
- * requests run their session directly (the cheapest path); many instances in one request are the
- * way to batch on Lambda.
+ * Batching only on Lambda Managed Instances (config.ts): a standard environment serves one request
+ * at a time, so its requests run their session directly (the cheapest path), and many instances in
+ * one request are the way to batch there.
  */
 export interface LambdaDeps {
   backend?: Backend;

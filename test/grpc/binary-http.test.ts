@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, lookupType } from '../../runtime/node/grpc/proto-root.ts';
-import { encodeJsonPredictResponse } from '../../core/tensor/json/encode.ts';
+import { encodeJsonPredictResponse as encodeBytes } from '../../core/tensor/json/encode.ts';
 import type { Tensor } from '../../core/tensor/tensor.ts';
 import { startServer, type ServerProcess } from '../e2e/server-process.ts';
 import { grpcClient, type GrpcClient } from './client.ts';
+
+const encodeJsonPredictResponse = (...args: Parameters<typeof encodeBytes>) => new TextDecoder().decode(encodeBytes(...args));
 
 // Binary predict over HTTP (application/x-protobuf) against the real server: the same answers as
 // JSON and as gRPC on every bundled model, REST-shaped errors. Requests and responses go through

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ServingError } from '../../errors.ts';
-import { encodeJsonPredictResponse } from './encode.ts';
+import { encodeJsonPredictResponse as encodeBytes } from './encode.ts';
 import { parseJson } from './parse.ts';
 import type { DType, Tensor, TensorData } from '../tensor.ts';
 import { thrown } from '../../../test/support/thrown.ts';
+
+const encodeJsonPredictResponse = (...args: Parameters<typeof encodeBytes>) => new TextDecoder().decode(encodeBytes(...args));
 
 const t = (dtype: DType, dims: number[], data: TensorData): Tensor => ({ dtype, dims, data });
 const f32 = (dims: number[], values: number[]) => t('float32', dims, new Float32Array(values));

@@ -6,7 +6,8 @@ import { quoteJson } from './text.ts';
 import { elementCount, type Tensor } from '../tensor.ts';
 
 /**
- * The JSON text of a predict response (docs/tf-serving-compat.md 5.5), compact. Row format:
+ * The JSON text of a predict response (docs/tf-serving-compat.md 5.5), compact, as UTF-8 bytes
+ * written into one buffer (json-bytes.ts). Row format:
  * `{"predictions": [...]}`, one entry per batch row: the row's value when there is one output,
  * else an object output name -> row value. Columnar: `{"outputs": <tensor>}` for one output
  * (a rank-0 output is a bare value), else `{"outputs": {name: tensor, ...}}`.
@@ -17,15 +18,6 @@ import { elementCount, type Tensor } from '../tensor.ts';
  * strings JSON-escaped, or `{"b64": ...}` of their UTF-8 bytes when the name ends in `_bytes`.
  */
 export function encodeJsonPredictResponse(
-  format: 'row' | 'columnar',
-  outputs: Record<string, Tensor>,
-  outputNames: readonly string[],
-): string {
-  return DECODER.decode(encodeJsonPredictResponseBytes(format, outputs, outputNames));
-}
-
-/** The same body as UTF-8 bytes, written into one buffer (json-bytes.ts): what the HTTP layer sends. */
-export function encodeJsonPredictResponseBytes(
   format: 'row' | 'columnar',
   outputs: Record<string, Tensor>,
   outputNames: readonly string[],
@@ -59,7 +51,6 @@ export function encodeJsonPredictResponseBytes(
   return out.done();
 }
 
-const DECODER = new TextDecoder();
 const COMMA = 0x2c;
 
 function outputTensor(outputs: Record<string, Tensor>, name: string): Tensor {

@@ -2,7 +2,7 @@ import { invalidArgument, type ServingError } from '../../errors.ts';
 import { parseError, readString, type Cursor } from './lexer.ts';
 import { JsonDouble, type JsonObject, type JsonValue } from './value.ts';
 
-/**
+/*
  * Deepest array/object nesting parseJson accepts. TF Serving's iterative rapidjson parser has no
  * limit, but nothing valid comes close (a predict body nests rank + 4 levels, and tensor rank is at
  * most 254), and the limit lets every later stage walk documents recursively without overflowing

@@ -1,7 +1,7 @@
 import { invalidArgument, quoted } from '../../errors.ts';
 import { allocate, elementCount, type DType, type Tensor, type TensorData } from '../tensor.ts';
 
-/**
+/*
  * Raw tensor bytes as the Open Inference Protocol sends them (gRPC raw_input_contents /
  * raw_output_contents, and Triton's binary tensor data extension over REST): the flattened,
  * row-major elements with no padding, little-endian; BOOL one byte each (0 or 1); FP16 as IEEE

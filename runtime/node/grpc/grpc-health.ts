@@ -2,7 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { ServingError } from '../../../core/errors.ts';
 import { CODE_NUMBER } from './grpc-status.ts';
 
-/**
+/*
  * The standard gRPC health service (grpc.health.v1.Health, proto/grpc/health/v1/health.proto)
  * for the gRPC server: "" (the whole server) and each registered service, by full name
  * ("tensorflow.serving.PredictionService") and by the short name TF Serving's own health service

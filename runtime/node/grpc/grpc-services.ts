@@ -1,7 +1,7 @@
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import { decodeMessage, encodeMessage, protoRoot } from './proto-root.ts';
 
-/**
+/*
  * @grpc/grpc-js service definitions built from our protos (proto-descriptor.json)
  * with protobufjs, instead of @grpc/proto-loader: method paths are `/<package>.<Service>/<Method>`
  * as in every stock client. Messages are protobufjs plain objects (snake_case fields, int64 as

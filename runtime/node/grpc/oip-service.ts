@@ -7,7 +7,7 @@ import { tensorToRaw } from '../../../core/tensor/oip/raw.ts';
 import type { OipInput, OipParams, OipRequest } from '../../../core/tensor/oip/request.ts';
 import type { GrpcHandler } from './tf-serving-service.ts';
 
-/**
+/*
  * inference.GRPCInferenceService (the Open Inference Protocol's gRPC API, proto/inference/) over
  * core/apis/oip.ts, beside TF Serving's services on the same server and port. Messages are
  * protobufjs objects (snake_case, int64 as bigint). Inputs come as typed `contents` (the field

@@ -1,7 +1,7 @@
 import protobuf from 'protobufjs';
 import descriptor from './proto-descriptor.json' with { type: 'json' };
 
-/**
+/*
  * The TF Serving, TF and gRPC health protos (proto/**) as protobufjs reflection types, loaded from
  * the generated JSON descriptor (npm run proto) so nothing here reads files. Field names are the
  * .proto's snake_case. protobufjs compiles its codecs with `new Function`, so this module is for
