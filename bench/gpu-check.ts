@@ -44,7 +44,7 @@ interface Server {
 }
 
 function startContainer(device: 'gpu' | 'cpu', basePath: string, batchingFile: string): Promise<Server> {
-  const args = ['--import', 'tsx', 'functions/container/main.ts', `--device=${device}`, '--rest_api_host=127.0.0.1', '--rest_api_port=0', '--port=0'];
+  const args = ['--import', 'tsx', 'functions/node/main.ts', `--device=${device}`, '--rest_api_host=127.0.0.1', '--rest_api_port=0', '--port=0'];
   args.push(`--model_name=${model.name}`, `--model_base_path=${basePath}`, '--enable_batching=true', `--batching_parameters_file=${batchingFile}`);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

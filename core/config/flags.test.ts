@@ -24,7 +24,7 @@ const DEFAULTS: ServerFlags = {
   tensorflowIntraOpParallelism: 0,
   tensorflowInterOpParallelism: 0,
   onnxruntimeAllowSpinning: false,
-  onnxruntimeWorkerThread: false,
+  device: 'cpu',
   help: false,
 };
 
@@ -150,5 +150,19 @@ describe('usage', () => {
     expect(text).toContain('--model_name=default');
     expect(text).toMatch(/--model_config_file\n/);
     expect(text).toMatch(/--api_keys\n/);
+  });
+});
+
+describe('--device', () => {
+  it('reads --device (cpu or gpu) or EDGESERVE_DEVICE, the flag winning; gpu needs the node backend', () => {
+    const base = ['--model_base_path=/models/m'];
+    expect(parseFlags(base, {}).device).toBe('cpu');
+    expect(parseFlags([...base, '--device', 'gpu'], {}).device).toBe('gpu');
+    expect(parseFlags([...base, '--device=gpu'], {}).device).toBe('gpu');
+    expect(parseFlags(base, { EDGESERVE_DEVICE: 'gpu' }).device).toBe('gpu');
+    expect(parseFlags([...base, '--device=cpu'], { EDGESERVE_DEVICE: 'gpu' }).device).toBe('cpu');
+    expect(() => parseFlags(['--device=tpu', ...base], {})).toThrow('--device=tpu: expected cpu or gpu');
+    expect(() => parseFlags(base, { EDGESERVE_DEVICE: 'tpu' })).toThrow('EDGESERVE_DEVICE=tpu: expected cpu or gpu');
+    expect(() => parseFlags(['--device=gpu', '--backend=wasm', ...base], {})).toThrow('--device=gpu needs --backend=node');
   });
 });

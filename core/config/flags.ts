@@ -40,8 +40,8 @@ export interface ServerFlags {
   tensorflowInterOpParallelism: number;
   /** Let onnxruntime's idle threads busy-wait between runs (lower latency, one core burned). */
   onnxruntimeAllowSpinning: boolean;
-  /** onnxruntime-node sessions live in a worker thread, so runs do not hold the event loop (Node, container). */
-  onnxruntimeWorkerThread: boolean;
+  /** Node server: the onnxruntime-node execution provider, cpu or gpu (CUDA with CPU fallback; runtime/node/device.ts). */
+  device: 'cpu' | 'gpu';
   help: boolean;
 }
 
@@ -62,7 +62,7 @@ const DEFAULTS: ServerFlags = {
   tensorflowIntraOpParallelism: 0,
   tensorflowInterOpParallelism: 0,
   onnxruntimeAllowSpinning: false,
-  onnxruntimeWorkerThread: false,
+  device: 'cpu',
   help: false,
 };
 
@@ -79,6 +79,7 @@ const threads: Parse = (v) => (/^\d+$/.test(v) && Number(v) <= 1024 ? Number(v) 
 const text: Parse = (v) => (v !== '' ? v : fail('a non-empty value'));
 const bool: Parse = (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : fail('true or false'));
 const backend: Parse = (v) => (v === 'node' || v === 'wasm' ? v : fail('node or wasm'));
+const device: Parse = (v) => (v === 'cpu' || v === 'gpu' ? v : fail('cpu or gpu'));
 const list: Parse = (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
 const bytes: Parse = (v) => {
@@ -135,11 +136,7 @@ const FLAGS: Record<string, Flag> = {
     parse: bool,
     help: "let onnxruntime's idle pool threads spin between runs: lower latency, but a core stays busy",
   },
-  onnxruntime_worker_thread: {
-    key: 'onnxruntimeWorkerThread',
-    parse: bool,
-    help: 'run onnxruntime-node sessions in a worker thread, so request parsing and writing overlap inference (node backend)',
-  },
+  device: { key: 'device', parse: device, help: 'cpu, or gpu: onnxruntime-node CUDA with CPU fallback (env EDGESERVE_DEVICE; node backend)' },
   help: { key: 'help', parse: bool, help: 'print this help and exit' },
 };
 
@@ -149,7 +146,7 @@ const FLAGS: Record<string, Flag> = {
  * a repeated flag's last value wins. Environment fallbacks, as in the tensorflow/serving image:
  * MODEL_NAME for --model_name; MODEL_BASE_PATH, the parent folder, gives --model_base_path
  * $MODEL_BASE_PATH/<model_name> unless --model_base_path or --model_config_file is given;
- * EDGESERVE_API_KEYS for --api_keys. Flags win over env. Pure: no process access.
+ * EDGESERVE_API_KEYS for --api_keys; EDGESERVE_DEVICE for --device. Flags win over env. Pure: no process access.
  * Throws ConfigError naming the flag for unknown flags, bad values and conflicting flags.
  */
 export function parseFlags(argv: readonly string[], env: Record<string, string | undefined>): ServerFlags {
@@ -176,6 +173,13 @@ export function parseFlags(argv: readonly string[], env: Record<string, string |
   }
   if (!given.has('model_name') && env.MODEL_NAME) flags.modelName = env.MODEL_NAME;
   if (!given.has('api_keys') && env.EDGESERVE_API_KEYS) flags.apiKeys = list(env.EDGESERVE_API_KEYS) as string[];
+  if (!given.has('device') && env.EDGESERVE_DEVICE) {
+    try {
+      flags.device = device(env.EDGESERVE_DEVICE) as ServerFlags['device'];
+    } catch (err) {
+      throw new ConfigError(`EDGESERVE_DEVICE=${env.EDGESERVE_DEVICE}: ${(err as Error).message}`);
+    }
+  }
   if (!given.has('model_base_path') && !given.has('model_config_file') && env.MODEL_BASE_PATH) {
     flags.modelBasePath = `${env.MODEL_BASE_PATH.replace(/\/+$/, '')}/${flags.modelName}`;
   }
@@ -192,6 +196,9 @@ function check(flags: ServerFlags): void {
   }
   if (flags.batchingParametersFile !== undefined && !flags.enableBatching) {
     throw new ConfigError('--batching_parameters_file is set without --enable_batching=true');
+  }
+  if (flags.device === 'gpu' && flags.backend !== 'node') {
+    throw new ConfigError('--device=gpu needs --backend=node (onnxruntime-node runs CUDA; the wasm backend is CPU only)');
   }
   if (flags.port !== 0 && flags.port === flags.restApiPort) {
     throw new ConfigError(`--port and --rest_api_port are both ${flags.port}: use different ports`);

@@ -26,7 +26,7 @@ describe('placement', () => {
     expect((err as ServingError).message).toBe(
       'Model big is marked "placement": "container" in its model.json, so this edge target does not serve it; it is served by the container tier: https://models.example.com',
     );
-    expect(() => checkPlacement('big', 'container', 'edge')).toThrow(/container tier: the container target \(functions\/container/);
+    expect(() => checkPlacement('big', 'container', 'edge')).toThrow(/container tier: the container target \(infra\/Dockerfile\.cpu or \.gpu/);
   });
 
   it('lets the container tier serve everything, and edge targets serve the rest', () => {

@@ -31,7 +31,7 @@ export function readPlacement(value: unknown, where: string): Placement {
  */
 export function checkPlacement(model: string, placement: Placement | undefined, tier: Tier, servedAt?: string): void {
   if (placement !== 'container' || tier === 'container') return;
-  const where = servedAt ? `: ${servedAt}` : ': the container target (functions/container, onnxruntime-node on CPU or CUDA)';
+  const where = servedAt ? `: ${servedAt}` : ': the container target (infra/Dockerfile.cpu or .gpu: onnxruntime-node on CPU or CUDA)';
   throw new ServingError(
     'FAILED_PRECONDITION',
     `Model ${model} is marked "placement": "container" in its model.json, so this edge target does not serve it; it is served by the container tier${where}`,

@@ -22,7 +22,7 @@ export interface WorkerConfig {
 }
 
 export const CONTAINER_ADVICE =
-  'a Workers isolate has 128 MB of memory; serve this model from the container target (functions/container: onnxruntime-node on CPU or CUDA), or raise MAX_MODEL_BYTES if it fits';
+  'a Workers isolate has 128 MB of memory; serve this model from the container target (infra/Dockerfile.cpu or .gpu: onnxruntime-node on CPU or CUDA), or raise MAX_MODEL_BYTES if it fits';
 
 export const WORKER_DEFAULTS = {
   fileSystemPollWaitSeconds: 30,

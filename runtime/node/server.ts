@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend } from '../../core/backend/backend.ts';
+import type { OrtModule } from '../../core/backend/ort-session.ts';
 import { ConfigError } from '../../core/config/config-error.ts';
 import type { ServerFlags } from '../../core/config/flags.ts';
 import type { Manager } from '../../core/manager/manager.ts';
@@ -16,7 +17,8 @@ import { nodeSha256 } from './sha256.ts';
 import { sourceFactory } from './sources.ts';
 
 /**
- * The Node server (functions/node's CLI, functions/container): flags -> model list -> sources ->
+ * The Node server (functions/node/main.ts, `edgeserve serve`; bundled, the container images):
+ * flags -> the backend (--backend, --device) -> model list -> sources ->
  * core/service/create-service.ts -> REST listener, plus the gRPC listener on the same RunFn, so the
  * batcher serves both. Models listed by the flags are loaded before the listeners open.
  */
@@ -28,23 +30,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** What an embedding entry (functions/container) supplies instead of the flags' defaults. */
-export interface ServerOptions {
-  /** The inference backend; default: from --backend. */
-  backend?: Backend;
-}
-
-export async function startServer(flags: ServerFlags, log = (m: string) => console.log(m), options: ServerOptions = {}): Promise<RunningServer> {
+export async function startServer(flags: ServerFlags, log = (m: string) => console.log(m)): Promise<RunningServer> {
   const configs = await loadModelConfigs(flags, process.cwd(), '--model_config_file');
-  const backend = options.backend ?? (await createBackend(flags));
+  const backend = await createBackend(flags, log);
   const file = flags.batchingParametersFile;
   const batching = flags.enableBatching ? batchingFrom(file ? await readSetting(file, '--batching_parameters_file') : undefined, file ?? '') : null;
   const service = createService(settingsFromFlags(flags, batching), {
     models: { configs, sourceAt: sourceFactory({ endpoint: flags.s3Endpoint, env: process.env }) },
     backend,
-    // Requests that arrived while the last run held the event loop join the next batch. Kept with
-    // --onnxruntime_worker_thread too: without it batches held 16 of 32 rows, not 27-30, and the
-    // heavy model's protobuf throughput fell (bench/results/2026-12-01-throughput-notes.md).
+    // Requests that arrived while the last run held the event loop join the next batch.
     yieldBeforeRun: () => new Promise((resolve) => setImmediate(resolve)),
     sha256: nodeSha256,
     // Models with external data: onnxruntime-node opens them from disk (a folder source where it lies).
@@ -99,13 +93,12 @@ function listenError(err: unknown, flag: string, host: string, port: number): un
   return err instanceof Error ? new ConfigError(`${at}: cannot listen: ${err.message}`) : err;
 }
 
-async function createBackend(flags: ServerFlags): Promise<Backend> {
+/** The one backend choice of the Node server: --backend=wasm, else onnxruntime-node on --device's provider. */
+async function createBackend(flags: ServerFlags, log: (message: string) => void): Promise<Backend> {
   // Imported on demand: each flavour loads its own native or wasm runtime.
   if (flags.backend === 'wasm') return (await import('../../core/backend/onnxruntime-wasm.ts')).onnxruntimeWasm();
-  const { onnxruntimeNode, nodeThreadOptions } = await import('./onnxruntime-node.ts');
-  if (!flags.onnxruntimeWorkerThread) return onnxruntimeNode({ flags });
-  const { onnxruntimeWorker } = await import('./onnxruntime-worker.ts');
-  return onnxruntimeWorker('onnxruntime-node', { ...nodeThreadOptions(flags), executionProviders: ['cpu'] });
+  const [ort, { nodeThreadOptions }, { deviceBackend }] = await Promise.all([import('onnxruntime-node'), import('./onnxruntime-node.ts'), import('./device.ts')]);
+  return (await deviceBackend(flags.device, ort as unknown as OrtModule, log, { threads: nodeThreadOptions(flags) })).backend;
 }
 
 function listen(server: Server, hostname: string, port: number): Promise<Server> {

@@ -6,8 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../core/backend/backend.ts';
 import { onnxruntimeNode } from '../../runtime/node/onnxruntime-node.ts';
 import { onnxruntimeWasm } from '../../core/backend/onnxruntime-wasm.ts';
-import { nodeThreadOptions } from '../../runtime/node/onnxruntime-node.ts';
-import { onnxruntimeWorker } from '../../runtime/node/onnxruntime-worker.ts';
 import { DENO } from '../edge/deno-process.ts';
 import { CONTRACT_CASES } from './backend-contract.ts';
 import { contractModel } from './contract-model.ts';
@@ -18,12 +16,10 @@ const MODEL = contractModel();
 const IN_PROCESS: [string, () => Backend][] = [
   ['onnxruntime-node', () => onnxruntimeNode({ intraOpNumThreads: 1 })],
   ['wasm', () => onnxruntimeWasm()],
-  // The same sessions in a worker thread (--onnxruntime_worker_thread): named like the in-thread backend.
-  ['onnxruntime-node', () => onnxruntimeWorker('onnxruntime-node', { ...nodeThreadOptions(), intraOpNumThreads: 1 })],
 ];
 
 for (const [name, make] of IN_PROCESS) {
-  describe(`Backend contract: ${name}${make.toString().includes('Worker') ? ' (worker thread)' : ''}`, () => {
+  describe(`Backend contract: ${name}`, () => {
     const backend = make();
     it('is named as the x-backend header shows it', () => expect(backend.name).toBe(name));
     for (const c of CONTRACT_CASES) it(c.name, () => c.run(backend, MODEL));

@@ -5,8 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ExternalDataFile } from '../../core/backend/backend.ts';
 import { onnxruntimeWasm } from '../../core/backend/onnxruntime-wasm.ts';
 import { externalDataLocations } from '../../core/repository/external-data.ts';
-import { nodeThreadOptions, onnxruntimeNode } from '../../runtime/node/onnxruntime-node.ts';
-import { onnxruntimeWorker } from '../../runtime/node/onnxruntime-worker.ts';
+import { onnxruntimeNode } from '../../runtime/node/onnxruntime-node.ts';
 import { externalize, graph, mlpSpec } from '../fixtures/onnx-writer.ts';
 
 // Models whose weights live in external data: onnxruntime-node opens them from disk by path,
@@ -49,16 +48,6 @@ describe('external data', () => {
       const { model, folder, externalData } = onDisk(`node-${perTensor}`, perTensor);
       const backend = onnxruntimeNode({ intraOpNumThreads: 1 });
       expect(backend.opensFiles).toBe(true);
-      const files = externalData.map(({ path, size }) => ({ path, size }));
-      const session = await backend.load({ bytes: model, externalData: files, path: join(folder, 'model.onnx') });
-      expect(session.signature.inputs).toEqual([{ name: 'x', dtype: 'float32', dims: [-1, 16] }]);
-      expect((await session.run({ x })).y.data).toEqual(await expected());
-      await session.release();
-    });
-
-    it(`onnxruntime-node in a worker thread loads ${layout} by path`, async () => {
-      const { model, folder, externalData } = onDisk(`worker-${perTensor}`, perTensor);
-      const backend = onnxruntimeWorker('onnxruntime-node', { ...nodeThreadOptions(), intraOpNumThreads: 1 });
       const files = externalData.map(({ path, size }) => ({ path, size }));
       const session = await backend.load({ bytes: model, externalData: files, path: join(folder, 'model.onnx') });
       expect(session.signature.inputs).toEqual([{ name: 'x', dtype: 'float32', dims: [-1, 16] }]);

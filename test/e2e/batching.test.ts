@@ -5,16 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from './server-process.ts';
 
 // The real server with --enable_batching: concurrent callers are merged into fewer runs, and each
-// gets exactly its own rows back; also with the sessions in a worker thread (--onnxruntime_worker_thread).
-for (const extra of [[], ['--onnxruntime_worker_thread']]) {
-  describe(`micro-batching in the node server ${extra.join(' ')}`.trim(), () => {
+// gets exactly its own rows back.
+{
+  describe('micro-batching in the node server', () => {
     let dir: string;
     let server: ServerProcess;
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'edgeserve-batching-'));
       const params = join(dir, 'batching.config');
       writeFileSync(params, 'max_batch_size { value: 64 }\nbatch_timeout_micros { value: 5000 }\nmax_enqueued_batches { value: 100 }\n');
-      server = await startServer(['--model_config_file=models/models.config', '--enable_batching', `--batching_parameters_file=${params}`, ...extra]);
+      server = await startServer(['--model_config_file=models/models.config', '--enable_batching', `--batching_parameters_file=${params}`]);
     });
     afterAll(async () => {
       await server?.stop();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from './server-process.ts';
 
-// The container image's bundle (npm run build:container: main.mjs, its chunks and ort-worker.mjs),
+// The container image's bundle (npm run build:container: the Node server's main.mjs and its chunks),
 // built and run as the image runs it. The AWS SDK lives only in chunks imported on first use of an
 // s3:// model, so a server of local models never loads it (runtime/node/sources.ts).
 const DIST = 'dist/container';
@@ -12,7 +12,7 @@ let server: ServerProcess;
 
 beforeAll(async () => {
   execFileSync('npm', ['run', '--silent', 'build:container'], { stdio: 'ignore' });
-  server = await startServer(['--device=cpu', '--rest_api_host=127.0.0.1', '--onnxruntime_worker_thread', '--model_config_file=models/models.config'], {}, { entry: `${DIST}/main.mjs` });
+  server = await startServer(['--device=cpu', '--rest_api_host=127.0.0.1', '--model_config_file=models/models.config'], {}, { entry: `${DIST}/main.mjs` });
 }, 60_000);
 afterAll(() => server?.stop());
 
@@ -27,7 +27,8 @@ function staticGraph(file: string, seen = new Set<string>()): Set<string> {
 }
 
 describe('the container bundle', () => {
-  it('serves with the sessions in its worker thread (ort-worker.mjs beside the chunks)', async () => {
+  it('serves on the CPU execution provider', async () => {
+    expect(server.output()).toMatch(/serving .* with onnxruntime-node;/);
     const res = await fetch(`${server.url}/v1/models/half_plus_two:predict`, { method: 'POST', body: '{"instances": [[1.0]]}' });
     expect(await res.json()).toEqual({ predictions: [[2.5]] });
   });

@@ -2,15 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grpcClient } from '../grpc/client.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
 
-// The container entry (functions/container/main.ts) as its image runs it, here without CUDA:
-// --device=gpu must fall back to the CPU, say so, and serve REST and gRPC on 0.0.0.0.
+// The Node server with the flags the GPU image's ENTRYPOINT and CMD give it (infra/Dockerfile.gpu;
+// infra.test.ts holds the image to them), here without CUDA: --device=gpu must fall back to the
+// CPU, say so, and serve REST and gRPC on 0.0.0.0.
 let server: ServerProcess;
 beforeAll(async () => {
-  server = await startServer(['--device=gpu', '--model_config_file=models/models.config'], {}, { grpc: true, entry: 'functions/container/main.ts' });
+  server = await startServer(['--rest_api_host=0.0.0.0', '--device=gpu', '--model_config_file=models/models.config'], {}, { grpc: true });
 });
 afterAll(() => server?.stop());
 
-describe('container entry', () => {
+describe('the server as the container runs it', () => {
   it('says which execution provider is active (CPU, after falling back from --device=gpu)', () => {
     // A machine with CUDA-enabled onnxruntime-node and a GPU would say "device: gpu" instead.
     expect(server.output()).toMatch(/edgeserve: device: (cpu \(--device=gpu, but .*; falling back to CPU|gpu \()/);

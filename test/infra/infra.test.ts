@@ -123,14 +123,15 @@ describe('Dockerfiles', () => {
         const ports = runtime.filter((i) => i.op === 'EXPOSE').flatMap((i) => i.args.split(/\s+/));
         expect(ports).toEqual(expect.arrayContaining(['8500', '8501']));
         const entry = JSON.parse(runtime.find((i) => i.op === 'ENTRYPOINT')!.args);
-        expect(entry).toEqual(['node', 'dist/container/main.mjs', '--rest_api_port=8501', '--port=8500']);
+        // The Node server, bound to every interface (test/e2e/container.test.ts runs it with these flags).
+        expect(entry).toEqual(['node', 'dist/container/main.mjs', '--rest_api_host=0.0.0.0', '--rest_api_port=8501', '--port=8500']);
       });
 
       it('builds the bundle it runs and copies only files the context has', () => {
         expect(ins.some((i) => i.op === 'RUN' && i.args.includes('npm run build:container'))).toBe(true);
         const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
         // main.mjs and its chunks (test/e2e/container-bundle.test.ts builds and runs them).
-        expect(pkg.scripts['build:container']).toMatch(/esbuild functions\/container\/main\.ts .*--outdir=dist\/container .*--out-extension:\.js=\.mjs/);
+        expect(pkg.scripts['build:container']).toMatch(/esbuild functions\/node\/main\.ts .*--outdir=dist\/container .*--out-extension:\.js=\.mjs/);
         for (const copy of ins.filter((i) => i.op === 'COPY' && !i.args.includes('--from='))) {
           const sources = copy.args.split(/\s+/).filter((a) => !a.startsWith('--')).slice(0, -1);
           for (const s of sources) expect(existsSync(join(ROOT, s)), `${name}: COPY ${s}`).toBe(true);
@@ -150,9 +151,9 @@ describe('Dockerfiles', () => {
     expect(JSON.parse(finalStage(ins).find((i) => i.op === 'CMD')!.args)).toEqual(['--device=gpu']);
   });
 
-  it("the images' build step bundles the container entry", async () => {
+  it("the images' build step bundles the Node server's entry", async () => {
     const result = await build({
-      entryPoints: [join(ROOT, 'functions/container/main.ts')],
+      entryPoints: [join(ROOT, 'functions/node/main.ts')],
       bundle: true,
       platform: 'node',
       target: 'node22',

@@ -78,10 +78,11 @@ describe('external data from S3', () => {
   const tier = join(tmpdir(), 'edgeserve-external', createHash('sha256').update(`s3://${BUCKET}/repo/m`).digest('hex').slice(0, 16));
   afterAll(() => rmSync(tier, { recursive: true, force: true }));
 
-  for (const entry of ['functions/node/main.ts', 'functions/container/main.ts']) {
-    it(`${entry} streams the files to its disk tier, verified, and answers as a direct run`, async () => {
+  for (const device of ['cpu', 'gpu']) {
+    it(`the server (--device=${device}) streams the files to its disk tier, verified, and answers as a direct run`, async () => {
       rmSync(tier, { recursive: true, force: true });
-      const server = await startServer([`--model_base_path=s3://${BUCKET}/repo/m`, '--model_name=m', `--s3_endpoint=${s3.endpoint}`], s3.env, { entry });
+      const args = [`--device=${device}`, `--model_base_path=s3://${BUCKET}/repo/m`, '--model_name=m', `--s3_endpoint=${s3.endpoint}`];
+      const server = await startServer(args, s3.env);
       servers.push(server);
       const served = await predict(server, 'm/versions/1');
       expect(served.status, served.text).toBe(200);

@@ -3,7 +3,7 @@
  * writes model.onnx (under 1 KB) plus model.onnx.data (default 2560 MiB: a float32 embedding table
  * filled with 7, written in 64 MiB chunks so this script never holds it; y = x + table[int(x * 0)],
  * a lookup that depends on the input, so onnxruntime cannot fold the table away at load), pushes both with the CLI to a local s3rver, starts the real server (functions/node/main.ts,
- * or the container entry with --container) on it as a child process, and checks one prediction.
+ * with --device=gpu when --container is given, as the GPU image runs it) on it as a child process, and checks one prediction.
  * Prints the time of each step and the server's peak RSS (VmHWM from /proc), which shows the
  * weights are held once: streamed to the disk tier, then read by onnxruntime-node alone.
  * Needs about 3x the size in free disk (the file, s3rver's copy, the disk tier's copy).
@@ -24,7 +24,8 @@ import { graph } from '../fixtures/onnx-writer.ts';
 import { startS3rver } from './s3rver.ts';
 
 const mib = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 2560);
-const entry = process.argv.includes('--container') ? 'functions/container/main.ts' : 'functions/node/main.ts';
+const entry = 'functions/node/main.ts';
+const device = process.argv.includes('--container') ? ['--device=gpu'] : [];
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MiB = 1024 * 1024;
 const gib = (n: number) => `${(n / 1024 ** 3).toFixed(2)} GiB`;
@@ -60,7 +61,7 @@ function writeModel(dir: string): void {
 
 /** Starts the server; resolves once it listens, with a way to read its peak RSS and stop it. */
 function serve(args: string[], env: Record<string, string>): Promise<{ url: string; peakRss: () => number; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...device, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (c: Buffer) => {

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import type { OrtModule } from '../../core/backend/ort-session.ts';
 import { identityModel } from '../../test/fixtures/onnx-writer.ts';
 import { cudaUnavailable, deviceBackend } from './device.ts';
-import { parseContainerFlags } from './flags.ts';
 import { probeModel } from './probe-model.ts';
 
 /** An onnxruntime stand-in that records session options; CUDA works only when `cuda` is true. */
@@ -73,22 +72,5 @@ describe('--device', () => {
 
   it('probes with the generated identity model', () => {
     expect(probeModel()).toEqual(identityModel('float32', [1]));
-  });
-});
-
-describe('container flags', () => {
-  it('defaults to cpu on 0.0.0.0; flags and EDGESERVE_DEVICE change them', () => {
-    const base = ['--model_base_path=/models/m'];
-    expect(parseContainerFlags(base, {})).toMatchObject({ device: 'cpu', server: { restApiHost: '0.0.0.0', port: 8500, restApiPort: 8501 } });
-    expect(parseContainerFlags([...base, '--device', 'gpu'], {}).device).toBe('gpu');
-    expect(parseContainerFlags([...base, '--device=gpu'], {}).device).toBe('gpu');
-    expect(parseContainerFlags(base, { EDGESERVE_DEVICE: 'gpu' }).device).toBe('gpu');
-    expect(parseContainerFlags([...base, '--device=cpu'], { EDGESERVE_DEVICE: 'gpu' }).device).toBe('cpu');
-    expect(parseContainerFlags([...base, '--rest_api_host=127.0.0.1'], {}).server.restApiHost).toBe('127.0.0.1');
-  });
-
-  it('refuses a bad --device, and gpu on the wasm backend', () => {
-    expect(() => parseContainerFlags(['--device=tpu', '--model_base_path=/m'], {})).toThrow('--device=tpu: expected cpu or gpu');
-    expect(() => parseContainerFlags(['--device=gpu', '--backend=wasm', '--model_base_path=/m'], {})).toThrow('--device=gpu needs --backend=node');
   });
 });

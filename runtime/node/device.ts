@@ -7,7 +7,8 @@ import { ortBackend, type OrtModule } from '../../core/backend/ort-session.ts';
 import { probeModel } from './probe-model.ts';
 
 /**
- * The container's --device: which onnxruntime-node execution provider runs the models.
+ * The Node server's --device: which onnxruntime-node execution provider runs the models (the
+ * container images pass --device=cpu or --device=gpu).
  *
  * - cpu: the CPU execution provider.
  * - gpu: CUDA with CPU fallback. At start a tiny probe model is loaded with the CUDA provider
@@ -18,7 +19,8 @@ import { probeModel } from './probe-model.ts';
  *   libraries and a GPU device node. When one is missing there is no probe, so onnxruntime's own
  *   (red, multi-line) load error is never printed ahead of edgeserve's line for that usual case.
  *
- * Either way exactly one log line says which provider is active, and it comes first: onnxruntime
+ * With --device=gpu, either way exactly one log line says which provider is active (cpu needs none:
+ * the server's start line names the backend), and it comes first: onnxruntime
  * would print its own red "Failed to load shared library" error before it, so the probe runs with
  * onnxruntime's process-wide log level at fatal (it is fixed at the first session), and the
  * sessions that serve pass logSeverityLevel 2 (warning) themselves, so their warnings still show.
@@ -42,16 +44,15 @@ export interface DeviceOptions {
   threads?: InferenceSession.SessionOptions;
   /** Why CUDA cannot work here, before any probe; default cudaUnavailable (tests inject it). */
   unavailable?: () => string | undefined;
-  /** Builds the serving backend from its name and session options; default ortBackend in this thread (--onnxruntime_worker_thread passes onnxruntimeWorker). */
-  make?: (name: string, options: InferenceSession.SessionOptions) => Backend;
 }
 
 export async function deviceBackend(
   device: Device,
   ort: OrtModule,
   log: (message: string) => void,
-  { threads = {}, unavailable = cudaUnavailable, make = (name, options) => ortBackend(name, ort, options, { opensFiles: true }) }: DeviceOptions = {},
+  { threads = {}, unavailable = cudaUnavailable }: DeviceOptions = {},
 ): Promise<DeviceBackend> {
+  const make = (name: string, options: InferenceSession.SessionOptions) => ortBackend(name, ort, options, { opensFiles: true });
   const missing = device === 'gpu' ? unavailable() : undefined;
   if (missing !== undefined) {
     log(`edgeserve: device: cpu (--device=gpu, but ${missing}; ${FALLBACK_ADVICE})`);
@@ -69,8 +70,6 @@ export async function deviceBackend(
       const options = { ...threads, executionProviders: ['cpu'], logSeverityLevel: WARNING };
       return { backend: make('onnxruntime-node', options), active: 'cpu' };
     }
-  } else {
-    log('edgeserve: device: cpu (onnxruntime-node CPU execution provider)');
   }
   return { backend: make('onnxruntime-node', { ...threads, executionProviders: ['cpu'] }), active: 'cpu' };
 }

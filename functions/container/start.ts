@@ -1,5 +1,0 @@
-import { withBundledModels } from '../../runtime/node/bundled-models.ts';
-
-/** `npm run start:container`: main.ts, serving the bundled example repository unless the flags name models. */
-process.argv.splice(2, Infinity, ...withBundledModels(process.argv.slice(2), process.env));
-await import('./main.ts');
