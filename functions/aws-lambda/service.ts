@@ -3,12 +3,11 @@ import { onnxruntimeNode } from '../../runtime/node/onnxruntime-node.ts';
 import { createService, type Service } from '../../core/service/create-service.ts';
 import { batchingFrom, settingsFromFlags } from '../../core/service/settings.ts';
 import { loadModelConfigs } from '../../runtime/node/model-configs.ts';
-import { nodeDiskTier } from '../../runtime/node/disk-tier.ts';
+import { nodeDiskTier, type NodeDiskTier } from '../../runtime/node/disk-tier.ts';
 import { nodeSha256 } from '../../runtime/node/sha256.ts';
 import { sourceFactory } from '../../runtime/node/sources.ts';
 import type { LambdaConfig } from './config.ts';
 import { diskCached } from './disk-cache.ts';
-import { DiskStore } from './disk-store.ts';
 
 /**
  * The Lambda composition root: config -> model list -> sources (S3 behind the /tmp disk tier, or a
@@ -29,30 +28,33 @@ export interface LambdaDeps {
 }
 
 export interface LambdaService extends Service {
-  /** The disk tier, or null when TMP_CACHE_BYTES is 0. */
-  disk: DiskStore | null;
+  /** The disk tier's cache of remote model files, or null when TMP_CACHE_BYTES is 0. */
+  disk: NodeDiskTier | null;
 }
 
 export async function createLambdaService(config: LambdaConfig, deps: LambdaDeps = {}): Promise<LambdaService> {
   const log = deps.log ?? ((m: string) => console.log(m));
   const { flags } = config;
   const configs = await loadModelConfigs(flags, deps.cwd ?? process.cwd(), 'environment: MODEL_CONFIG_FILE');
-  const disk = config.tmpCacheBytes > 0 ? new DiskStore({ dir: config.tmpCacheDir, maxBytes: config.tmpCacheBytes, log: (m) => log(`edgeserve: ${m}`) }) : null;
+  // One disk tier in /tmp: versions with external data are placed there to be opened by path, and
+  // (unless TMP_CACHE_BYTES is 0) remote model files are kept there for a re-initialised environment.
+  // Its free space is the function's ephemeral storage (512 MB by default, up to 10 GB).
+  const tier = nodeDiskTier({
+    root: config.tmpCacheDir,
+    maxBytes: config.tmpCacheBytes > 0 ? config.tmpCacheBytes : undefined,
+    roomAdvice: "raise TMP_CACHE_BYTES and the function's ephemeral storage (EphemeralStorage Size, up to 10240 MB), or serve the model from the container target",
+    log,
+  });
+  const disk = config.tmpCacheBytes > 0 ? tier : null;
   // Batching only on Lambda Managed Instances (config.ts), with TF Serving's default parameters.
   const batching = flags.enableBatching ? batchingFrom(undefined, 'environment') : null;
   const service = createService(settingsFromFlags(flags, batching), {
     models: { configs, sourceAt: sourceFactory({ endpoint: flags.s3Endpoint, env: config.env }) },
     // Only remote sources go through the disk tier: a folder in the package is already on disk.
     cacheTier: (source, location) => (disk && location.startsWith('s3://') ? diskCached(source, disk) : source),
+    diskTier: tier,
     backend: deps.backend ?? onnxruntimeNode({ flags }),
     sha256: nodeSha256,
-    // Models with external data are streamed to /tmp and opened there; its free space is the
-    // function's ephemeral storage (512 MB by default, up to 10 GB).
-    diskTier: nodeDiskTier({
-      root: `${config.tmpCacheDir}/external`,
-      roomAdvice: "raise the function's ephemeral storage (EphemeralStorage Size, up to 10240 MB), or serve the model from the container target",
-      log,
-    }),
     log,
   });
   return { ...service, disk };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, statfs, utimes } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, statfs, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ServingError, failedPrecondition, unavailable } from '../../core/errors.ts';
 import type { DiskFile, DiskTier } from '../../core/repository/disk-tier.ts';
@@ -22,6 +22,12 @@ import { MODEL_FILE } from '../../core/repository/version-files.ts';
  *   removed, least recently placed first, until they do. Otherwise FAILED_PRECONDITION naming the
  *   bytes, plus `roomAdvice`. onnxruntime has read a loaded session's weights by then (or maps
  *   them, which survives the unlink on Linux), so removing a folder never breaks a served version.
+ * - As a cache of remote versions (Lambda's /tmp: functions/aws-lambda/disk-cache.ts), in the same
+ *   folders and budget: read() gives back a file only after its size and sha256 match the
+ *   manifest entry (a bad copy is removed and reads as a miss), and marks its folder used; keep()
+ *   writes a file the caller already read from storage, in the background, one at a time, making
+ *   room first (a file that cannot fit is not kept), to a temporary name then renamed. It does not
+ *   hash (read() checks on the way out). Disk errors in keep() are logged and never fail a request.
  */
 export interface NodeDiskTierOptions {
   root: string;
@@ -33,13 +39,43 @@ export interface NodeDiskTierOptions {
   now?: () => number;
 }
 
-export function nodeDiskTier(options: NodeDiskTierOptions): DiskTier {
+export interface NodeDiskTier extends DiskTier {
+  /** A version's file from disk, proven to match its manifest entry; null when absent or bad. */
+  read(source: ModelSource, dir: string, file: Required<DiskFile>): Promise<Uint8Array | null>;
+  /** Keeps a version's file read from storage (in the background: the returned promise never rejects). */
+  keep(source: ModelSource, dir: string, path: string, bytes: Uint8Array): Promise<void>;
+  /** Resolves once every keep() so far is on disk or given up. */
+  idle(): Promise<void>;
+}
+
+export function nodeDiskTier(options: NodeDiskTierOptions): NodeDiskTier {
   const inFlight = new Map<string, Promise<string>>();
+  const folderOf = (source: ModelSource, dir: string) => join(options.root, createHash('sha256').update(source.location).digest('hex').slice(0, 16), dir);
+  let writes: Promise<void> = Promise.resolve();
   return {
+    async read(source, dir, file) {
+      const folder = folderOf(source, dir);
+      const path = join(folder, file.path);
+      const found = await fileCheck(path, file);
+      if (found === 'missing') return null;
+      if (found === 'bad') {
+        options.log?.(`edgeserve: disk tier: ${path} failed its check against the manifest; removed`);
+        await rm(path, { force: true }).catch(() => {});
+        return null;
+      }
+      await touch(folder, options);
+      const buf = await readFile(path);
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    },
+    keep(source, dir, path, bytes) {
+      writes = writes.then(() => keepFile(source, folderOf(source, dir), path, bytes, options));
+      return writes;
+    },
+    idle: () => writes,
     place(source, dir, files) {
       const local = source.localPath?.(dir);
       if (local) return verifyInPlace(local, files, source.location);
-      const folder = join(options.root, createHash('sha256').update(source.location).digest('hex').slice(0, 16), dir);
+      const folder = folderOf(source, dir);
       let work = inFlight.get(folder);
       if (!work) {
         work = download(source, dir, folder, files, options).finally(() => inFlight.delete(folder));
@@ -67,10 +103,33 @@ async function download(source: ModelSource, dir: string, folder: string, files:
   const needed = missing.reduce((sum, f) => sum + (f.size ?? 0), 0);
   await makeRoom(options, folder, needed, where);
   for (const f of missing) await fetchFile(source, dir, join(folder, f.path), f, where);
-  const now = (options.now ?? Date.now)() / 1000;
-  await utimes(folder, now, now).catch(() => {});
+  await touch(folder, options);
   if (missing.length > 0) options.log?.(`edgeserve: disk tier: ${where}: ${missing.length} file(s), ${needed} bytes, in ${folder}`);
   return join(folder, MODEL_FILE);
+}
+
+async function keepFile(source: ModelSource, folder: string, path: string, bytes: Uint8Array, options: NodeDiskTierOptions): Promise<void> {
+  const target = join(folder, path);
+  const temp = `${target}.partial-${process.pid}`;
+  try {
+    if ((await stat(target).catch(() => null))?.size === bytes.byteLength) return;
+    if (options.maxBytes !== undefined && bytes.byteLength > options.maxBytes) return;
+    await makeRoom(options, folder, bytes.byteLength, `${source.location}/${path}`);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(temp, bytes);
+    await rename(temp, target);
+    await touch(folder, options);
+  } catch (err) {
+    await rm(temp, { force: true }).catch(() => {});
+    const why = err instanceof ServingError ? err.message : ((err as NodeJS.ErrnoException).code ?? 'I/O error');
+    options.log?.(`edgeserve: disk tier: not keeping ${target}: ${why}`);
+  }
+}
+
+/** Marks a version folder used now: the least recently used go first when room is needed. */
+async function touch(folder: string, options: NodeDiskTierOptions): Promise<void> {
+  const now = (options.now ?? Date.now)() / 1000;
+  await utimes(folder, now, now).catch(() => {});
 }
 
 /** 'ok': present and matching the entry (size and sha256 when it gives them); no entry data: present. */

@@ -8,6 +8,12 @@ import { startBucket, type TestBucket } from './bucket.ts';
 import { call, eventFor, fixture, type EventKind } from './events.ts';
 import { environment, writeS3ModelConfig, type TestEnvironment } from './service.ts';
 
+/** The files the disk tier keeps under `tmp`: <location digest>/<version>/<file>, digest dropped. */
+const keptFiles = (tmp: string) =>
+  readdirSync(tmp, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(tmp.length + 1).split('/').slice(1).join('/'));
+
 // The Lambda handler, invoked with API Gateway and function URL events, over models in a real S3
 // API (s3rver on loopback) and a real /tmp folder.
 let bucket: TestBucket;
@@ -114,7 +120,7 @@ describe('model bytes: S3 once, then memory, then /tmp', () => {
     const before = bucket.gets(MODEL_BYTES);
     expect((await call(first.handler, eventFor('http-api-v2', PREDICT))).status).toBe(200);
     await (await first.service).disk!.idle();
-    expect(readdirSync(tmp)).toHaveLength(1); // the model, under its sha256
+    expect(keptFiles(tmp)).toEqual(['1/model.onnx']); // the version's folder, under its location's digest
     expect(bucket.gets(MODEL_BYTES)).toBe(before + 1);
 
     const second = environment(bucket, env(tmp)); // a fresh module in the same sandbox
@@ -150,7 +156,7 @@ describe('the module entry (handler.ts) configured by environment variables', ()
       expect(res.status, res.text).toBe(200);
       expect(res.json()).toEqual({ predictions: [[2.5], [3.0], [4.5]] });
       expect(bucket.gets(MODEL_BYTES)).toBe(before + 1);
-      await vi.waitFor(() => expect(readdirSync(tmp).filter((f) => /^[0-9a-f]{64}$/.test(f))).toHaveLength(1));
+      await vi.waitFor(() => expect(keptFiles(tmp)).toEqual(['1/model.onnx']));
 
       const second = await freshHandlerModule(2);
       expect(second.handler).not.toBe(first.handler);
