@@ -5,7 +5,7 @@ import { runOn } from './servable-access.ts';
 
 /**
  * TF Serving's Predict, for every transport: REST JSON (core/http/v1.ts), binary HTTP and gRPC
- * (a PredictRequest message, predict-inputs.ts's predictRequestFromProto). The transport decodes
+ * (a PredictRequest message, predict-proto.ts's predictRequestFromProto). The transport decodes
  * its wire into a PredictRequest; predict resolves the servable (the target and the call's
  * routing key), lets the request decode its inputs against that servable's signature, runs them
  * through the instance's RunFn within the call's deadline, and returns the outputs asked for with
