@@ -12,6 +12,7 @@ import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import type { ModelSource } from '../repository/source.ts';
 import type { DiskTier } from '../repository/disk-tier.ts';
 import type { Sha256 } from '../repository/version-files.ts';
+import type { ImageCodecs } from '../pipeline/image.ts';
 
 export interface ModelBinding {
   config: ModelConfig;
@@ -46,6 +47,8 @@ export interface ManagerOptions {
    * Lambda); unset, or a backend without opensFiles: their files are read into memory.
    */
   diskTier?: DiskTier;
+  /** Image decoders for versions whose pipeline.json takes images (core/pipeline); unset: such versions fail to load. */
+  imageCodecs?: ImageCodecs;
   /**
    * Which tier this target is: 'edge' refuses models whose model.json says
    * "placement": "container" (core/config/placement.ts). Default 'container': serves everything.

@@ -28,6 +28,8 @@ export interface VersionFiles {
   warmup: Uint8Array | null;
   /** TF Serving's assets.extra/tf_serving_warmup_requests (TFRecord), or null when absent. */
   tfWarmup: Uint8Array | null;
+  /** pipeline.json's bytes (core/pipeline/declaration.ts), or null when the version has none. */
+  pipeline: Uint8Array | null;
 }
 
 export interface Manifest {
@@ -39,6 +41,7 @@ export const MANIFEST_FILE = 'manifest.json';
 export const LABELS_FILE = 'labels.txt';
 export const WARMUP_FILE = 'warmup.json';
 export const TF_WARMUP_FILE = 'assets.extra/tf_serving_warmup_requests';
+export const PIPELINE_FILE = 'pipeline.json';
 
 /** Lower-case hex SHA-256 of some bytes. */
 export type Sha256 = (bytes: Uint8Array) => Promise<string>;
@@ -74,6 +77,7 @@ export async function readVersion(source: ModelSource, dir: string, { checkSize,
   const data = new Map<string, Uint8Array>();
   let warmup: Uint8Array | null = null;
   let tfWarmup: Uint8Array | null = null;
+  let pipeline: Uint8Array | null = null;
   if (manifest) {
     for (const entry of manifest.files) {
       if (entry.path === MODEL_FILE) await verify(model, entry, where, sha256);
@@ -83,15 +87,17 @@ export async function readVersion(source: ModelSource, dir: string, { checkSize,
       if (entry.path === LABELS_FILE) labelBytes = bytes;
       if (entry.path === WARMUP_FILE) warmup = bytes;
       if (entry.path === TF_WARMUP_FILE) tfWarmup = bytes;
+      if (entry.path === PIPELINE_FILE) pipeline = bytes;
       if (external.some((f) => f.path === entry.path)) data.set(entry.path, bytes!);
     }
   } else {
     labelBytes = await source.read(`${dir}/${LABELS_FILE}`);
     warmup = await source.read(`${dir}/${WARMUP_FILE}`);
     tfWarmup = await source.read(`${dir}/${TF_WARMUP_FILE}`);
+    pipeline = await source.read(`${dir}/${PIPELINE_FILE}`);
     if (!onDisk) for (const f of external) data.set(f.path, await readUnlisted(source, dir, f.path, where));
   }
-  const files: VersionFiles = { model, labels: labelBytes ? parseLabels(labelBytes) : null, warmup, tfWarmup };
+  const files: VersionFiles = { model, labels: labelBytes ? parseLabels(labelBytes) : null, warmup, tfWarmup, pipeline };
   if (external.length === 0) return files;
   if (onDisk) files.path = await disk.place(source, dir, [manifest?.files.find((f) => f.path === MODEL_FILE) ?? { path: MODEL_FILE }, ...external]);
   files.externalData = external.map((f) => {

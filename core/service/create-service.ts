@@ -19,6 +19,7 @@ import { countedSource } from '../repository/counted-source.ts';
 import type { ModelSource } from '../repository/source.ts';
 import type { Sha256 } from '../repository/version-files.ts';
 import type { DiskTier } from '../repository/disk-tier.ts';
+import type { ImageCodecs } from '../pipeline/image.ts';
 
 /**
  * The one composition of the serving stack: metrics, the model cache (manager), the batcher and
@@ -93,6 +94,8 @@ export interface ServiceCapabilities {
   sha256?: Sha256;
   /** See ManagerOptions.diskTier: models with external data on local disk (Node targets). */
   diskTier?: DiskTier;
+  /** Image decoders for pipelines that take images (core/pipeline/jpeg.ts: the target supplies MozJPEG's wasm). */
+  imageCodecs?: ImageCodecs;
 }
 
 export interface Service {
@@ -126,6 +129,7 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
     tier: settings.tier,
     sha256: capabilities.sha256,
     diskTier: capabilities.diskTier,
+    imageCodecs: capabilities.imageCodecs,
     defer,
     metrics,
     log,

@@ -45,6 +45,24 @@ export interface TensorSpec {
   name: string;
   dtype: DType;
   dims: number[] | null;
+  /**
+   * A string input that takes encoded bytes (a pipeline's image input, core/pipeline): its values
+   * hold one char per byte (binaryString), base64 decoded but never read as UTF-8.
+   */
+  bytes?: boolean;
+}
+
+/** Bytes as a string of one char per byte (a `bytes` input's value); bytesOf reverses it. */
+export function binaryString(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return s;
+}
+
+export function bytesOf(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
 }
 
 /** What a loaded model accepts and returns; names are the ONNX graph's input/output names. */

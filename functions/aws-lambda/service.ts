@@ -4,6 +4,7 @@ import { createService, type Service } from '../../core/service/create-service.t
 import { batchingFrom, settingsFromFlags } from '../../core/service/settings.ts';
 import { loadModelConfigs } from '../../runtime/node/model-configs.ts';
 import { nodeDiskTier, type NodeDiskTier } from '../../runtime/node/disk-tier.ts';
+import { nodeImageCodecs } from '../../runtime/node/image-codecs.ts';
 import { nodeSha256 } from '../../runtime/node/sha256.ts';
 import { sourceFactory } from '../../runtime/node/sources.ts';
 import type { LambdaConfig } from './config.ts';
@@ -55,6 +56,7 @@ export async function createLambdaService(config: LambdaConfig, deps: LambdaDeps
     diskTier: tier,
     backend: deps.backend ?? onnxruntimeNode({ flags }),
     sha256: nodeSha256,
+    imageCodecs: nodeImageCodecs(),
     log,
   });
   return { ...service, disk };

@@ -13,6 +13,7 @@ import type { RunningGrpcServer } from './grpc/grpc-server.ts';
 import { nodeDiskTier } from './disk-tier.ts';
 import { httpListener } from './http-listener.ts';
 import { loadModelConfigs } from './model-configs.ts';
+import { nodeImageCodecs } from './image-codecs.ts';
 import { nodeSha256 } from './sha256.ts';
 import { sourceFactory } from './sources.ts';
 
@@ -41,6 +42,7 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
     // Requests that arrived while the last run held the event loop join the next batch.
     yieldBeforeRun: () => new Promise((resolve) => setImmediate(resolve)),
     sha256: nodeSha256,
+    imageCodecs: nodeImageCodecs(),
     // Models with external data: onnxruntime-node opens them from disk (a folder source where it lies).
     diskTier: nodeDiskTier({ root: join(tmpdir(), 'edgeserve-external'), log }),
     log,

@@ -17,6 +17,12 @@ const utf8Encoder = new TextEncoder();
  * Returns null for anything else (the caller says `Unable to base64 decode`).
  */
 export function decodeBase64Text(s: string): string | null {
+  const bytes = decodeBase64Bytes(s);
+  return bytes && utf8Decoder.decode(bytes);
+}
+
+/** The bytes of a base64 value, by the same rules; null when it is not valid base64. */
+export function decodeBase64Bytes(s: string): Uint8Array | null {
   const out = new Uint8Array(Math.ceil((s.length * 3) / 4));
   let acc = 0;
   let n = 0;
@@ -46,7 +52,7 @@ export function decodeBase64Text(s: string): string | null {
     out[len++] = (acc >> 10) & 255;
     out[len++] = (acc >> 2) & 255;
   }
-  return utf8Decoder.decode(out.subarray(0, len));
+  return out.subarray(0, len);
 }
 
 /** The UTF-8 bytes of `s` in standard base64 with padding (absl::Base64Escape). */

@@ -66,14 +66,14 @@ function decodeColumns(value: JsonValue, specs: readonly TensorSpec[], budget: T
         'inputs is a plain value/list, but expecting an object as multiple input tensors required as per tensorinfo_map',
       );
     }
-    tensors[specs[0].name] = jsonToTensor(value, specs[0].dtype, (dims) => budget.charge(specs[0].name, specs[0].dtype, dims));
+    tensors[specs[0].name] = jsonToTensor(value, specs[0].dtype, (dims) => budget.charge(specs[0].name, specs[0].dtype, dims), specs[0].bytes);
     return tensors;
   }
   // Keys that are not inputs are ignored, as in TF Serving.
   for (const spec of specs) {
     const v = value.get(spec.name);
     if (v === undefined) throw invalidArgument(`Missing named input: ${spec.name} in 'inputs' object.`);
-    tensors[spec.name] = jsonToTensor(v, spec.dtype, (dims) => budget.charge(spec.name, spec.dtype, dims));
+    tensors[spec.name] = jsonToTensor(v, spec.dtype, (dims) => budget.charge(spec.name, spec.dtype, dims), spec.bytes);
   }
   return tensors;
 }

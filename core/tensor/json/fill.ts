@@ -84,9 +84,9 @@ function listLevelError(level: number, rank: number) {
 }
 
 /** One JSON value (columnar `inputs`, any rank) as a tensor of `dtype`; `charge` sees the shape before allocation. */
-export function jsonToTensor(v: JsonValue, dtype: DType, charge: (dims: number[]) => void = () => {}): Tensor {
+export function jsonToTensor(v: JsonValue, dtype: DType, charge: (dims: number[]) => void = () => {}, bytes = false): Tensor {
   const dims = inferShape(v);
-  const leaf = leafWriter(dtype);
+  const leaf = leafWriter(dtype, bytes);
   if (!matchesShape(v, 0, dims)) throwFirstError(v, dims, leaf);
   charge(dims);
   const data = allocate(dtype, elementCount(dims));

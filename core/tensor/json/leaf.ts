@@ -1,10 +1,10 @@
 import { invalidArgument, type ServingError } from '../../errors.ts';
 import { tfTypeString } from '../dtypes.ts';
-import { decodeBase64Text } from './base64.ts';
+import { decodeBase64Bytes, decodeBase64Text } from './base64.ts';
 import { floatToHalf } from './float-format.ts';
 import { jsonTypeName, renderJson } from './text.ts';
 import { JsonDouble, type JsonObject, type JsonValue } from './value.ts';
-import type { DType, TensorData } from '../tensor.ts';
+import { binaryString, type DType, type TensorData } from '../tensor.ts';
 
 /** `JSON Value: <v> Type: <JsonType> is not of expected type: <dtype>` (INVALID_ARGUMENT). */
 export function typeError(v: JsonValue, dtype: DType): ServingError {
@@ -19,14 +19,18 @@ export function isBase64Object(v: JsonValue): boolean {
 }
 
 /** The text of a base64 object (see base64.ts for why bytes become text); TF's messages on failure. */
-export function decodeBase64Object(v: JsonObject): string {
+export function decodeBase64Object(v: JsonObject, bytes = false): string {
   if (!isBase64Object(v)) {
     throw invalidArgument(`JSON Value: ${renderJson(v)} not formatted correctly for base64 data`);
   }
-  const text = decodeBase64Text(v.get('b64') as string);
+  const b64 = v.get('b64') as string;
+  const text = bytes ? mapNull(decodeBase64Bytes(b64), binaryString) : decodeBase64Text(b64);
   if (text === null) throw invalidArgument('Unable to base64 decode');
   return text;
 }
+
+const mapNull = <A, B>(a: A | null, f: (a: A) => B): B | null => (a === null ? null : f(a));
+const utf8 = new TextEncoder();
 
 /** Inclusive value range of each integer dtype. */
 export const INT_RANGES: Partial<Record<DType, readonly [bigint, bigint]>> = {
@@ -47,7 +51,7 @@ export const INT_RANGES: Partial<Record<DType, readonly [bigint, bigint]>> = {
 export type LeafWriter = (v: JsonValue, out: TensorData | null, i: number) => void;
 
 /** The LeafWriter for a dtype. */
-export function leafWriter(dtype: DType): LeafWriter {
+export function leafWriter(dtype: DType, bytes = false): LeafWriter {
   switch (dtype) {
     case 'float32':
     case 'float64':
@@ -73,8 +77,8 @@ export function leafWriter(dtype: DType): LeafWriter {
     case 'string':
       return (v, out, i) => {
         let s: string;
-        if (typeof v === 'string') s = v;
-        else if (v instanceof Map) s = decodeBase64Object(v);
+        if (typeof v === 'string') s = bytes ? binaryString(utf8.encode(v)) : v;
+        else if (v instanceof Map) s = decodeBase64Object(v, bytes);
         else throw typeError(v, dtype);
         if (out !== null) (out as string[])[i] = s;
       };

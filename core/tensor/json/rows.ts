@@ -31,10 +31,10 @@ export function decodeRows(instances: JsonValue[], specs: readonly TensorSpec[],
   const leaves = new Map<string, LeafWriter>();
   // Only inputs the rows feed: plain rows feed the first input alone, even when there are more.
   for (const [name, dims] of rowDims) {
-    const { dtype } = specs.find((s) => s.name === name) as TensorSpec;
+    const { dtype, bytes } = specs.find((s) => s.name === name) as TensorSpec;
     budget?.charge(name, dtype, [batch, ...dims]);
     tensors[name] = { dtype, dims: [batch, ...dims], data: allocate(dtype, batch * elementCount(dims)) };
-    leaves.set(name, leafWriter(dtype));
+    leaves.set(name, leafWriter(dtype, bytes));
   }
   const fillRow = (i: number, name: string, v: JsonValue) => {
     const dims = rowDims.get(name) as number[];

@@ -1,0 +1,185 @@
+import { failedPrecondition } from '../errors.ts';
+import type { DType, Signature, TensorSpec } from '../tensor/tensor.ts';
+import type { ImageStep, ToTensor } from './image-steps.ts';
+import type { OutputStep } from './post.ts';
+
+/**
+ * pipeline.json (PIPELINE_FILE, core/repository/version-files.ts): the declared steps of one model version (docs/pipelines.md), read from the version
+ * folder and covered by its manifest like every other file, so the steps roll out, pin and roll
+ * back with the model. Declarative only: no code comes from the bucket.
+ *
+ *   {
+ *     "inputs": [{ "name": "image", "kind": "image", "feeds": "x",
+ *                  "max_pixels": 36000000, "exif_orientation": false,
+ *                  "steps": [{ "op": "resize", "shorter_side": 256, "filter": "bilinear" },
+ *                            { "op": "center_crop", "width": 224, "height": 224 }],
+ *                  "tensor": { "channels": "rgb", "layout": "nchw", "dtype": "float32",
+ *                              "divide": 255, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225] } }],
+ *     "outputs": [{ "name": "classes", "from": "logits",
+ *                   "steps": [{ "op": "softmax" }, { "op": "top_k", "k": 5, "scores": "scores" }] }]
+ *   }
+ *
+ * parsePipeline checks the declaration against the model's signature when the version loads, and
+ * any mismatch (an unknown input or output, a tensor layout that does not fit, a step that does not
+ * exist) fails the version with a message naming the step; the previous version keeps serving.
+ */
+export interface ImageInput {
+  /** What clients send (encoded image bytes); shown in metadata as a string input. */
+  name: string;
+  /** The model input it becomes. */
+  feeds: string;
+  maxPixels: number;
+  exifOrientation: boolean;
+  steps: ImageStep[];
+  tensor: ToTensor;
+  /** [H, W] of the tensor the steps make. */
+  size: [number, number];
+}
+
+export interface OutputEntry {
+  name: string;
+  from: string;
+  steps: OutputStep[];
+}
+
+export interface Pipeline {
+  inputs: ImageInput[];
+  outputs: OutputEntry[];
+}
+
+/** Default pixel limit of a decoded image: 36 MP (a 6000 x 6000 photo). */
+export const DEFAULT_MAX_PIXELS = 36_000_000;
+
+export function parsePipeline(bytes: Uint8Array, signature: Signature, where: string): Pipeline {
+  const fail = (what: string, message: string) => failedPrecondition(`${where}: ${what}: ${message}`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw fail('the file', `not JSON (${(err as Error).message})`);
+  }
+  const top = object(doc, 'the file', fail);
+  const inputs = array(top.inputs ?? [], 'inputs', fail).map((v, i) => imageInput(v, `inputs[${i}]`, signature, fail));
+  const known = new Set(signature.outputs.map((o) => o.name));
+  const outputs = array(top.outputs ?? [], 'outputs', fail).map((v, i) => {
+    const entry = outputEntry(v, `outputs[${i}]`, known, fail);
+    known.add(entry.name);
+    return entry;
+  });
+  if (inputs.length === 0 && outputs.length === 0) throw fail('the file', 'declares no inputs and no outputs');
+  return { inputs, outputs };
+}
+
+type Fail = (what: string, message: string) => Error;
+type Obj = Record<string, unknown>;
+
+function imageInput(v: unknown, what: string, signature: Signature, fail: Fail): ImageInput {
+  const o = object(v, what, fail);
+  if (o.kind !== 'image') throw fail(what, `kind ${JSON.stringify(o.kind)} is not supported (image)`);
+  const name = text(o.name, `${what}.name`, fail);
+  const feeds = text(o.feeds, `${what}.feeds`, fail);
+  const spec = signature.inputs.find((s) => s.name === feeds);
+  if (!spec) throw fail(`${what}.feeds`, `the model has no input ${JSON.stringify(feeds)} (it has ${signature.inputs.map((s) => s.name).join(', ')})`);
+  if (name !== feeds && signature.inputs.some((s) => s.name === name)) throw fail(`${what}.name`, `${JSON.stringify(name)} is already a model input`);
+  let size: [number, number] | null = null;
+  const steps = array(o.steps ?? [], `${what}.steps`, fail).map((s, i): ImageStep => {
+    const where = `${what}.steps[${i}]`;
+    const step = object(s, where, fail);
+    if (step.op === 'resize') {
+      const filter = step.filter ?? 'bilinear';
+      if (filter !== 'bilinear' && filter !== 'bicubic') throw fail(where, `filter ${JSON.stringify(filter)} is not bilinear or bicubic`);
+      if (step.shorter_side !== undefined) {
+        size = null;
+        return { op: 'resize', shorterSide: positive(step.shorter_side, `${where}.shorter_side`, fail), filter };
+      }
+      const width = positive(step.width, `${where}.width`, fail);
+      const height = positive(step.height, `${where}.height`, fail);
+      size = [height, width];
+      return { op: 'resize', width, height, filter };
+    }
+    if (step.op === 'center_crop') {
+      const width = positive(step.width, `${where}.width`, fail);
+      const height = positive(step.height, `${where}.height`, fail);
+      size = [height, width];
+      return { op: 'center_crop', width, height };
+    }
+    throw fail(where, `op ${JSON.stringify(step.op)} is not an image step (resize, center_crop)`);
+  });
+  if (!size) throw fail(`${what}.steps`, 'must end with a fixed size (a resize to width and height, or a center_crop)');
+  const tensor = toTensor(o.tensor ?? {}, `${what}.tensor`, fail);
+  checkFits(spec, tensor, size, `${what}.tensor`, fail);
+  const maxPixels = o.max_pixels === undefined ? DEFAULT_MAX_PIXELS : positive(o.max_pixels, `${what}.max_pixels`, fail);
+  const exifOrientation = o.exif_orientation === undefined ? false : bool(o.exif_orientation, `${what}.exif_orientation`, fail);
+  return { name, feeds, maxPixels, exifOrientation, steps, tensor, size };
+}
+
+function toTensor(v: unknown, what: string, fail: Fail): ToTensor {
+  const o = object(v, what, fail);
+  const pick = <T extends string>(key: string, allowed: T[], fallback: T): T => {
+    const value = o[key] ?? fallback;
+    if (!allowed.includes(value as T)) throw fail(`${what}.${key}`, `${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
+    return value as T;
+  };
+  const triple = (key: string, fallback: number): number[] => {
+    const value = o[key] ?? [fallback, fallback, fallback];
+    if (!Array.isArray(value) || value.length !== 3 || !value.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw fail(`${what}.${key}`, 'must be three numbers, one per channel (in the declared channel order)');
+    }
+    return value as number[];
+  };
+  const std = triple('std', 1);
+  if (std.some((x) => x === 0)) throw fail(`${what}.std`, 'must not be 0');
+  return {
+    channels: pick('channels', ['rgb', 'bgr'], 'rgb'),
+    layout: pick('layout', ['nchw', 'nhwc'], 'nchw'),
+    dtype: pick('dtype', ['float32', 'uint8'], 'float32'),
+    divide: o.divide === undefined ? 1 : positive(o.divide, `${what}.divide`, fail),
+    mean: triple('mean', 0),
+    std,
+  };
+}
+
+function checkFits(spec: TensorSpec, t: ToTensor, [h, w]: [number, number], what: string, fail: Fail): void {
+  if (spec.dtype !== (t.dtype as DType)) throw fail(what, `makes ${t.dtype}, but model input ${spec.name} is ${spec.dtype}`);
+  if (spec.dims === null) return;
+  const want = t.layout === 'nchw' ? [3, h, w] : [h, w, 3];
+  const dims = spec.dims.slice(1);
+  const fits = spec.dims.length === 4 && dims.every((d, i) => d < 0 || d === want[i]);
+  if (!fits) throw fail(what, `makes [batch, ${want.join(', ')}] (${t.layout}), but model input ${spec.name} is [${spec.dims.join(', ')}]`);
+}
+
+function outputEntry(v: unknown, what: string, known: Set<string>, fail: Fail): OutputEntry {
+  const o = object(v, what, fail);
+  const name = text(o.name, `${what}.name`, fail);
+  const from = text(o.from, `${what}.from`, fail);
+  if (!known.has(from)) throw fail(`${what}.from`, `no model output or earlier entry is named ${JSON.stringify(from)} (there are ${[...known].join(', ')})`);
+  const steps = array(o.steps ?? [], `${what}.steps`, fail).map((s, i): OutputStep => {
+    const where = `${what}.steps[${i}]`;
+    const step = object(s, where, fail);
+    if (step.op === 'softmax' || step.op === 'sigmoid' || step.op === 'argmax') return { op: step.op };
+    if (step.op === 'top_k') return { op: 'top_k', k: positive(step.k, `${where}.k`, fail), scores: step.scores === undefined ? `${name}_scores` : text(step.scores, `${where}.scores`, fail) };
+    throw fail(where, `op ${JSON.stringify(step.op)} is not an output step (softmax, sigmoid, top_k, argmax)`);
+  });
+  return { name, from, steps };
+}
+
+function object(v: unknown, what: string, fail: Fail): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw fail(what, 'must be an object');
+  return v as Obj;
+}
+function array(v: unknown, what: string, fail: Fail): unknown[] {
+  if (!Array.isArray(v)) throw fail(what, 'must be a list');
+  return v;
+}
+function text(v: unknown, what: string, fail: Fail): string {
+  if (typeof v !== 'string' || v === '') throw fail(what, 'must be a non-empty string');
+  return v;
+}
+function positive(v: unknown, what: string, fail: Fail): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw fail(what, 'must be a positive integer');
+  return v;
+}
+function bool(v: unknown, what: string, fail: Fail): boolean {
+  if (typeof v !== 'boolean') throw fail(what, 'must be true or false');
+  return v;
+}

@@ -1,0 +1,19 @@
+import decodeJpeg, { init } from '@jsquash/jpeg/decode.js';
+import type { ImageCodecs } from './image.ts';
+
+/**
+ * The JPEG decoder on every target: MozJPEG compiled to WebAssembly (@jsquash/jpeg). Each target
+ * hands over the compiled module its own way (Node reads the .wasm file; Workers bundle it as a
+ * compiled module, since they refuse to compile bytes), once, on the first image decoded.
+ */
+export function mozjpegCodecs(wasm: () => Promise<WebAssembly.Module>): ImageCodecs {
+  let ready: Promise<void> | null = null;
+  return {
+    async jpeg(bytes, orient) {
+      ready ??= wasm().then((module) => init(module));
+      await ready;
+      const copy = bytes.slice().buffer;
+      return decodeJpeg(copy, { preserveOrientation: orient });
+    },
+  };
+}
