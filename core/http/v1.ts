@@ -9,7 +9,7 @@ import { encodeJsonPredictResponse } from '../tensor/json/encode.ts';
 import { parseJson } from '../tensor/json/parse.ts';
 import { readExamplesBody } from '../tensor/tf-example/decode.ts';
 import { encodeClassifyResponse, encodeRegressResponse } from '../tensor/tf-example/encode.ts';
-import { DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
+import { binaryString, DEFAULT_SIGNATURE } from '../tensor/tensor.ts';
 import { MODEL_LABEL_HEADER } from '../version/traffic.ts';
 import { decodeBinaryPredict, isProtobufRequest, PROTOBUF_CONTENT_TYPE } from './binary-predict.ts';
 import { readBodyBytes, readBodyText } from './body.ts';
@@ -21,7 +21,8 @@ import type { ModelPath } from './path.ts';
  * TF Serving's /v1 model APIs over HTTP, one per path (path.ts): decode the body, call the core
  * API (core/apis), encode its result. Bodies are JSON in TF Serving's processing order
  * (docs/tf-serving-compat.md 3: parse, signature_name, then the servable), or for :predict a
- * binary PredictRequest (binary-predict.ts). Answers name what ran: x-model-name,
+ * binary PredictRequest (binary-predict.ts), or the encoded bytes of a model whose one input takes
+ * them (an image/* or application/octet-stream body; core/pipeline). Answers name what ran: x-model-name,
  * x-model-version and, when a traffic label chose the version, x-model-label.
  */
 export interface V1Options {
@@ -44,6 +45,13 @@ export async function v1Api(req: HttpRequest, path: ModelPath, call: ApiCall, op
     }
     default:
       break;
+  }
+  if (isMediaRequest(req)) {
+    if (path.api !== 'predict') throw invalidArgument(`a raw ${req.header('content-type')} body is accepted by :predict only`);
+    const body = await readBodyBytes(req, options.maxBodyBytes);
+    const result = await predict(services, call, rawBodyRequest(body, path));
+    const names = result.outputs.map(([name]) => name);
+    return answer('application/json', encodeJsonPredictResponse('row', Object.fromEntries(result.outputs), names), result);
   }
   if (isProtobufRequest(req)) {
     const request = decodeBinaryPredict(await readBodyBytes(req, options.maxBodyBytes), path);
@@ -77,6 +85,31 @@ function jsonPredictRequest(body: PredictBody, path: ModelPath): PredictRequest 
         throw invalidArgument(`Serving signature name: "${quoted(body.signatureName)}" not found in signature def`);
       }
       return { inputs: decodeInputs(body, signature, budget), outputs: signature.outputs.map((o) => o.name) };
+    },
+  };
+}
+
+/** An image (or other encoded bytes) sent as the body itself: `curl --data-binary @cat.jpg -H 'content-type: image/jpeg'`. */
+function isMediaRequest(req: HttpRequest): boolean {
+  const type = (req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  return type.startsWith('image/') || type === 'application/octet-stream';
+}
+
+/**
+ * A raw body as one example of the model's one bytes input (a pipeline's image input,
+ * core/pipeline); answered in the row format, like {"instances": [{"b64": ...}]}.
+ */
+function rawBodyRequest(body: Uint8Array, path: ModelPath): PredictRequest {
+  return {
+    target: targetOf(path.model, path.version, path.label),
+    signatureName: '',
+    decode(signature) {
+      const [input, ...others] = signature.inputs;
+      if (!input?.bytes || others.length > 0) {
+        const names = signature.inputs.map((s) => `${s.name} (${s.bytes ? 'encoded bytes' : s.dtype})`).join(', ');
+        throw invalidArgument(`Model ${quoted(path.model)} takes no raw body: its inputs are ${names}; send JSON, or declare an image input in its pipeline.json`);
+      }
+      return { inputs: { [input.name]: { dtype: 'string', dims: [1], data: [binaryString(body)] } }, outputs: signature.outputs.map((o) => o.name) };
     },
   };
 }

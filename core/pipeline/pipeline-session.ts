@@ -40,11 +40,13 @@ function outerSignature(model: Signature, pipeline: Pipeline): Signature {
     const image = pipeline.inputs.find((i) => i.feeds === spec.name);
     return image ? { name: image.name, dtype: 'string', dims: [-1], bytes: true } : spec;
   });
-  if (pipeline.outputs.length === 0) return { inputs, outputs: model.outputs };
+  // Examples run one at a time through a model whose batch is fixed at 1: any batch is taken.
+  const anyBatch = (spec: TensorSpec): TensorSpec => (pipeline.inputs.length > 0 && spec.dims?.[0] === 1 ? { ...spec, dims: [-1, ...spec.dims.slice(1)] } : spec);
+  if (pipeline.outputs.length === 0) return { inputs, outputs: model.outputs.map(anyBatch) };
   const outputs: TensorSpec[] = [];
   for (const entry of pipeline.outputs) {
     const from = model.outputs.find((o) => o.name === entry.from) ?? outputs.find((o) => o.name === entry.from)!;
-    let spec: TensorSpec = { name: entry.name, dtype: from.dtype, dims: from.dims };
+    let spec: TensorSpec = anyBatch({ name: entry.name, dtype: from.dtype, dims: from.dims });
     for (const step of entry.steps) {
       const batch = spec.dims ? spec.dims.slice(0, -1) : null;
       if (step.op === 'softmax' || step.op === 'sigmoid') spec = { ...spec, dtype: 'float32' };
@@ -54,7 +56,7 @@ function outerSignature(model: Signature, pipeline: Pipeline): Signature {
         outputs.push({ name: step.scores, dtype: 'float32', dims: spec.dims });
       }
     }
-    outputs.unshift(spec);
+    outputs.push(spec);
   }
   return { inputs, outputs: orderLike(pipeline, outputs) };
 }
