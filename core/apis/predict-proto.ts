@@ -75,7 +75,7 @@ export function predictInputs(inputs: Map<string, TensorProtoMsg>, signature: Si
       budget.charge(alias, dtypeOfTfDataType(msg.dtype), msg.dims);
     }
     try {
-      tensors[alias] = tensorFromProto(msg);
+      tensors[alias] = tensorFromProto(msg, spec.bytes);
     } catch (err) {
       if (!(err instanceof TensorProtoError)) throw err;
       if (err.dtypeName) throw dtypeMismatch(alias, tfTypeString(spec.dtype), err.dtypeName);

@@ -29,13 +29,13 @@ export function oipInputs(inputs: OipInput[], signature: Signature, budget: Tens
     shapeFitsSignature(input.name, input.shape, spec);
     budget.charge(input.name, dtype, input.shape);
     if (input.raw !== undefined) {
-      tensors[input.name] = tensorFromRaw(input.name, dtype, input.shape, input.raw);
+      tensors[input.name] = tensorFromRaw(input.name, dtype, input.shape, input.raw, spec.bytes);
       continue;
     }
     if (input.data === undefined) throw invalidArgument(`input ${quoted(input.name)} has no "data"`);
     const n = elementCount(input.shape);
     const data = allocate(dtype, n);
-    const write = leafWriter(dtype);
+    const write = leafWriter(dtype, spec.bytes);
     let count = 0;
     const visit = (v: JsonValue) => {
       if (Array.isArray(v)) {

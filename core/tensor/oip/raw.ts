@@ -1,5 +1,5 @@
 import { invalidArgument, quoted } from '../../errors.ts';
-import { allocate, elementCount, type DType, type Tensor, type TensorData } from '../tensor.ts';
+import { allocate, binaryString, elementCount, type DType, type Tensor, type TensorData } from '../tensor.ts';
 
 /*
  * Raw tensor bytes as the Open Inference Protocol sends them (gRPC raw_input_contents /
@@ -17,9 +17,9 @@ const utf8 = new TextDecoder();
 const utf8Encoder = new TextEncoder();
 
 /** A tensor of `dtype` and `dims` from raw bytes; their length must be exactly the shape's. */
-export function tensorFromRaw(name: string, dtype: DType, dims: number[], bytes: Uint8Array): Tensor {
+export function tensorFromRaw(name: string, dtype: DType, dims: number[], bytes: Uint8Array, keepBytes = false): Tensor {
   const n = elementCount(dims);
-  if (dtype === 'string') return { dtype, dims, data: stringsFromRaw(name, bytes, n) };
+  if (dtype === 'string') return { dtype, dims, data: stringsFromRaw(name, bytes, n, keepBytes ? binaryString : (b) => utf8.decode(b)) };
   const want = n * ITEM[dtype];
   if (bytes.byteLength !== want) {
     throw invalidArgument(`input ${quoted(name)}: ${bytes.byteLength} bytes of raw data, but shape [${dims.join(',')}] of ${dtype} needs ${want}`);
@@ -53,7 +53,7 @@ export function tensorToRaw(t: Tensor): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-function stringsFromRaw(name: string, bytes: Uint8Array, n: number): string[] {
+function stringsFromRaw(name: string, bytes: Uint8Array, n: number, text: (b: Uint8Array) => string): string[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: string[] = [];
   let at = 0;
@@ -62,7 +62,7 @@ function stringsFromRaw(name: string, bytes: Uint8Array, n: number): string[] {
     if (at + 4 > bytes.byteLength) break;
     const len = view.getUint32(at, true);
     if (at + 4 + len > bytes.byteLength) break;
-    out.push(utf8.decode(bytes.subarray(at + 4, at + 4 + len)));
+    out.push(text(bytes.subarray(at + 4, at + 4 + len)));
     at += 4 + len;
   }
   if (out.length !== n || at !== bytes.byteLength) {

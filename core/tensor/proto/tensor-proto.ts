@@ -1,5 +1,5 @@
 import { dtypeOfTfDataType, tfDataType, tfTypeString, tfTypeStringOf } from '../dtypes.ts';
-import { allocate, elementCount, type DType, type Tensor, type TensorData } from '../tensor.ts';
+import { allocate, binaryString, elementCount, type DType, type Tensor, type TensorData } from '../tensor.ts';
 import {
   FIXED32,
   FIXED64,
@@ -159,7 +159,7 @@ function readShape(r: WireReader, msg: TensorProtoMsg): void {
 }
 
 /** The tensor a TensorProto holds, by TF's FromProto rules; throws TensorProtoError. */
-export function tensorFromProto(msg: TensorProtoMsg): Tensor {
+export function tensorFromProto(msg: TensorProtoMsg, bytes = false): Tensor {
   if (msg.dtype === 0) throw new TensorProtoError('dtype is not set');
   const dtype = dtypeOfTfDataType(msg.dtype);
   if (dtype === undefined) {
@@ -177,7 +177,8 @@ export function tensorFromProto(msg: TensorProtoMsg): Tensor {
   const dims = [...msg.dims];
   if (n === 0) return { dtype, dims, data: allocate(dtype, 0) };
   try {
-    const data = msg.content ? fromContent(dtype, msg.content, n) : fit(dtype, fromValues(dtype, msg.values.get(VALUE_FIELD[dtype]) ?? []), n);
+    const text = bytes ? binaryString : (b: Uint8Array) => utf8.decode(b);
+    const data = msg.content ? fromContent(dtype, msg.content, n, text) : fit(dtype, fromValues(dtype, msg.values.get(VALUE_FIELD[dtype]) ?? [], text), n);
     return { dtype, dims, data };
   } catch (err) {
     // readTensorProto checked the packed runs; this is a second line, not the expected path.
@@ -206,8 +207,8 @@ const CTORS: Record<Exclude<DType, 'string'>, TypedCtor> = {
 
 const utf8 = new TextDecoder();
 
-function fromContent(dtype: DType, content: Uint8Array, n: number): TensorData {
-  if (dtype === 'string') return stringsFromContent(content, n);
+function fromContent(dtype: DType, content: Uint8Array, n: number, text: (b: Uint8Array) => string): TensorData {
+  if (dtype === 'string') return stringsFromContent(content, n, text);
   const Ctor = CTORS[dtype];
   const size = Ctor.BYTES_PER_ELEMENT;
   if (content.byteLength !== n * size) {
@@ -226,13 +227,13 @@ function view(Ctor: TypedCtor, bytes: Uint8Array, n: number): Numeric {
 }
 
 /** TF's string tensor_content: n varint lengths, then the bytes one after another. */
-function stringsFromContent(content: Uint8Array, n: number): string[] {
+function stringsFromContent(content: Uint8Array, n: number, text: (b: Uint8Array) => string): string[] {
   try {
     const r = new WireReader(content);
     const lengths = Array.from({ length: n }, () => r.uint32());
     const out = lengths.map((len) => {
       if (r.pos + len > content.byteLength) throw new WireError('truncated');
-      const s = utf8.decode(content.subarray(r.pos, r.pos + len));
+      const s = text(content.subarray(r.pos, r.pos + len));
       r.pos += len;
       return s;
     });
@@ -245,8 +246,8 @@ function stringsFromContent(content: Uint8Array, n: number): string[] {
 }
 
 /** Every value of the dtype's typed field, in order. */
-function fromValues(dtype: DType, chunks: (Uint8Array | number | bigint)[]): TensorData {
-  if (dtype === 'string') return chunks.map((c) => (c instanceof Uint8Array ? utf8.decode(c) : ''));
+function fromValues(dtype: DType, chunks: (Uint8Array | number | bigint)[], text: (b: Uint8Array) => string): TensorData {
+  if (dtype === 'string') return chunks.map((c) => (c instanceof Uint8Array ? text(c) : ''));
   const Ctor = CTORS[dtype];
   const field = VALUE_FIELD[dtype];
   const fixed = FIXED32_FIELDS.has(field) || FIXED64_FIELDS.has(field) ? Ctor.BYTES_PER_ELEMENT : 0;
