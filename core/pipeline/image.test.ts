@@ -63,7 +63,10 @@ describe('images from callers', () => {
       );
     expect(await bad(new TextEncoder().encode('hello'))).toBe('INVALID_ARGUMENT: input image, example 2: not a JPEG or PNG image (5 bytes)');
     const jpeg = file('photo-420.jpg');
-    expect(await bad(jpeg.slice(0, 600))).toMatch(/^INVALID_ARGUMENT: input image, example 2: the jpeg cannot be decoded/);
+    expect(await bad(jpeg.slice(0, 600))).toBe('INVALID_ARGUMENT: input image, example 2: the jpeg is truncated (no end-of-image marker)');
+    const corrupt = jpeg.slice();
+    corrupt.fill(0x55, 200, 2000);
+    expect(await bad(corrupt)).toMatch(/^INVALID_ARGUMENT: input image, example 2: the jpeg cannot be decoded/);
     const png = file('photo.png');
     expect(await bad(png.slice(0, 200))).toMatch(/^INVALID_ARGUMENT: input image, example 2: the png cannot be decoded/);
   });

@@ -29,6 +29,8 @@ export async function decodeImage(bytes: Uint8Array, options: { maxPixels: numbe
   if (width * height > options.maxPixels) {
     throw invalidArgument(`${where}: the ${header.format} is ${width} x ${height} pixels, over this model's limit of ${options.maxPixels}`);
   }
+  // MozJPEG decodes a truncated JPEG as a partly grey picture; Pillow refuses it ("image file is truncated").
+  if (header.format === 'jpeg' && !endsJpeg(bytes)) throw invalidArgument(`${where}: the jpeg is truncated (no end-of-image marker)`);
   try {
     return header.format === 'jpeg' ? rgbFromRgba(await codecs.jpeg(bytes, options.orient)) : pngPixels(bytes);
   } catch (err) {
@@ -63,6 +65,12 @@ export function imageHeader(b: Uint8Array): { format: ImageFormat; width: number
     i += 2 + length;
   }
   return null;
+}
+
+/** An end-of-image marker, allowing the trailing bytes some writers add after it. */
+function endsJpeg(b: Uint8Array): boolean {
+  for (let i = b.length - 2; i >= Math.max(2, b.length - 4096); i--) if (b[i] === 0xff && b[i + 1] === 0xd9) return true;
+  return false;
 }
 
 function rgbFromRgba(image: { width: number; height: number; data: Uint8ClampedArray | Uint8Array }): Pixels {
