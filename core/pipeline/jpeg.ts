@@ -1,4 +1,5 @@
 import decodeJpeg, { init } from '@jsquash/jpeg/decode.js';
+import { internal } from '../errors.ts';
 import type { ImageCodecs } from './image.ts';
 
 /**
@@ -10,7 +11,11 @@ export function mozjpegCodecs(wasm: () => Promise<WebAssembly.Module>): ImageCod
   let ready: Promise<void> | null = null;
   return {
     async jpeg(bytes, orient) {
-      ready ??= wasm().then((module) => init(module));
+      // A decoder that cannot start is the server's fault, never the caller's.
+      ready ??= wasm().then(
+        (module) => init(module),
+        (err) => Promise.reject(internal(`the JPEG decoder cannot start: ${err instanceof Error ? err.message : String(err)}`)),
+      );
       await ready;
       const copy = bytes.slice().buffer;
       return decodeJpeg(copy, { preserveOrientation: orient });

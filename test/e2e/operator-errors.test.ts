@@ -23,7 +23,7 @@ const main = (args: string[]) => runToExit(process.execPath, ['--import', 'tsx',
 describe('a base path with no versions', () => {
   const cases: [string, string, RegExp][] = [
     ['a missing folder', 'nowhere/at/all', /does not exist/],
-    ['the repository root', 'models', /holds classifier, half_plus_two, .*not numbered version folders/],
+    ['the repository root', 'models', /holds classifier, colors, half_plus_two, .*not numbered version folders/],
     ['a .onnx file', 'models/half_plus_two/1/model.onnx', /is a \.onnx file/],
   ];
   for (const [what, base, hint] of cases) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -83,11 +83,21 @@ describe.each<EventKind>(['http-api-v2', 'rest-api-v1', 'function-url'])('%s eve
   });
 });
 
+describe('images (pipeline.json)', () => {
+  it('answers a JPEG body, which API Gateway passes base64-encoded, with class names', async () => {
+    const lambda = environment(bucket, env(freshTmp()));
+    const body = new Uint8Array(readFileSync(join(import.meta.dirname, '../../docs/examples/sky.jpg')));
+    const res = await call(lambda.handler, eventFor('http-api-v2', { method: 'POST', path: '/v1/models/colors:predict', body, headers: { 'Content-Type': 'image/jpeg' } }));
+    expect(res.status, res.text).toBe(200);
+    expect(res.json().predictions[0].classes).toEqual(['blue', 'green', 'red']);
+  });
+});
+
 describe('the recorded events, unchanged', () => {
   it.each([
     ['http-api-v2-predict.json', 200, { predictions: [[2.5], [3.0], [4.5]] }],
     ['function-url-predict.json', 200, { outputs: [[3.5], [4.0]] }],
-    ['http-api-v2-healthz.json', 200, { status: 'ok', models: ['classifier', 'multi_io', 'regressor', 'half_plus_two'] }],
+    ['http-api-v2-healthz.json', 200, { status: 'ok', models: ['classifier', 'multi_io', 'regressor', 'half_plus_two', 'colors'] }],
   ])('%s', async (file, status, body) => {
     const res = await call(environment(bucket, env(freshTmp())).handler, fixture(file));
     expect(res.status, res.text).toBe(status);

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import type { Tensor } from '../tensor/tensor.ts';
+import { runOutputStep } from './post.ts';
+
+const scores = (rows: number[][]): Tensor => ({ dtype: 'float32', dims: [rows.length, rows[0].length], data: Float32Array.from(rows.flat()) });
+
+describe('output steps', () => {
+  it('softmax and sigmoid per row, in float32', () => {
+    const soft = runOutputStep({ op: 'softmax' }, scores([[1, 2, 3], [0, 0, 0]]), null, 'o').value;
+    const e = [Math.exp(-2), Math.exp(-1), 1];
+    const total = e[0] + e[1] + e[2];
+    expect(Array.from(soft.data as Float32Array)).toEqual([...e.map((v) => Math.fround(v / total)), ...[1, 1, 1].map(() => Math.fround(1 / 3))]);
+    expect(Array.from(runOutputStep({ op: 'sigmoid' }, scores([[0, 2]]), null, 'o').value.data as Float32Array)).toEqual([0.5, Math.fround(1 / (1 + Math.exp(-2)))]);
+  });
+
+  it('top_k: class names best first, ties by index, with their scores beside', () => {
+    const out = runOutputStep({ op: 'top_k', k: 2, scores: 'p' }, scores([[0.1, 0.7, 0.2], [0.4, 0.2, 0.4]]), ['a', 'b', 'c'], 'o');
+    expect(out.value).toEqual({ dtype: 'string', dims: [2, 2], data: ['b', 'c', 'a', 'c'] });
+    expect(out.scores).toEqual({ name: 'p', tensor: { dtype: 'float32', dims: [2, 2], data: Float32Array.of(0.7, 0.2, 0.4, 0.4) } });
+    // k over the class count: every class; no labels: the index as text.
+    expect(runOutputStep({ op: 'top_k', k: 9, scores: 'p' }, scores([[0.1, 0.7]]), null, 'o').value.data).toEqual(['1', '0']);
+  });
+
+  it('argmax: the best class of each row', () => {
+    expect(runOutputStep({ op: 'argmax' }, scores([[0.1, 0.7, 0.2], [3, 1, 2]]), ['a', 'b', 'c'], 'o').value).toEqual({ dtype: 'string', dims: [2], data: ['b', 'a'] });
+  });
+
+  it('refuses scores that are not float', () => {
+    expect(() => runOutputStep({ op: 'softmax' }, { dtype: 'int64', dims: [1, 2], data: BigInt64Array.of(1n, 2n) }, null, 'output classes, step 0 (softmax)')).toThrow(
+      'output classes, step 0 (softmax): expects float scores, got int64',
+    );
+  });
+});
