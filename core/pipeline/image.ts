@@ -14,6 +14,8 @@ import type { Pixels } from './resample.ts';
  * EXIF orientation is applied only when the declaration asks (PIL and torchvision do not).
  */
 export interface ImageCodecs {
+  /** The target's own ceiling on decoded pixels (an isolate's memory), below any declaration's. */
+  readonly maxPixels?: number;
   /** MozJPEG's decoder: RGBA pixels of a JPEG, rotated per EXIF when `orient`. */
   jpeg(bytes: Uint8Array, orient: boolean): Promise<{ width: number; height: number; data: Uint8ClampedArray | Uint8Array }>;
 }
@@ -26,8 +28,10 @@ export async function decodeImage(bytes: Uint8Array, options: { maxPixels: numbe
   if (!header) throw invalidArgument(`${where}: not a JPEG or PNG image (${bytes.byteLength} bytes)`);
   const { width, height } = header;
   if (width === 0 || height === 0) throw invalidArgument(`${where}: the ${header.format} declares ${width} x ${height} pixels`);
-  if (width * height > options.maxPixels) {
-    throw invalidArgument(`${where}: the ${header.format} is ${width} x ${height} pixels, over this model's limit of ${options.maxPixels}`);
+  const limit = Math.min(options.maxPixels, codecs.maxPixels ?? Infinity);
+  if (width * height > limit) {
+    const whose = limit < options.maxPixels ? "this target's" : "this model's";
+    throw invalidArgument(`${where}: the ${header.format} is ${width} x ${height} pixels, over ${whose} limit of ${limit}`);
   }
   // MozJPEG decodes a truncated JPEG as a partly grey picture; Pillow refuses it ("image file is truncated").
   if (header.format === 'jpeg' && !endsJpeg(bytes)) throw invalidArgument(`${where}: the jpeg is truncated (no end-of-image marker)`);

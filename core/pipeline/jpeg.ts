@@ -7,9 +7,10 @@ import type { ImageCodecs } from './image.ts';
  * hands over the compiled module its own way (Node reads the .wasm file; Workers bundle it as a
  * compiled module, since they refuse to compile bytes), once, on the first image decoded.
  */
-export function mozjpegCodecs(wasm: () => Promise<WebAssembly.Module>): ImageCodecs {
+export function mozjpegCodecs(wasm: () => Promise<WebAssembly.Module>, options: { maxPixels?: number } = {}): ImageCodecs {
   let ready: Promise<void> | null = null;
   return {
+    maxPixels: options.maxPixels,
     async jpeg(bytes, orient) {
       // A decoder that cannot start is the server's fault, never the caller's.
       ready ??= wasm().then(
@@ -18,7 +19,8 @@ export function mozjpegCodecs(wasm: () => Promise<WebAssembly.Module>): ImageCod
       );
       await ready;
       const copy = bytes.slice().buffer;
-      return decodeJpeg(copy, { preserveOrientation: orient });
+      const image = await decodeJpeg(copy, { preserveOrientation: orient });
+      return { width: image.width, height: image.height, data: image.data as Uint8ClampedArray };
     },
   };
 }

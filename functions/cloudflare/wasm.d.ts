@@ -3,3 +3,8 @@ declare module 'onnxruntime-web/ort-wasm-simd-threaded.wasm' {
   const module: WebAssembly.Module;
   export default module;
 }
+
+declare module '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm' {
+  const module: WebAssembly.Module;
+  export default module;
+}

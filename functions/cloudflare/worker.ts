@@ -1,9 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import mozjpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import { onnxruntimeWasm } from '../../core/backend/onnxruntime-wasm.ts';
 import { pollPark } from '../../core/batcher/wait.ts';
 import { setTimer, timerYield } from '../../core/clock.ts';
 import { createService, type Service } from '../../core/service/create-service.ts';
+import { mozjpegCodecs } from '../../core/pipeline/jpeg.ts';
 import { childLocation, type ObjectLocation } from '../../core/repository/object-url.ts';
 import { r2Source, type R2BucketLike } from '../../core/repository/r2-source.ts';
 import { readWorkerConfig } from './config.ts';
@@ -36,6 +38,9 @@ interface ExecutionContext {
   waitUntil(work: Promise<unknown>): void;
 }
 
+/** The largest image a Worker decodes, whatever a pipeline.json allows: 4 MP (2448 x 1632). */
+const WORKER_MAX_IMAGE_PIXELS = 4_000_000;
+
 const requestContext = new AsyncLocalStorage<ExecutionContext>();
 let service: Service | null = null;
 
@@ -49,6 +54,8 @@ function workerService(env: Env): Service {
       sourceFor: (name) => r2Source({ bucket: env.MODELS, location: childLocation(root, name) }),
     },
     backend: onnxruntimeWasm({ module: ortWasm }),
+    // An isolate has 128 MB: decoding holds about 7 bytes a pixel (RGBA in the decoder's memory, then RGB).
+    imageCodecs: mozjpegCodecs(async () => mozjpegWasm, { maxPixels: WORKER_MAX_IMAGE_PIXELS }),
     park: pollPark(setTimer, 1),
     yieldBeforeRun: timerYield(1),
     defer: (work) => requestContext.getStore()?.waitUntil(work),

@@ -1,6 +1,7 @@
 import { timerYield } from '../../core/clock.ts';
 import { ConfigError } from '../../core/config/config-error.ts';
 import type { ModelSource } from '../../core/repository/source.ts';
+import { mozjpegCodecs } from '../../core/pipeline/jpeg.ts';
 import { createService } from '../../core/service/create-service.ts';
 import { chooseBackend } from './backend.ts';
 import { readDenoConfig, type DenoConfig } from './config.ts';
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
     backend,
     // A WASM run blocks the event loop: let requests that arrive meanwhile join the next batch.
     yieldBeforeRun: backend.name === 'wasm' ? timerYield(1) : undefined,
+    // MozJPEG's decoder for pipelines that take images, read from the npm package on first use.
+    imageCodecs: mozjpegCodecs(() => WebAssembly.compile(Deno.readFileSync(new URL(import.meta.resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'))))),
     log: (message) => console.log(message),
   });
   Deno.serve(

@@ -120,6 +120,22 @@ describe('Cloudflare Worker (workerd, R2)', () => {
   });
 });
 
+describe('images (pipeline.json) in the Worker', () => {
+  it('answers a JPEG or PNG body for the colors model with class names, as the Node server does', async () => {
+    for (const [file, type, best] of [['docs/examples/sky.jpg', 'image/jpeg', 'blue'], ['docs/examples/tomato.png', 'image/png', 'red']]) {
+      const res = await worker.fetch('/v1/models/colors:predict', { method: 'POST', body: new Uint8Array(readFileSync(file)), headers: { 'content-type': type } });
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(((await res.json()) as { predictions: { classes: string[] }[] }).predictions[0].classes[0]).toBe(best);
+    }
+  });
+
+  it("refuses an image over the isolate's pixel ceiling before decoding it", async () => {
+    const res = await worker.fetch('/v1/models/colors:predict', { method: 'POST', body: new Uint8Array(readFileSync('test/fixtures/images/bomb.png')), headers: { 'content-type': 'image/png' } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe("input image: the png is 50000 x 50000 pixels, over this target's limit of 4000000");
+  });
+});
+
 describe('TF Serving REST conformance (Cloudflare Worker)', () => {
   runConformance(async (request) => {
     const body = request.body ? await request.text() : undefined;
