@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,17 @@ describe('Deno function (WebGPU on Mesa software Vulkan, and WASM)', () => {
       const res = await fetch(`${wasm.url}/v1/models/${path}:predict`, { method: 'POST', body: JSON.stringify({ instances: [[1, 2, 3, 4]] }) });
       expect(res.status, `${path}: ${await res.clone().text()}`).toBe(200);
       expect(res.headers.get('x-model-version'), path).toBe(version);
+    }
+  });
+
+  it('answers an image body for the colors model (pipeline.json) with the same classes and scores as Node', async () => {
+    for (const server of [wasm, gpu]) {
+      const res = await fetch(`${server.url}/v1/models/colors:predict`, { method: 'POST', body: readFileSync('docs/examples/sky.jpg'), headers: { 'content-type': 'image/jpeg' } });
+      expect(res.status, await res.clone().text()).toBe(200);
+      const [answer] = ((await res.json()) as { predictions: { classes: string[]; scores: number[] }[] }).predictions;
+      expect(answer.classes).toEqual(['blue', 'green', 'red']);
+      // As README shows the Node server's answer; WebGPU within 1e-4 of it.
+      [0.999474347, 0.00051393, 1.1717455e-5].forEach((want, i) => expect(Math.abs(answer.scores[i] - want)).toBeLessThan(1e-4 * Math.max(want, 1e-3)));
     }
   });
 
