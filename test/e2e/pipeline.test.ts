@@ -48,15 +48,22 @@ let dir: string;
 let server: ServerProcess;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'edgeserve-pipeline-'));
-  const version = (v: number, declaration: object) => {
+  const version = (v: number, declaration: object, warmup?: object) => {
     mkdirSync(join(dir, 'pics', String(v)), { recursive: true });
     writeFileSync(join(dir, 'pics', String(v), 'model.onnx'), model);
     writeFileSync(join(dir, 'pics', String(v), 'labels.txt'), LABELS.join('\n'));
     writeFileSync(join(dir, 'pics', String(v), 'pipeline.json'), JSON.stringify(declaration));
+    if (warmup) writeFileSync(join(dir, 'pics', String(v), 'warmup.json'), JSON.stringify(warmup));
   };
-  version(1, pipeline());
+  // Golden warmup runs the whole chain, from the encoded image to the class names.
+  const golden = (classes: string[]) => ({
+    requests: [{ request: { instances: [{ b64: readFileSync(join(IMAGES, 'photo.png')).toString('base64') }] }, expected: { classes: [classes] } }],
+  });
+  version(1, pipeline(), golden((await reference('photo.png')).classes));
   // Version 2's declaration feeds an input the model does not have: it must never serve.
   version(2, pipeline('pixels'));
+  // Version 3's steps disagree with its golden answer: it must never serve either.
+  version(3, pipeline(), golden(['blue', 'red']));
   writeFileSync(join(dir, 'pics', 'model.json'), JSON.stringify({ version_policy: { all: {} } }));
   writeFileSync(
     join(dir, 'models.config'),
@@ -150,11 +157,14 @@ describe('an image model behind pipeline.json', () => {
     expect(((await res.json()) as { error: string }).error).toMatch(/^Model half_plus_two takes no raw body: its inputs are x \(float32\)/);
   });
 
-  it('never serves a version whose declaration does not fit its model, naming the step; the previous one keeps serving', async () => {
+  it('never serves a version whose declaration does not fit its model, or whose golden answer disagrees; version 1 keeps serving', async () => {
     const status = (await (await fetch(`${server.url}/v1/models/pics`)).json()) as { model_version_status: { version: string; state: string; status: { error_message: string } }[] };
-    const v2 = status.model_version_status.find((s) => s.version === '2')!;
-    expect(v2.state).toBe('END');
-    expect(v2.status.error_message).toBe('model pics version 2: pipeline.json: inputs[0].feeds: the model has no input "pixels" (it has x)');
+    const of = (v: string) => status.model_version_status.find((s) => s.version === v)!;
+    expect(of('1').state).toBe('AVAILABLE');
+    expect(of('2').state).toBe('END');
+    expect(of('2').status.error_message).toBe('model pics version 2: pipeline.json: inputs[0].feeds: the model has no input "pixels" (it has x)');
+    expect(of('3').state).toBe('END');
+    expect(of('3').status.error_message).toMatch(/warmup\.json.*classes/);
     const res = await post('pics:predict', readFileSync(join(IMAGES, 'photo.png')), 'image/png');
     expect(res.headers.get('x-model-version')).toBe('1');
   });
