@@ -2,7 +2,7 @@ import type { Session } from '../backend/backend.ts';
 import { checkBatchAxes, type BatchAxes } from '../config/batch-axes.ts';
 import { checkPlacement } from '../config/placement.ts';
 import { ServingError, asServingError, errorLogText, failedPrecondition } from '../errors.ts';
-import { readVersion } from '../repository/version-files.ts';
+import { readVersion, type VersionFiles } from '../repository/version-files.ts';
 import type { Budget } from './budget.ts';
 import { backoffMs, type Discovery } from './discovery.ts';
 import { servableVersions, type Entry, type Slot } from './model-state.ts';
@@ -68,7 +68,7 @@ export class Loader {
       let session;
       try {
         session = await options.backend.load(external.length ? { bytes: files.model, externalData: external, path: files.path } : files.model);
-        if (files.pipeline) session = await withPipeline(session, files.pipeline, files.labels, options.imageCodecs, `model ${entry.name} version ${slot.version}: pipeline.json`);
+        if (files.pipeline) session = await withPipeline(session, files, options.imageCodecs, `model ${entry.name} version ${slot.version}: pipeline.json`);
         await checkSessionBatchAxes(session, entry.batching?.batchAxes);
       } catch (err) {
         this.budget.refund(bytes);
@@ -146,11 +146,11 @@ async function checkSessionBatchAxes(session: Session, declared: BatchAxes | und
 }
 
 /** The version's session behind its pipeline (core/pipeline); a declaration that does not fit fails the load. */
-async function withPipeline(session: Session, bytes: Uint8Array, labels: string[] | null, codecs: ImageCodecs | undefined, where: string): Promise<Session> {
+async function withPipeline(session: Session, files: VersionFiles, codecs: ImageCodecs | undefined, where: string): Promise<Session> {
   try {
-    const pipeline = parsePipeline(bytes, session.signature, where);
-    if (pipeline.inputs.length > 0 && !codecs) throw failedPrecondition(`${where}: this target has no image decoder`);
-    return pipelineSession(session, pipeline, labels, codecs ?? NO_CODECS);
+    const pipeline = parsePipeline(files.pipeline!, session.signature, where, files.assets);
+    if (pipeline.inputs.some((i) => i.kind === 'image') && !codecs) throw failedPrecondition(`${where}: this target has no image decoder`);
+    return pipelineSession(session, pipeline, files.labels, codecs ?? NO_CODECS);
   } catch (err) {
     await session.release();
     throw err;

@@ -2,6 +2,7 @@ import { failedPrecondition } from '../errors.ts';
 import type { DType, Signature, TensorSpec } from '../tensor/tensor.ts';
 import type { ImageStep, ToTensor } from './image-steps.ts';
 import type { OutputStep } from './post.ts';
+import { loadTokenizer, type TextInput } from './text.ts';
 
 /**
  * pipeline.json (PIPELINE_FILE, core/repository/version-files.ts): the declared steps of one model version (docs/pipelines.md), read from the version
@@ -24,6 +25,7 @@ import type { OutputStep } from './post.ts';
  * exist) fails the version with a message naming the step; the previous version keeps serving.
  */
 export interface ImageInput {
+  kind: 'image';
   /** What clients send (encoded image bytes); shown in metadata as a string input. */
   name: string;
   /** The model input it becomes. */
@@ -42,15 +44,23 @@ export interface OutputEntry {
   steps: OutputStep[];
 }
 
+export type PipelineInput = ImageInput | TextInput;
+
 export interface Pipeline {
-  inputs: ImageInput[];
+  inputs: PipelineInput[];
   outputs: OutputEntry[];
 }
 
 /** Default pixel limit of a decoded image: 36 MP (a 6000 x 6000 photo). */
 export const DEFAULT_MAX_PIXELS = 36_000_000;
 
-export function parsePipeline(bytes: Uint8Array, signature: Signature, where: string): Pipeline {
+/** The model inputs a pipeline input fills. */
+export function fedBy(input: PipelineInput): string[] {
+  if (input.kind === 'image') return [input.feeds];
+  return [input.feeds.ids, input.feeds.attentionMask, input.feeds.tokenTypeIds].filter((s) => s !== undefined).map((s) => s.name);
+}
+
+export function parsePipeline(bytes: Uint8Array, signature: Signature, where: string, assets: Map<string, Uint8Array> = new Map()): Pipeline {
   const fail = (what: string, message: string) => failedPrecondition(`${where}: ${what}: ${message}`);
   let doc: unknown;
   try {
@@ -59,7 +69,16 @@ export function parsePipeline(bytes: Uint8Array, signature: Signature, where: st
     throw fail('the file', `not JSON (${(err as Error).message})`);
   }
   const top = object(doc, 'the file', fail);
-  const inputs = array(top.inputs ?? [], 'inputs', fail).map((v, i) => imageInput(v, `inputs[${i}]`, signature, fail));
+  const inputs = array(top.inputs ?? [], 'inputs', fail).map((v, i): PipelineInput => {
+    const what = `inputs[${i}]`;
+    const kind = object(v, what, fail).kind;
+    if (kind === 'image') return imageInput(v, what, signature, fail);
+    if (kind === 'text') return textInput(v, what, signature, assets, fail);
+    throw fail(what, `kind ${JSON.stringify(kind)} is not supported (image, text)`);
+  });
+  const fed = inputs.flatMap(fedBy);
+  const twice = fed.find((name, i) => fed.indexOf(name) !== i);
+  if (twice) throw fail('inputs', `model input ${twice} is fed by two entries`);
   const known = new Set(signature.outputs.map((o) => o.name));
   const outputs = array(top.outputs ?? [], 'outputs', fail).map((v, i) => {
     const entry = outputEntry(v, `outputs[${i}]`, known, fail);
@@ -75,7 +94,6 @@ type Obj = Record<string, unknown>;
 
 function imageInput(v: unknown, what: string, signature: Signature, fail: Fail): ImageInput {
   const o = object(v, what, fail);
-  if (o.kind !== 'image') throw fail(what, `kind ${JSON.stringify(o.kind)} is not supported (image)`);
   const name = text(o.name, `${what}.name`, fail);
   const feeds = text(o.feeds, `${what}.feeds`, fail);
   const spec = signature.inputs.find((s) => s.name === feeds);
@@ -110,7 +128,47 @@ function imageInput(v: unknown, what: string, signature: Signature, fail: Fail):
   checkFits(spec, tensor, size, `${what}.tensor`, fail);
   const maxPixels = o.max_pixels === undefined ? DEFAULT_MAX_PIXELS : positive(o.max_pixels, `${what}.max_pixels`, fail);
   const exifOrientation = o.exif_orientation === undefined ? false : bool(o.exif_orientation, `${what}.exif_orientation`, fail);
-  return { name, feeds, maxPixels, exifOrientation, steps, tensor, size };
+  return { kind: 'image', name, feeds, maxPixels, exifOrientation, steps, tensor, size };
+}
+
+function textInput(v: unknown, what: string, signature: Signature, assets: Map<string, Uint8Array>, fail: Fail): TextInput {
+  const o = object(v, what, fail);
+  const name = text(o.name, `${what}.name`, fail);
+  const feeds = object(o.feeds, `${what}.feeds`, fail);
+  const tokenInput = (key: string, required: boolean): TensorSpec | undefined => {
+    if (feeds[key] === undefined && !required) return undefined;
+    const inputName = text(feeds[key], `${what}.feeds.${key}`, fail);
+    const spec = signature.inputs.find((s) => s.name === inputName);
+    if (!spec) throw fail(`${what}.feeds.${key}`, `the model has no input ${JSON.stringify(inputName)} (it has ${signature.inputs.map((s) => s.name).join(', ')})`);
+    if (spec.dtype !== 'int64' && spec.dtype !== 'int32') throw fail(`${what}.feeds.${key}`, `model input ${inputName} is ${spec.dtype}; token tensors are int64 or int32`);
+    if (spec.dims !== null && spec.dims.length !== 2) throw fail(`${what}.feeds.${key}`, `model input ${inputName} is [${spec.dims.join(', ')}]; token tensors are [batch, tokens]`);
+    return spec;
+  };
+  const ids = tokenInput('ids', true)!;
+  const maxLength = positive(o.max_length, `${what}.max_length`, fail);
+  const fixed = ids.dims?.[1] ?? -1;
+  const padding = o.padding ?? (fixed > 0 ? 'max_length' : 'longest');
+  if (padding !== 'longest' && padding !== 'max_length') throw fail(`${what}.padding`, `${JSON.stringify(padding)} is not longest or max_length`);
+  if (fixed > 0 && (fixed !== maxLength || padding !== 'max_length')) {
+    throw fail(what, `model input ${ids.name} takes exactly ${fixed} tokens: set max_length ${fixed} and padding "max_length"`);
+  }
+  const json = assets.get('tokenizer.json');
+  if (!json) throw fail(what, 'a text input needs tokenizer.json in the version folder');
+  let tokenizer: ReturnType<typeof loadTokenizer>;
+  try {
+    tokenizer = loadTokenizer(json, assets.get('tokenizer_config.json'));
+  } catch (err) {
+    throw fail(`${what}: tokenizer.json`, `cannot be loaded (${(err as Error).message})`);
+  }
+  return {
+    kind: 'text',
+    name,
+    maxLength,
+    truncation: o.truncation === undefined ? false : bool(o.truncation, `${what}.truncation`, fail),
+    padding,
+    feeds: { ids, attentionMask: tokenInput('attention_mask', false), tokenTypeIds: tokenInput('token_type_ids', false) },
+    ...tokenizer,
+  };
 }
 
 function toTensor(v: unknown, what: string, fail: Fail): ToTensor {

@@ -1,7 +1,8 @@
 import type { Session } from '../backend/backend.ts';
 import { invalidArgument } from '../errors.ts';
 import { bytesOf, type Signature, type Tensor, type TensorSpec } from '../tensor/tensor.ts';
-import type { ImageInput, Pipeline } from './declaration.ts';
+import { fedBy, type ImageInput, type Pipeline } from './declaration.ts';
+import { textTensors } from './text.ts';
 import { decodeImage, type ImageCodecs } from './image.ts';
 import { applyImageStep, writeTensorRow } from './image-steps.ts';
 import { runOutputStep } from './post.ts';
@@ -11,11 +12,12 @@ import { runOutputStep } from './post.ts';
  * runs like any other, so every API, transport and the batcher's RunFn see the pipeline's
  * signature and answers.
  *
- * - signature: the model's inputs with each image input in place of the tensor it feeds (a string
- *   of encoded bytes per example: `bytes`), and the declared outputs in place of the model's.
- * - run(): decodes and prepares each example's image (core/pipeline/image*.ts), stacks them into
- *   the model input (one run per example when the model's batch is fixed at 1), runs the model,
- *   then the output steps; inputs that no step feeds pass through unchanged.
+ * - signature: the model's inputs with each pipeline input in place of the tensors it feeds (one
+ *   string per example: encoded bytes for an image, `bytes`; text for a text input), and the
+ *   declared outputs in place of the model's.
+ * - run(): decodes and prepares each example's image (core/pipeline/image*.ts) or tokenizes its
+ *   text (text.ts), stacks them into the model inputs (one run per example when the model's batch
+ *   is fixed at 1), runs the model, then the output steps; inputs that no step feeds pass through.
  * Failures on the caller's bytes are INVALID_ARGUMENT naming the input and the example.
  */
 export function pipelineSession(model: Session, pipeline: Pipeline, labels: string[] | null, codecs: ImageCodecs): Session {
@@ -24,10 +26,11 @@ export function pipelineSession(model: Session, pipeline: Pipeline, labels: stri
     signature,
     async run(inputs) {
       const fed: Record<string, Tensor> = {};
-      for (const spec of model.signature.inputs) {
-        const image = pipeline.inputs.find((i) => i.feeds === spec.name);
-        fed[spec.name] = image ? await imageTensor(inputs[image.name], image, spec, codecs) : inputs[spec.name];
+      for (const input of pipeline.inputs) {
+        if (input.kind === 'text') Object.assign(fed, textTensors(inputs[input.name], input));
+        else fed[input.feeds] = await imageTensor(inputs[input.name], input, model.signature.inputs.find((s) => s.name === input.feeds)!, codecs);
       }
+      for (const spec of model.signature.inputs) if (!(spec.name in fed)) fed[spec.name] = inputs[spec.name];
       const outputs = await runModel(model, fed);
       return answers(outputs, pipeline, labels);
     },
@@ -36,10 +39,13 @@ export function pipelineSession(model: Session, pipeline: Pipeline, labels: stri
 }
 
 function outerSignature(model: Signature, pipeline: Pipeline): Signature {
-  const inputs = model.inputs.map((spec): TensorSpec => {
-    const image = pipeline.inputs.find((i) => i.feeds === spec.name);
-    return image ? { name: image.name, dtype: 'string', dims: [-1], bytes: true } : spec;
-  });
+  // Each pipeline input stands where the first model input it feeds stood; the others it feeds go.
+  const inputs: TensorSpec[] = [];
+  for (const spec of model.inputs) {
+    const input = pipeline.inputs.find((i) => fedBy(i).includes(spec.name));
+    if (!input) inputs.push(spec);
+    else if (!inputs.some((s) => s.name === input.name)) inputs.push({ name: input.name, dtype: 'string', dims: [-1], ...(input.kind === 'image' && { bytes: true }) });
+  }
   // Examples run one at a time through a model whose batch is fixed at 1: any batch is taken.
   const anyBatch = (spec: TensorSpec): TensorSpec => (pipeline.inputs.length > 0 && spec.dims?.[0] === 1 ? { ...spec, dims: [-1, ...spec.dims.slice(1)] } : spec);
   if (pipeline.outputs.length === 0) return { inputs, outputs: model.outputs.map(anyBatch) };

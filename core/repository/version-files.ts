@@ -30,6 +30,8 @@ export interface VersionFiles {
   tfWarmup: Uint8Array | null;
   /** pipeline.json's bytes (core/pipeline/declaration.ts), or null when the version has none. */
   pipeline: Uint8Array | null;
+  /** The files a pipeline may use (PIPELINE_ASSETS) that the version has, by name. */
+  assets: Map<string, Uint8Array>;
 }
 
 export interface Manifest {
@@ -42,6 +44,8 @@ export const LABELS_FILE = 'labels.txt';
 export const WARMUP_FILE = 'warmup.json';
 export const TF_WARMUP_FILE = 'assets.extra/tf_serving_warmup_requests';
 export const PIPELINE_FILE = 'pipeline.json';
+/** Files a pipeline.json may use: a Hugging Face tokenizer and its config, CTC's character list. */
+export const PIPELINE_ASSETS = ['tokenizer.json', 'tokenizer_config.json', 'characters.txt'];
 
 /** Lower-case hex SHA-256 of some bytes. */
 export type Sha256 = (bytes: Uint8Array) => Promise<string>;
@@ -78,6 +82,7 @@ export async function readVersion(source: ModelSource, dir: string, { checkSize,
   let warmup: Uint8Array | null = null;
   let tfWarmup: Uint8Array | null = null;
   let pipeline: Uint8Array | null = null;
+  const assets = new Map<string, Uint8Array>();
   if (manifest) {
     for (const entry of manifest.files) {
       if (entry.path === MODEL_FILE) await verify(model, entry, where, sha256);
@@ -88,6 +93,7 @@ export async function readVersion(source: ModelSource, dir: string, { checkSize,
       if (entry.path === WARMUP_FILE) warmup = bytes;
       if (entry.path === TF_WARMUP_FILE) tfWarmup = bytes;
       if (entry.path === PIPELINE_FILE) pipeline = bytes;
+      if (PIPELINE_ASSETS.includes(entry.path)) assets.set(entry.path, bytes!);
       if (external.some((f) => f.path === entry.path)) data.set(entry.path, bytes!);
     }
   } else {
@@ -95,9 +101,15 @@ export async function readVersion(source: ModelSource, dir: string, { checkSize,
     warmup = await source.read(`${dir}/${WARMUP_FILE}`);
     tfWarmup = await source.read(`${dir}/${TF_WARMUP_FILE}`);
     pipeline = await source.read(`${dir}/${PIPELINE_FILE}`);
+    if (pipeline) {
+      for (const name of PIPELINE_ASSETS) {
+        const bytes = await source.read(`${dir}/${name}`);
+        if (bytes) assets.set(name, bytes);
+      }
+    }
     if (!onDisk) for (const f of external) data.set(f.path, await readUnlisted(source, dir, f.path, where));
   }
-  const files: VersionFiles = { model, labels: labelBytes ? parseLabels(labelBytes) : null, warmup, tfWarmup, pipeline };
+  const files: VersionFiles = { model, labels: labelBytes ? parseLabels(labelBytes) : null, warmup, tfWarmup, pipeline, assets };
   if (external.length === 0) return files;
   if (onDisk) files.path = await disk.place(source, dir, [manifest?.files.find((f) => f.path === MODEL_FILE) ?? { path: MODEL_FILE }, ...external]);
   files.externalData = external.map((f) => {

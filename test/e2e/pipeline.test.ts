@@ -67,7 +67,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'pics', 'model.json'), JSON.stringify({ version_policy: { all: {} } }));
   writeFileSync(
     join(dir, 'models.config'),
-    `model_config_list { config { name: "pics" base_path: "${join(dir, 'pics')}" model_platform: "onnx" } config { name: "half_plus_two" base_path: "${join(process.cwd(), 'models/half_plus_two')}" model_platform: "onnx" } }`,
+    `model_config_list { config { name: "pics" base_path: "${join(dir, 'pics')}" model_platform: "onnx" } config { name: "half_plus_two" base_path: "${join(process.cwd(), 'models/half_plus_two')}" model_platform: "onnx" } config { name: "sentiment" base_path: "${join(process.cwd(), 'models/sentiment')}" model_platform: "onnx" } }`,
   );
   server = await startServer([`--model_config_file=${join(dir, 'models.config')}`], {}, { grpc: true });
 });
@@ -169,3 +169,55 @@ describe('an image model behind pipeline.json', () => {
     expect(res.headers.get('x-model-version')).toBe('1');
   });
 });
+
+describe('a text model behind pipeline.json (the bundled sentiment model)', () => {
+  const SENTIMENT = join(process.cwd(), 'models/sentiment/1');
+  /** The answer computed without edgeserve: the tokenizer library on the version's tokenizer.json, onnxruntime, softmax. */
+  async function textReference(texts: string[]): Promise<{ label: string[]; score: number[] }[]> {
+    const { Tokenizer } = await import('@huggingface/tokenizers');
+    const tokenizer = new Tokenizer(JSON.parse(readFileSync(join(SENTIMENT, 'tokenizer.json'), 'utf8')), JSON.parse(readFileSync(join(SENTIMENT, 'tokenizer_config.json'), 'utf8')));
+    const encoded = texts.map((t) => tokenizer.encode(t).ids.map(Number));
+    const length = Math.max(...encoded.map((e) => e.length));
+    const ids = BigInt64Array.from(encoded.flatMap((e) => [...e, ...Array(length - e.length).fill(0)]).map(BigInt));
+    const mask = BigInt64Array.from(encoded.flatMap((e) => [...e.map(() => 1n), ...Array(length - e.length).fill(0n)]));
+    const session = await ort.InferenceSession.create(readFileSync(join(SENTIMENT, 'model.onnx')));
+    const out = await session.run({ input_ids: new ort.Tensor('int64', ids, [texts.length, length]), attention_mask: new ort.Tensor('int64', mask, [texts.length, length]) });
+    await session.release();
+    const logits = out.logits.data as Float32Array;
+    return texts.map((_, i) => {
+      const [a, b] = [logits[i * 2], logits[i * 2 + 1]];
+      const pb = 1 / (1 + Math.exp(a - b));
+      return b > a ? { label: ['positive'], score: [Math.fround(pb)] } : { label: ['negative'], score: [Math.fround(1 - pb)] };
+    });
+  }
+
+  it('answers JSON text instances, padded to the longest, as the tokenizer and the model give them directly', async () => {
+    const texts = ['The movie was great fun!', 'A boring, terrible plot.', 'not bad'];
+    const res = await post('sentiment:predict', JSON.stringify({ instances: texts }), 'application/json');
+    expect(res.status).toBe(200);
+    const { predictions } = (await res.json()) as { predictions: { label: string[]; score: number[] }[] };
+    expect(predictions.map((p) => ({ label: p.label, score: p.score.map(Math.fround) }))).toEqual(await textReference(texts));
+  });
+
+  it('takes a raw text/plain body', async () => {
+    const res = await post('sentiment:predict', 'I hate it', 'text/plain');
+    expect(((await res.json()) as { predictions: unknown[] }).predictions).toEqual([{ label: ['negative'], score: [expect.any(Number)] }]);
+  });
+
+  it('answers 400 naming the input for text over the token limit, before tokenizing megabytes', async () => {
+    const long = await post('sentiment:predict', JSON.stringify({ instances: ['fine', 'great '.repeat(40)] }), 'application/json');
+    expect(long.status).toBe(400);
+    expect(((await long.json()) as { error: string }).error).toBe("input text, example 1: 42 tokens, over this model's limit of 32");
+    const huge = await post('sentiment:predict', 'x'.repeat(100_000), 'text/plain');
+    expect(((await huge.json()) as { error: string }).error).toBe("input text: 100000 characters, over this model's limit of 2048 (32 tokens)");
+  });
+
+  it('shows the text input and the final outputs in its metadata', async () => {
+    const meta = (await (await fetch(`${server.url}/v1/models/sentiment/metadata`)).json()) as any;
+    const def = meta.metadata.signature_def.signature_def.serving_default;
+    expect(Object.keys(def.inputs)).toEqual(['text']);
+    expect(def.inputs.text.dtype).toBe('DT_STRING');
+    expect(Object.keys(def.outputs)).toEqual(['label', 'score']);
+  });
+});
+

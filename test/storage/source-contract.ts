@@ -113,7 +113,7 @@ export function sourceContract(name: string, setup: () => Promise<SourceHarness>
       expect(versions).toEqual(requiresManifest ? [1] : [1, 2]);
       const withoutManifest = readVersion(source, '2');
       if (requiresManifest) await expect(withoutManifest).rejects.toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringContaining('manifest.json') });
-      else expect(await withoutManifest).toEqual({ model, labels: null, warmup: null, tfWarmup: null, pipeline: null });
+      else expect(await withoutManifest).toEqual({ model, labels: null, warmup: null, tfWarmup: null, pipeline: null, assets: new Map() });
     });
 
     it('refuses a model whose external data lies outside its version folder, naming the path (DATA_LOSS)', async () => {
@@ -152,9 +152,9 @@ export function sourceContract(name: string, setup: () => Promise<SourceHarness>
         '3/labels.txt': 'not listed in the manifest',
         '3/manifest.json': manifest,
       });
-      expect(await readVersion(source, '1')).toEqual({ model, labels: ['cat', 'dog'], warmup: null, tfWarmup: null, pipeline: null });
+      expect(await readVersion(source, '1')).toEqual({ model, labels: ['cat', 'dog'], warmup: null, tfWarmup: null, pipeline: null, assets: new Map() });
       await expect(readVersion(source, '2')).rejects.toMatchObject({ code: 'DATA_LOSS' });
-      expect(await readVersion(source, '3')).toEqual({ model, labels: null, warmup: null, tfWarmup: null, pipeline: null });
+      expect(await readVersion(source, '3')).toEqual({ model, labels: null, warmup: null, tfWarmup: null, pipeline: null, assets: new Map() });
     });
 
     // Only where storage can be out of reach (a bucket): a local folder has no such state.
