@@ -92,7 +92,9 @@ function jsonPredictRequest(body: PredictBody, path: ModelPath): PredictRequest 
 /** An image (or other encoded bytes) sent as the body itself: `curl --data-binary @cat.jpg -H 'content-type: image/jpeg'`. */
 function isMediaRequest(req: HttpRequest): boolean {
   const type = (req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
-  return type.startsWith('image/') || type === 'application/octet-stream' || type === 'text/plain';
+  // Not text/plain: fetch() labels every string body so, JSON included, and TF Serving reads JSON
+  // whatever the content type says.
+  return type.startsWith('image/') || type === 'application/octet-stream';
 }
 
 /**
@@ -105,12 +107,11 @@ function rawBodyRequest(body: Uint8Array, path: ModelPath): PredictRequest {
     signatureName: '',
     decode(signature) {
       const [input, ...others] = signature.inputs;
-      if (input?.dtype !== 'string' || others.length > 0) {
+      if (!input?.bytes || others.length > 0) {
         const names = signature.inputs.map((s) => `${s.name} (${s.bytes ? 'encoded bytes' : s.dtype})`).join(', ');
-        throw invalidArgument(`Model ${quoted(path.model)} takes no raw body: its inputs are ${names}; send JSON, or declare an image or text input in its pipeline.json`);
+        throw invalidArgument(`Model ${quoted(path.model)} takes no raw body: its inputs are ${names}; send JSON, or declare an image input in its pipeline.json`);
       }
-      const value = input.bytes ? binaryString(body) : new TextDecoder().decode(body);
-      return { inputs: { [input.name]: { dtype: 'string', dims: [1], data: [value] } }, outputs: signature.outputs.map((o) => o.name) };
+      return { inputs: { [input.name]: { dtype: 'string', dims: [1], data: [binaryString(body)] } }, outputs: signature.outputs.map((o) => o.name) };
     },
   };
 }

@@ -199,8 +199,8 @@ describe('a text model behind pipeline.json (the bundled sentiment model)', () =
     expect(predictions.map((p) => ({ label: p.label, score: p.score.map(Math.fround) }))).toEqual(await textReference(texts));
   });
 
-  it('takes a raw text/plain body', async () => {
-    const res = await post('sentiment:predict', 'I hate it', 'text/plain');
+  it('reads a text/plain body as JSON, as TF Serving does (fetch labels every string body so)', async () => {
+    const res = await post('sentiment:predict', JSON.stringify({ instances: ['I hate it'] }), 'text/plain;charset=UTF-8');
     expect(((await res.json()) as { predictions: unknown[] }).predictions).toEqual([{ label: ['negative'], score: [expect.any(Number)] }]);
   });
 
@@ -208,7 +208,7 @@ describe('a text model behind pipeline.json (the bundled sentiment model)', () =
     const long = await post('sentiment:predict', JSON.stringify({ instances: ['fine', 'great '.repeat(40)] }), 'application/json');
     expect(long.status).toBe(400);
     expect(((await long.json()) as { error: string }).error).toBe("input text, example 1: 42 tokens, over this model's limit of 32");
-    const huge = await post('sentiment:predict', 'x'.repeat(100_000), 'text/plain');
+    const huge = await post('sentiment:predict', JSON.stringify({ instances: ['x'.repeat(100_000)] }), 'application/json');
     expect(((await huge.json()) as { error: string }).error).toBe("input text: 100000 characters, over this model's limit of 2048 (32 tokens)");
   });
 

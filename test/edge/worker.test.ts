@@ -120,7 +120,13 @@ describe('Cloudflare Worker (workerd, R2)', () => {
   });
 });
 
-describe('images (pipeline.json) in the Worker', () => {
+describe('pipeline.json in the Worker', () => {
+  it('answers text for the sentiment model (its tokenizer.json in pure JavaScript)', async () => {
+    const res = await worker.fetch('/v1/models/sentiment:predict', { method: 'POST', body: JSON.stringify({ instances: ['The movie was great fun!', 'A boring, terrible plot.'] }) });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(((await res.json()) as { predictions: { label: string[] }[] }).predictions.map((p) => p.label[0])).toEqual(['positive', 'negative']);
+  });
+
   it('answers a JPEG or PNG body for the colors model with class names, as the Node server does', async () => {
     for (const [file, type, best] of [['docs/examples/sky.jpg', 'image/jpeg', 'blue'], ['docs/examples/tomato.png', 'image/png', 'red']]) {
       const res = await worker.fetch('/v1/models/colors:predict', { method: 'POST', body: new Uint8Array(readFileSync(file)), headers: { 'content-type': type } });
