@@ -61,6 +61,17 @@ describe('pipeline.json', () => {
     expect(parsePipelineText('{')).toMatch(new RegExp(`^${at} the file: not JSON`));
   });
 
+  it('reads CTC decoding with the version\'s characters.txt, and says when it is missing', () => {
+    const recognizer: Signature = { inputs: model.inputs, outputs: [{ name: 'probs', dtype: 'float32', dims: [-1, -1, 4] }] };
+    const doc = { outputs: [{ name: 'text', from: 'probs', steps: [{ op: 'ctc_greedy', space: true }] }] };
+    const assets = new Map([['characters.txt', new TextEncoder().encode('a\nb\n')]]);
+    const p = parsePipeline(new TextEncoder().encode(JSON.stringify(doc)), recognizer, 'model m version 4: pipeline.json', assets);
+    expect(p.outputs[0].steps).toEqual([{ op: 'ctc_greedy', blank: 0, characters: ['a', 'b', ' '], scores: 'text_score' }]);
+    expect(failure(doc, recognizer)).toBe(
+      'FAILED_PRECONDITION: model m version 4: pipeline.json: outputs[0].steps[0]: ctc_greedy reads characters.txt from the version folder (one character per line)',
+    );
+  });
+
   it('lets a later output read an earlier one', () => {
     const p = parse({ outputs: [{ name: 'probs', from: 'logits', steps: [{ op: 'softmax' }] }, { name: 'best', from: 'probs', steps: [{ op: 'argmax' }] }] });
     expect(p.outputs.map((o) => o.from)).toEqual(['logits', 'probs']);

@@ -81,7 +81,7 @@ export function parsePipeline(bytes: Uint8Array, signature: Signature, where: st
   if (twice) throw fail('inputs', `model input ${twice} is fed by two entries`);
   const known = new Set(signature.outputs.map((o) => o.name));
   const outputs = array(top.outputs ?? [], 'outputs', fail).map((v, i) => {
-    const entry = outputEntry(v, `outputs[${i}]`, known, fail);
+    const entry = outputEntry(v, `outputs[${i}]`, known, assets, fail);
     known.add(entry.name);
     return entry;
   });
@@ -206,7 +206,7 @@ function checkFits(spec: TensorSpec, t: ToTensor, [h, w]: [number, number], what
   if (!fits) throw fail(what, `makes [batch, ${want.join(', ')}] (${t.layout}), but model input ${spec.name} is [${spec.dims.join(', ')}]`);
 }
 
-function outputEntry(v: unknown, what: string, known: Set<string>, fail: Fail): OutputEntry {
+function outputEntry(v: unknown, what: string, known: Set<string>, assets: Map<string, Uint8Array>, fail: Fail): OutputEntry {
   const o = object(v, what, fail);
   const name = text(o.name, `${what}.name`, fail);
   const from = text(o.from, `${what}.from`, fail);
@@ -216,7 +216,21 @@ function outputEntry(v: unknown, what: string, known: Set<string>, fail: Fail): 
     const step = object(s, where, fail);
     if (step.op === 'softmax' || step.op === 'sigmoid' || step.op === 'argmax') return { op: step.op };
     if (step.op === 'top_k') return { op: 'top_k', k: positive(step.k, `${where}.k`, fail), scores: step.scores === undefined ? `${name}_scores` : text(step.scores, `${where}.scores`, fail) };
-    throw fail(where, `op ${JSON.stringify(step.op)} is not an output step (softmax, sigmoid, top_k, argmax)`);
+    if (step.op === 'threshold') {
+      if (typeof step.value !== 'number' || !Number.isFinite(step.value)) throw fail(`${where}.value`, 'must be a number');
+      return { op: 'threshold', value: step.value };
+    }
+    if (step.op === 'ctc_greedy') {
+      const file = step.characters === undefined ? 'characters.txt' : text(step.characters, `${where}.characters`, fail);
+      const bytes = assets.get(file);
+      if (file !== 'characters.txt' || !bytes) throw fail(where, 'ctc_greedy reads characters.txt from the version folder (one character per line)');
+      const characters = new TextDecoder().decode(bytes).split(/\r?\n/);
+      if (characters[characters.length - 1] === '') characters.pop();
+      if (step.space !== undefined && bool(step.space, `${where}.space`, fail)) characters.push(' ');
+      const blank = step.blank === undefined ? 0 : nonNegative(step.blank, `${where}.blank`, fail);
+      return { op: 'ctc_greedy', blank, characters, scores: step.scores === undefined ? `${name}_score` : text(step.scores, `${where}.scores`, fail) };
+    }
+    throw fail(where, `op ${JSON.stringify(step.op)} is not an output step (softmax, sigmoid, top_k, argmax, threshold, ctc_greedy)`);
   });
   return { name, from, steps };
 }
@@ -235,6 +249,10 @@ function text(v: unknown, what: string, fail: Fail): string {
 }
 function positive(v: unknown, what: string, fail: Fail): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw fail(what, 'must be a positive integer');
+  return v;
+}
+function nonNegative(v: unknown, what: string, fail: Fail): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw fail(what, 'must be a whole number, 0 or more');
   return v;
 }
 function bool(v: unknown, what: string, fail: Fail): boolean {

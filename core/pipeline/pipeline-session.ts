@@ -57,6 +57,11 @@ function outerSignature(model: Signature, pipeline: Pipeline): Signature {
       const batch = spec.dims ? spec.dims.slice(0, -1) : null;
       if (step.op === 'softmax' || step.op === 'sigmoid') spec = { ...spec, dtype: 'float32' };
       if (step.op === 'argmax') spec = { name: entry.name, dtype: 'string', dims: batch };
+      if (step.op === 'threshold') spec = { ...spec, dtype: 'bool' };
+      if (step.op === 'ctc_greedy') {
+        spec = { name: entry.name, dtype: 'string', dims: spec.dims && spec.dims.slice(0, 1) };
+        outputs.push({ name: step.scores, dtype: 'float32', dims: spec.dims });
+      }
       if (step.op === 'top_k') {
         spec = { name: entry.name, dtype: 'string', dims: batch && [...batch, step.k] };
         outputs.push({ name: step.scores, dtype: 'float32', dims: spec.dims });
@@ -72,7 +77,7 @@ function orderLike(pipeline: Pipeline, specs: TensorSpec[]): TensorSpec[] {
   const out: TensorSpec[] = [];
   for (const entry of pipeline.outputs) {
     out.push(specs.find((s) => s.name === entry.name)!);
-    for (const step of entry.steps) if (step.op === 'top_k') out.push(specs.find((s) => s.name === step.scores)!);
+    for (const step of entry.steps) if (step.op === 'top_k' || step.op === 'ctc_greedy') out.push(specs.find((s) => s.name === step.scores)!);
   }
   return out;
 }

@@ -30,4 +30,25 @@ describe('output steps', () => {
       'output classes, step 0 (softmax): expects float scores, got int64',
     );
   });
+
+  it('threshold: true where a score reaches the value', () => {
+    expect(runOutputStep({ op: 'threshold', value: 0.5 }, scores([[0.2, 0.5, 0.9]]), null, 'o').value).toEqual({ dtype: 'bool', dims: [1, 3], data: Uint8Array.of(0, 1, 1) });
+  });
+
+  it("ctc_greedy: best class per step, repeats merged, blanks dropped, characters[c - 1], and the kept steps' mean", () => {
+    // Steps' best classes: 1 1 0 1 2 2 0 -> "a", "a", "b" (the repeat of 1 across a blank is kept).
+    const probs = [
+      [0.1, 0.8, 0.1], [0.2, 0.7, 0.1], [0.9, 0.05, 0.05], [0.3, 0.6, 0.1], [0.1, 0.1, 0.8], [0.2, 0.1, 0.7], [0.6, 0.2, 0.2],
+    ];
+    const t = { dtype: 'float32' as const, dims: [1, 7, 3], data: Float32Array.from(probs.flat()) };
+    const out = runOutputStep({ op: 'ctc_greedy', blank: 0, characters: ['a', 'b'], scores: 's' }, t, null, 'o');
+    expect(out.value).toEqual({ dtype: 'string', dims: [1], data: ['aab'] });
+    expect(Array.from(out.scores!.tensor.data as Float32Array)).toEqual([Math.fround((0.8 + 0.6 + 0.8) / 3)]);
+    const empty = runOutputStep({ op: 'ctc_greedy', blank: 0, characters: ['a', 'b'], scores: 's' }, { ...t, dims: [1, 1, 3], data: Float32Array.of(0.9, 0.05, 0.05) }, null, 'o');
+    expect([empty.value.data, Array.from(empty.scores!.tensor.data as Float32Array)]).toEqual([[''], [0]]);
+    expect(() => runOutputStep({ op: 'ctc_greedy', blank: 0, characters: ['a'], scores: 's' }, t, null, 'output text, step 0 (ctc_greedy)')).toThrow(
+      'output text, step 0 (ctc_greedy): class 2 has no character (characters.txt has 1)',
+    );
+  });
 });
+
