@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +32,10 @@ describe('edgeserve push --warmup', () => {
     expect(await run(push, [join(dir, 'm.onnx'), '--model', 'm', '--warmup', join(dir, 'warmup.json'), '--to', repo])).toMatch(/^pushed m version 1 \(2 files/);
     const manifest = JSON.parse(readFileSync(join(repo, 'm', '1', 'manifest.json'), 'utf8'));
     expect(manifest.files.map((f: { path: string }) => f.path)).toEqual(['model.onnx', 'warmup.json']);
+    const temporaries = () => readdirSync(tmpdir()).filter((f) => f.startsWith('edgeserve-warmup-')).sort();
+    const before = temporaries();
     await run(push, [join(dir, 'm.onnx'), '--model', 'm', '--warmup', join(dir, 'warmup.json'), '--golden', '--to', repo]);
+    expect(temporaries()).toEqual(before); // the golden file's temporary folder is gone
     const golden = JSON.parse(readFileSync(join(repo, 'm', '2', 'warmup.json'), 'utf8'));
     expect(golden.requests[0]).toEqual({ request: { instances: [[10], [20]] }, expected: { y: [[13], [23]] } });
   });

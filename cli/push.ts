@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { rm, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { LABELS_FILE, MANIFEST_FILE, MODEL_FILE, WARMUP_FILE, type Manifest } from '../core/repository/version-files.ts';
 import { parseVersionDir } from '../core/version/policy.ts';
 import { UsageError, parseArgs } from './args.ts';
@@ -41,42 +41,50 @@ export async function push(
   const files = await statFiles([{ path: MODEL_FILE, file: modelFile }, ...extraFiles.map((file) => ({ path: basename(file), file }))]);
   const problem = await onnxProblem(modelFile);
   if (problem) throw new UsageError(`${modelFile} is not an ONNX model: ${problem}. The first file is the model; ${LABELS_FILE} and external data files come after it`);
-  const warmupFile = args.options.get('warmup');
-  if (args.flags.has('golden') && warmupFile === undefined) throw new UsageError('--golden needs --warmup FILE');
-  if (warmupFile !== undefined) {
-    if (files.some((f) => f.path === WARMUP_FILE)) throw new UsageError(`pass ${WARMUP_FILE} either as a file or with --warmup, not both`);
-    files.push(...(await statFiles([{ path: WARMUP_FILE, file: await prepareWarmup(modelFile, warmupFile, args.flags.has('golden')) }])));
-  }
-  const hashed = await Promise.all(files.map(async (f) => ({ ...f, sha256: await sha256File(f.file) })));
+  // --golden writes the warmup file with its outputs to a temporary folder: removed however the push ends.
+  const temporary: string[] = [];
+  try {
+    const warmupFile = args.options.get('warmup');
+    if (args.flags.has('golden') && warmupFile === undefined) throw new UsageError('--golden needs --warmup FILE');
+    if (warmupFile !== undefined) {
+      if (files.some((f) => f.path === WARMUP_FILE)) throw new UsageError(`pass ${WARMUP_FILE} either as a file or with --warmup, not both`);
+      const prepared = await prepareWarmup(modelFile, warmupFile, args.flags.has('golden'));
+      if (prepared !== warmupFile) temporary.push(dirname(prepared));
+      files.push(...(await statFiles([{ path: WARMUP_FILE, file: prepared }])));
+    }
+    const hashed = await Promise.all(files.map(async (f) => ({ ...f, sha256: await sha256File(f.file) })));
 
-  const versions = new Map<number, string>();
-  for (const entry of await source.list()) {
-    const v = parseVersionDir(entry);
-    if (v !== null) versions.set(v, entry);
-  }
-  const requested = args.options.get('version');
-  const version = requested === undefined ? Math.max(0, ...versions.keys()) + 1 : parseVersionDir(requested);
-  if (version === null) throw new UsageError(`--version ${requested}: expected a positive integer`);
-  const existing = versions.get(version);
-  if (existing !== undefined) {
-    const complete = !source.requiresManifest || (await source.read(`${existing}/${MANIFEST_FILE}`)) !== null;
-    if (complete) throw new UsageError(`version ${version} of ${name} already exists in ${repo.url}; versions are immutable: push a new version`);
-    log(`version ${version} of ${name} has no manifest (an interrupted push?): uploading it again`);
-  }
+    const versions = new Map<number, string>();
+    for (const entry of await source.list()) {
+      const v = parseVersionDir(entry);
+      if (v !== null) versions.set(v, entry);
+    }
+    const requested = args.options.get('version');
+    const version = requested === undefined ? Math.max(0, ...versions.keys()) + 1 : parseVersionDir(requested);
+    if (version === null) throw new UsageError(`--version ${requested}: expected a positive integer`);
+    const existing = versions.get(version);
+    if (existing !== undefined) {
+      const complete = !source.requiresManifest || (await source.read(`${existing}/${MANIFEST_FILE}`)) !== null;
+      if (complete) throw new UsageError(`version ${version} of ${name} already exists in ${repo.url}; versions are immutable: push a new version`);
+      log(`version ${version} of ${name} has no manifest (an interrupted push?): uploading it again`);
+    }
 
-  const manifest: Manifest & { created: string } = {
-    files: hashed.map(({ path, size, sha256 }) => ({ path, size, sha256 })),
-    created: new Date().toISOString(),
-  };
-  const bars = new Map<UploadFile, ReturnType<typeof progressBar>>();
-  await repo.writeVersion(name, version, files, new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'), (f) => {
-    const bar = progressBar(`${name}/${version}/${f.path}`, f.size, progress);
-    bars.set(f, bar);
-    return (n) => bar.add(n);
-  });
-  for (const bar of bars.values()) bar.done();
-  const total = files.reduce((sum, f) => sum + f.size, 0);
-  log(`pushed ${name} version ${version} (${files.length} file${files.length > 1 ? 's' : ''}, ${total} bytes, model.onnx sha256 ${hashed[0].sha256}) to ${repo.url}`);
+    const manifest: Manifest & { created: string } = {
+      files: hashed.map(({ path, size, sha256 }) => ({ path, size, sha256 })),
+      created: new Date().toISOString(),
+    };
+    const bars = new Map<UploadFile, ReturnType<typeof progressBar>>();
+    await repo.writeVersion(name, version, files, new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'), (f) => {
+      const bar = progressBar(`${name}/${version}/${f.path}`, f.size, progress);
+      bars.set(f, bar);
+      return (n) => bar.add(n);
+    });
+    for (const bar of bars.values()) bar.done();
+    const total = files.reduce((sum, f) => sum + f.size, 0);
+    log(`pushed ${name} version ${version} (${files.length} file${files.length > 1 ? 's' : ''}, ${total} bytes, model.onnx sha256 ${hashed[0].sha256}) to ${repo.url}`);
+  } finally {
+    for (const dir of temporary) await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function statFiles(files: { path: string; file: string }[]): Promise<UploadFile[]> {
