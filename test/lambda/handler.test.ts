@@ -97,7 +97,7 @@ describe('the recorded events, unchanged', () => {
   it.each([
     ['http-api-v2-predict.json', 200, { predictions: [[2.5], [3.0], [4.5]] }],
     ['function-url-predict.json', 200, { outputs: [[3.5], [4.0]] }],
-    ['http-api-v2-healthz.json', 200, { status: 'ok', models: ['classifier', 'multi_io', 'regressor', 'half_plus_two', 'colors'] }],
+    ['http-api-v2-healthz.json', 200, { status: 'ok', models: ['classifier', 'multi_io', 'regressor', 'half_plus_two', 'colors', 'sentiment'] }],
   ])('%s', async (file, status, body) => {
     const res = await call(environment(bucket, env(freshTmp())).handler, fixture(file));
     expect(res.status, res.text).toBe(status);
