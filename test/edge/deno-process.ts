@@ -29,6 +29,9 @@ export async function startDeno(env: Record<string, string>): Promise<DenoProces
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // node_modules/.bin/deno is a Node wrapper that runs the real binary with spawnSync: signalling
+    // the wrapper alone leaves the binary running. Its own process group lets stop() end both.
+    detached: true,
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -48,6 +51,6 @@ function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
-    child.kill('SIGTERM');
+    process.kill(-child.pid!, 'SIGTERM');
   });
 }

@@ -6,7 +6,7 @@ import { initOf, runOipConformance } from '../conformance/oip-run.ts';
 import { pathOf, runConformance } from '../conformance/run.ts';
 import { startBucket, type TestBucket } from './bucket.ts';
 import { call, eventFor } from './events.ts';
-import { environment, writeS3ModelConfig, type TestEnvironment } from './service.ts';
+import { environment, environmentsIdle, writeS3ModelConfig, type TestEnvironment } from './service.ts';
 
 // The shared TF Serving REST cases, each sent as an API Gateway HTTP API (payload 2.0) event to
 // one warm Lambda environment whose models are in S3 (s3rver). The cases run in order: the
@@ -23,6 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await bucket?.stop();
+  await environmentsIdle();
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -8,7 +8,7 @@ import { sha256Hex } from '../../core/repository/version-files.ts';
 import { externalize, mlpSpec } from '../fixtures/onnx-writer.ts';
 import { PREFIX, startBucket, type TestBucket } from './bucket.ts';
 import { call, eventFor } from './events.ts';
-import { environment } from './service.ts';
+import { environment, environmentsIdle } from './service.ts';
 
 // Lambda with a model whose weights live in external data: streamed from S3 into /tmp, verified,
 // opened there by onnxruntime-node, answering as a direct run.
@@ -29,6 +29,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await bucket?.stop();
+  await environmentsIdle();
   rmSync(root, { recursive: true, force: true });
 });
 

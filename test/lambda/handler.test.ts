@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lazyHandler } from '../../functions/aws-lambda/handler.ts';
 import { startBucket, type TestBucket } from './bucket.ts';
 import { call, eventFor, fixture, type EventKind } from './events.ts';
-import { environment, writeS3ModelConfig, type TestEnvironment } from './service.ts';
+import { environment, environmentsIdle, writeS3ModelConfig, type TestEnvironment } from './service.ts';
 
 /** The files the disk tier keeps under `tmp`: <location digest>/<version>/<file>, digest dropped. */
 const keptFiles = (tmp: string) =>
@@ -30,6 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await bucket?.stop();
+  await environmentsIdle();
   rmSync(root, { recursive: true, force: true });
 });
 

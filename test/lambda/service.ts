@@ -15,6 +15,16 @@ export interface TestEnvironment {
   logs: string[];
 }
 
+const composedServices: LambdaService[] = [];
+
+/**
+ * Resolves once every environment composed so far has written what its disk tier keeps in the
+ * background; a suite awaits it before removing its /tmp folders, or the writes recreate them.
+ */
+export async function environmentsIdle(): Promise<void> {
+  await Promise.all(composedServices.map((s) => s.disk?.idle()));
+}
+
 export function environment(bucket: TestBucket, env: Record<string, string>): TestEnvironment {
   const logs: string[] = [];
   let composed!: (s: LambdaService) => void;
@@ -22,6 +32,7 @@ export function environment(bucket: TestBucket, env: Record<string, string>): Te
   const handler = lazyHandler(async () => {
     const config = readLambdaConfig({ ...bucket.env, ...env });
     const s = await createLambdaService(config, { log: (m) => logs.push(m) });
+    composedServices.push(s);
     composed(s);
     return s;
   }, (m) => logs.push(m));
