@@ -230,7 +230,24 @@ function outputEntry(v: unknown, what: string, known: Set<string>, assets: Map<s
       const blank = step.blank === undefined ? 0 : nonNegative(step.blank, `${where}.blank`, fail);
       return { op: 'ctc_greedy', blank, characters, scores: step.scores === undefined ? `${name}_score` : text(step.scores, `${where}.scores`, fail) };
     }
-    throw fail(where, `op ${JSON.stringify(step.op)} is not an output step (softmax, sigmoid, top_k, argmax, threshold, ctc_greedy)`);
+    if (step.op === 'nms') {
+      const boxes = text(step.boxes, `${where}.boxes`, fail);
+      if (!known.has(boxes)) throw fail(`${where}.boxes`, `no model output or earlier entry is named ${JSON.stringify(boxes)}`);
+      const fraction = (key: string, fallback: number) => {
+        const value = step[key] ?? fallback;
+        if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw fail(`${where}.${key}`, 'must be a number from 0 to 1');
+        return value;
+      };
+      return {
+        op: 'nms',
+        boxes,
+        iou: fraction('iou', 0.5),
+        scoreThreshold: fraction('score_threshold', 0),
+        maxDetections: step.max_detections === undefined ? 100 : positive(step.max_detections, `${where}.max_detections`, fail),
+        names: { boxes: `${name}_boxes`, scores: `${name}_scores`, count: `${name}_count` },
+      };
+    }
+    throw fail(where, `op ${JSON.stringify(step.op)} is not an output step (softmax, sigmoid, top_k, argmax, threshold, ctc_greedy, nms)`);
   });
   return { name, from, steps };
 }

@@ -62,6 +62,11 @@ function outerSignature(model: Signature, pipeline: Pipeline): Signature {
         spec = { name: entry.name, dtype: 'string', dims: spec.dims && spec.dims.slice(0, 1) };
         outputs.push({ name: step.scores, dtype: 'float32', dims: spec.dims });
       }
+      if (step.op === 'nms') {
+        const k = step.maxDetections;
+        spec = { name: entry.name, dtype: 'string', dims: [-1, k] };
+        outputs.push({ name: step.names.boxes, dtype: 'float32', dims: [-1, k, 4] }, { name: step.names.scores, dtype: 'float32', dims: [-1, k] }, { name: step.names.count, dtype: 'int32', dims: [-1] });
+      }
       if (step.op === 'top_k') {
         spec = { name: entry.name, dtype: 'string', dims: batch && [...batch, step.k] };
         outputs.push({ name: step.scores, dtype: 'float32', dims: spec.dims });
@@ -72,14 +77,20 @@ function outerSignature(model: Signature, pipeline: Pipeline): Signature {
   return { inputs, outputs: orderLike(pipeline, outputs) };
 }
 
-/** The declared outputs in declaration order, each top_k's scores right after its entry. */
+/** The declared outputs in declaration order, each entry's added outputs right after it. */
 function orderLike(pipeline: Pipeline, specs: TensorSpec[]): TensorSpec[] {
   const out: TensorSpec[] = [];
   for (const entry of pipeline.outputs) {
     out.push(specs.find((s) => s.name === entry.name)!);
-    for (const step of entry.steps) if (step.op === 'top_k' || step.op === 'ctc_greedy') out.push(specs.find((s) => s.name === step.scores)!);
+    for (const step of entry.steps) for (const name of addedOutputs(step)) out.push(specs.find((s) => s.name === name)!);
   }
   return out;
+}
+
+function addedOutputs(step: Pipeline['outputs'][number]['steps'][number]): string[] {
+  if (step.op === 'top_k' || step.op === 'ctc_greedy') return [step.scores];
+  if (step.op === 'nms') return [step.names.boxes, step.names.scores, step.names.count];
+  return [];
 }
 
 async function imageTensor(value: Tensor | undefined, image: ImageInput, spec: TensorSpec, codecs: ImageCodecs): Promise<Tensor> {
@@ -141,9 +152,9 @@ function answers(outputs: Record<string, Tensor>, pipeline: Pipeline, labels: st
   for (const entry of pipeline.outputs) {
     let value = all[entry.from];
     entry.steps.forEach((step, i) => {
-      const result = runOutputStep(step, value, labels, `output ${entry.name}, step ${i} (${step.op})`);
+      const result = runOutputStep(step, value, labels, `output ${entry.name}, step ${i} (${step.op})`, all);
       value = result.value;
-      if (result.scores) out[result.scores.name] = all[result.scores.name] = result.scores.tensor;
+      for (const extra of result.extra ?? []) out[extra.name] = all[extra.name] = extra.tensor;
     });
     out[entry.name] = all[entry.name] = value;
   }

@@ -16,7 +16,7 @@ describe('output steps', () => {
   it('top_k: class names best first, ties by index, with their scores beside', () => {
     const out = runOutputStep({ op: 'top_k', k: 2, scores: 'p' }, scores([[0.1, 0.7, 0.2], [0.4, 0.2, 0.4]]), ['a', 'b', 'c'], 'o');
     expect(out.value).toEqual({ dtype: 'string', dims: [2, 2], data: ['b', 'c', 'a', 'c'] });
-    expect(out.scores).toEqual({ name: 'p', tensor: { dtype: 'float32', dims: [2, 2], data: Float32Array.of(0.7, 0.2, 0.4, 0.4) } });
+    expect(out.extra).toEqual([{ name: 'p', tensor: { dtype: 'float32', dims: [2, 2], data: Float32Array.of(0.7, 0.2, 0.4, 0.4) } }]);
     // k over the class count: every class; no labels: the index as text.
     expect(runOutputStep({ op: 'top_k', k: 9, scores: 'p' }, scores([[0.1, 0.7]]), null, 'o').value.data).toEqual(['1', '0']);
   });
@@ -43,12 +43,25 @@ describe('output steps', () => {
     const t = { dtype: 'float32' as const, dims: [1, 7, 3], data: Float32Array.from(probs.flat()) };
     const out = runOutputStep({ op: 'ctc_greedy', blank: 0, characters: ['a', 'b'], scores: 's' }, t, null, 'o');
     expect(out.value).toEqual({ dtype: 'string', dims: [1], data: ['aab'] });
-    expect(Array.from(out.scores!.tensor.data as Float32Array)).toEqual([Math.fround((0.8 + 0.6 + 0.8) / 3)]);
+    expect(Array.from(out.extra![0].tensor.data as Float32Array)).toEqual([Math.fround((0.8 + 0.6 + 0.8) / 3)]);
     const empty = runOutputStep({ op: 'ctc_greedy', blank: 0, characters: ['a', 'b'], scores: 's' }, { ...t, dims: [1, 1, 3], data: Float32Array.of(0.9, 0.05, 0.05) }, null, 'o');
-    expect([empty.value.data, Array.from(empty.scores!.tensor.data as Float32Array)]).toEqual([[''], [0]]);
+    expect([empty.value.data, Array.from(empty.extra![0].tensor.data as Float32Array)]).toEqual([[''], [0]]);
     expect(() => runOutputStep({ op: 'ctc_greedy', blank: 0, characters: ['a'], scores: 's' }, t, null, 'output text, step 0 (ctc_greedy)')).toThrow(
       'output text, step 0 (ctc_greedy): class 2 has no character (characters.txt has 1)',
     );
+  });
+
+  it('nms: best class per box, under-threshold boxes dropped, overlaps of a better box of the same class dropped, padded to max', () => {
+    // Four boxes: 0 and 1 overlap heavily (IoU 0.81) and are both "cat"; 2 overlaps 0 but is a "dog"; 3 scores under the threshold.
+    const boxes = { dtype: 'float32' as const, dims: [1, 4, 4], data: Float32Array.of(0, 0, 10, 10, 0, 0, 10, 9, 1, 1, 11, 11, 20, 20, 30, 30) };
+    const probs = { dtype: 'float32' as const, dims: [1, 4, 2], data: Float32Array.of(0.9, 0.1, 0.8, 0.2, 0.3, 0.7, 0.1, 0.05) };
+    const step = { op: 'nms' as const, boxes: 'boxes', iou: 0.5, scoreThreshold: 0.2, maxDetections: 3, names: { boxes: 'b', scores: 's', count: 'n' } };
+    const out = runOutputStep(step, probs, ['cat', 'dog'], 'o', { boxes });
+    expect(out.value).toEqual({ dtype: 'string', dims: [1, 3], data: ['cat', 'dog', ''] });
+    const [b, s, n] = out.extra!;
+    expect(Array.from(b.tensor.data as Float32Array)).toEqual([0, 0, 10, 10, 1, 1, 11, 11, 0, 0, 0, 0]);
+    expect(Array.from(s.tensor.data as Float32Array)).toEqual([0.9, 0.7, 0].map(Math.fround));
+    expect(n.tensor).toEqual({ dtype: 'int32', dims: [1], data: Int32Array.of(2) });
   });
 });
 

@@ -13,6 +13,12 @@ import type { Tensor } from '../tensor/tensor.ts';
  *   recognizer does it: each step's best class, repeats merged, the blank dropped, class c read
  *   as characters[c - 1] (the blank is class 0 unless declared); the text, and beside it the mean
  *   probability of the kept steps (0 for an empty text).
+ * - nms: detections from [batch, boxes, classes] scores (or [batch, boxes] for one class) and the
+ *   model's [batch, boxes, 4] corner boxes (x1, y1, x2, y2): each box's best class, boxes under
+ *   the score threshold dropped, then greedy non-maximum suppression per class (a box overlapping
+ *   a better one of its class by more than the IoU is dropped), best first, at most
+ *   maxDetections; as TF's object detection API answers, padded to maxDetections: the class names,
+ *   and beside them the boxes, the scores and the count per example.
  */
 export type OutputStep =
   | { op: 'softmax' }
@@ -20,16 +26,19 @@ export type OutputStep =
   | { op: 'top_k'; k: number; scores: string }
   | { op: 'argmax' }
   | { op: 'threshold'; value: number }
-  | { op: 'ctc_greedy'; blank: number; characters: string[]; scores: string };
+  | { op: 'ctc_greedy'; blank: number; characters: string[]; scores: string }
+  | { op: 'nms'; boxes: string; iou: number; scoreThreshold: number; maxDetections: number; names: { boxes: string; scores: string; count: string } };
 
-/** A step's result: the tensor under the entry's name, and for top_k the scores beside it. */
+/** A step's result: the tensor under the entry's name, and the outputs some steps add beside it. */
 export interface StepResult {
   value: Tensor;
-  scores?: { name: string; tensor: Tensor };
+  extra?: { name: string; tensor: Tensor }[];
 }
 
-export function runOutputStep(step: OutputStep, input: Tensor, labels: string[] | null, where: string): StepResult {
+/** `tensors`: the model's outputs and the earlier entries (nms reads its boxes there). */
+export function runOutputStep(step: OutputStep, input: Tensor, labels: string[] | null, where: string, tensors: Record<string, Tensor> = {}): StepResult {
   if (step.op === 'ctc_greedy') return ctcGreedy(step, input, where);
+  if (step.op === 'nms') return nms(step, input, tensors[step.boxes], labels, where);
   const rows = floatRows(input, where);
   switch (step.op) {
     case 'softmax':
@@ -51,7 +60,7 @@ export function runOutputStep(step: OutputStep, input: Tensor, labels: string[] 
         scores[i * k + j] = r[c];
       }));
       const dims = [...rows.batchDims, k];
-      return { value: { dtype: 'string', dims, data: names }, scores: { name: step.scores, tensor: { dtype: 'float32', dims, data: scores } } };
+      return { value: { dtype: 'string', dims, data: names }, extra: [{ name: step.scores, tensor: { dtype: 'float32', dims, data: scores } }] };
     }
   }
 }
@@ -114,6 +123,59 @@ function ctcGreedy(step: Extract<OutputStep, { op: 'ctc_greedy' }>, t: Tensor, w
     texts.push(text);
     scores[b] = kept ? total / kept : 0;
   }
-  return { value: { dtype: 'string', dims: [batch], data: texts }, scores: { name: step.scores, tensor: { dtype: 'float32', dims: [batch], data: scores } } };
+  return { value: { dtype: 'string', dims: [batch], data: texts }, extra: [{ name: step.scores, tensor: { dtype: 'float32', dims: [batch], data: scores } }] };
+}
+
+function nms(step: Extract<OutputStep, { op: 'nms' }>, scores: Tensor, boxes: Tensor | undefined, labels: string[] | null, where: string): StepResult {
+  if (!boxes || boxes.dims.length !== 3 || boxes.dims[2] !== 4) throw invalidArgument(`${where}: expects [batch, boxes, 4] boxes in ${step.boxes}`);
+  const [batch, n] = boxes.dims;
+  const classes = scores.dims.length === 3 ? scores.dims[2] : 1;
+  if (scores.dims[0] !== batch || scores.dims[1] !== n) throw invalidArgument(`${where}: ${n} boxes but scores of shape [${scores.dims.join(', ')}]`);
+  const s = scores.data as Float32Array;
+  const b = boxes.data as Float32Array;
+  const k = step.maxDetections;
+  const outBoxes = new Float32Array(batch * k * 4);
+  const outScores = new Float32Array(batch * k);
+  const outClasses: string[] = new Array(batch * k).fill('');
+  const counts = new Int32Array(batch);
+  for (let e = 0; e < batch; e++) {
+    const candidates: { box: number; cls: number; score: number }[] = [];
+    for (let i = 0; i < n; i++) {
+      let cls = 0;
+      for (let c = 1; c < classes; c++) if (s[(e * n + i) * classes + c] > s[(e * n + i) * classes + cls]) cls = c;
+      const score = s[(e * n + i) * classes + cls];
+      if (score >= step.scoreThreshold) candidates.push({ box: e * n + i, cls, score });
+    }
+    candidates.sort((x, y) => y.score - x.score || x.box - y.box);
+    const kept: typeof candidates = [];
+    for (const c of candidates) {
+      if (kept.length === k) break;
+      if (kept.every((q) => q.cls !== c.cls || iou(b, q.box, c.box) <= step.iou)) kept.push(c);
+    }
+    kept.forEach((c, j) => {
+      outBoxes.set(b.subarray(c.box * 4, c.box * 4 + 4), (e * k + j) * 4);
+      outScores[e * k + j] = c.score;
+      outClasses[e * k + j] = labels?.[c.cls] ?? String(c.cls);
+    });
+    counts[e] = kept.length;
+  }
+  return {
+    value: { dtype: 'string', dims: [batch, k], data: outClasses },
+    extra: [
+      { name: step.names.boxes, tensor: { dtype: 'float32', dims: [batch, k, 4], data: outBoxes } },
+      { name: step.names.scores, tensor: { dtype: 'float32', dims: [batch, k], data: outScores } },
+      { name: step.names.count, tensor: { dtype: 'int32', dims: [batch], data: counts } },
+    ],
+  };
+}
+
+function iou(b: Float32Array, i: number, j: number): number {
+  const [ax1, ay1, ax2, ay2] = b.subarray(i * 4, i * 4 + 4);
+  const [bx1, by1, bx2, by2] = b.subarray(j * 4, j * 4 + 4);
+  const w = Math.max(0, Math.min(ax2, bx2) - Math.max(ax1, bx1));
+  const h = Math.max(0, Math.min(ay2, by2) - Math.max(ay1, by1));
+  const inter = w * h;
+  const union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter;
+  return union > 0 ? inter / union : 0;
 }
 
