@@ -31,6 +31,12 @@ const CALLER_FAULT = [
   /attempting to broadcast/i,
   /incompatible dimensions/i,
   /cannot be reshaped/i,
+  // The request's values or shapes, found by an operator during the run (issue 23): an id outside
+  // an embedding's vocabulary (Gather, GatherElements, GatherND), inputs whose batch sizes disagree.
+  /indices element out of data bounds/i,
+  /index out of (data )?bounds/i,
+  /invalid indice found/i,
+  /non concat axis dimensions must match/i,
 ];
 
 /** A failed session.run() as a ServingError: INVALID_ARGUMENT for the caller's mistakes, else INTERNAL. */
