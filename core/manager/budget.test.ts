@@ -29,4 +29,22 @@ describe('Manager: byte budget', () => {
     const { manager } = setup({ '1/model.onnx': 'model-1-is-too-large' }, {}, { cacheBytes: 8 });
     await expect(manager.acquire('m')).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
   });
+
+  it('comes back within the budget once loads that overlapped have finished (issue 23)', async () => {
+    const { manager, backend, settle } = setup({ '1/model.onnx': 'model-1', '2/model.onnx': 'model-2' }, { versionPolicy: { kind: 'all' } }, { cacheBytes: 10, pollIntervalMs: -1 });
+    let open!: () => void;
+    backend.gate = new Promise((resolve) => (open = resolve));
+    // Both reserve before either session exists: nothing is idle to evict, so the second loads over budget.
+    const both = Promise.all([manager.acquire('m', { version: 1 }), manager.acquire('m', { version: 2 })]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    open();
+    for (const lease of await both) lease.release();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await settle();
+    // (A version evicted between its load and its waiters' leases is resolved again: loaded anew, not handed over released.)
+    expect(backend.released.length).toBeGreaterThanOrEqual(1);
+    const states = [(await manager.status('m', 1))[0].state, (await manager.status('m', 2))[0].state].sort();
+    expect(states).toEqual(['AVAILABLE', 'START']);
+  });
 });
+

@@ -15,6 +15,10 @@ import type { Runtime } from './options.ts';
  *   the version answering "latest" for the model being loaded; they return to START and reload on
  *   next use. When nothing can be evicted, a load proceeds over budget briefly rather than fail a
  *   request or unload the version it succeeds. A version larger than the whole cache is refused.
+ * - settle brings the cache back within the budget once it is over (loads that overlapped each
+ *   reserved before either finished, or every idle servable was held): after each load and when a
+ *   lease ends, idle servables are evicted by the same rules, never the one just loaded nor a
+ *   version answering "latest" while its model loads a successor.
  * - retire unloads a version outside the policy only once nothing holds it and its successor for
  *   "latest" is AVAILABLE (or nothing is aspired), so a rollout never fails or goes backwards.
  * Concurrency: one event loop; unloads run in the background (Runtime.background).
@@ -24,9 +28,28 @@ export class Budget {
 
   constructor(
     private readonly rt: Runtime,
-    /** Every tracked slot of every model: eviction picks across models. */
-    private readonly slots: () => Iterable<Slot>,
+    /** Every model: eviction picks across models. */
+    private readonly entries: () => Iterable<Entry>,
   ) {}
+
+  private slots(): Slot[] {
+    return [...this.entries()].flatMap((e) => [...e.slots.values()]);
+  }
+
+  /** Evicts idle servables, least recently used first, until the budget holds (see the contract). */
+  async settle(loaded?: Slot): Promise<void> {
+    const { cacheBytes } = this.rt.options;
+    if (this.usedBytes <= cacheBytes) return;
+    const keep = new Set<Slot | undefined>([loaded]);
+    for (const entry of this.entries()) {
+      if ([...entry.slots.values()].some((s) => s.state === 'LOADING')) keep.add(entry.slots.get(entry.latestServed));
+    }
+    const idle = this.slots().filter((s) => !keep.has(s) && s.state === 'AVAILABLE' && s.inUse === 0).sort((a, b) => a.lastUsedMs - b.lastUsedMs);
+    for (const slot of idle) {
+      if (this.usedBytes <= cacheBytes) break;
+      await this.unload(slot, 'START');
+    }
+  }
 
   /** Makes room for a version of `bytes` (evicting idle servables but `keep`) and charges it to the budget. */
   async reserve(model: string, version: number, bytes: number, keep?: Slot): Promise<void> {
@@ -34,7 +57,7 @@ export class Budget {
     this.refuseOversize(model, version, bytes);
     // `keep` answers "latest" for the loading model: it stays until its successor is AVAILABLE
     // (retire unloads it then), so a successor may load over budget briefly.
-    const idle = [...this.slots()].filter((s) => s !== keep && s.state === 'AVAILABLE' && s.inUse === 0).sort((a, b) => a.lastUsedMs - b.lastUsedMs);
+    const idle = this.slots().filter((s) => s !== keep && s.state === 'AVAILABLE' && s.inUse === 0).sort((a, b) => a.lastUsedMs - b.lastUsedMs);
     for (const slot of idle) {
       if (this.usedBytes + bytes <= cacheBytes) break;
       await this.unload(slot, 'START');

@@ -86,6 +86,7 @@ export class Loader {
       options.metrics?.loadLatency.observe(labels, (this.rt.now() - started) / 1000);
       this.budget.report();
       this.budget.retire(entry);
+      this.rt.background(this.budget.settle(slot));
       return slot.servable;
     } catch (err) {
       const error = asServingError(err, `Failed to load version ${slot.version} of model ${entry.name}`);

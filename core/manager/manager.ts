@@ -48,7 +48,7 @@ export class Manager {
 
   constructor(bindings: ModelBinding[], options: ManagerOptions) {
     this.rt = runtimeOf(options);
-    this.budget = new Budget(this.rt, () => [...this.models.values()].flatMap((e) => [...e.slots.values()]));
+    this.budget = new Budget(this.rt, () => this.models.values());
     this.discovery = new Discovery(this.rt, this.budget);
     this.loader = new Loader(this.rt, this.budget, this.discovery);
     for (const binding of bindings) this.addModel(binding);
@@ -99,16 +99,19 @@ export class Manager {
       throw notFound(servableNotFound(name, request.version));
     }
     await this.discovery.ensureFresh(entry);
-    let routed: Routed;
-    try {
-      routed = await this.resolveAndLoad(entry, request);
-    } catch (err) {
-      // A version uploaded after the last listing: wait for a listing already under way.
-      if (!(err instanceof ServingError && err.code === 'NOT_FOUND' && entry.discovery)) throw err;
-      await entry.discovery;
-      routed = await this.resolveAndLoad(entry, request);
+    for (;;) {
+      let routed: Routed;
+      try {
+        routed = await this.resolveAndLoad(entry, request);
+      } catch (err) {
+        // A version uploaded after the last listing: wait for a listing already under way.
+        if (!(err instanceof ServingError && err.code === 'NOT_FOUND' && entry.discovery)) throw err;
+        await entry.discovery;
+        routed = await this.resolveAndLoad(entry, request);
+      }
+      // Evicted between its load and this lease (the budget settled meanwhile): resolve it again.
+      if (entry.slots.get(routed.servable.version)?.servable === routed.servable) return this.lease(entry, routed.servable, routed.label);
     }
-    return this.lease(entry, routed.servable, routed.label);
   }
 
   /**
@@ -243,6 +246,7 @@ export class Manager {
         slot.inUse -= 1;
         slot.lastUsedMs = this.rt.now();
         if (!slot.aspired) this.budget.retire(entry);
+        this.rt.background(this.budget.settle());
       },
     };
   }
