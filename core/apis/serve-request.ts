@@ -10,8 +10,9 @@ import type { ApiCall, ApiServices } from './call.ts';
  * the work throws into the transport's answer, and records the outcome exactly once, however the
  * request ended:
  * - the request counter and latency, labelled model, version, api, status;
- * - for a call that ran inputs on a version (call.ran.inference), the rollback guard's count (a
- *   5xx is a failure) and, when a traffic label chose the version, the per-label series.
+ * - for a call that ran inputs on a version (call.ran.inference), the rollback guard's count (any
+ *   failed answer but a client's 499; the guard compares versions) and, when a traffic label chose
+ *   the version, the per-label series.
  * Model names the manager does not serve share one "(unknown)" series, so callers cannot grow the
  * metrics without bound.
  */
@@ -81,7 +82,9 @@ function record({ manager, metrics }: RequestRecorder, api: string, call: ApiCal
   metrics.requests.inc({ model, version, api, status: String(status) });
   metrics.requestLatency.observe({ model, version, api }, seconds);
   if (!call.ran?.inference) return;
-  manager.recordOutcome(model, call.ran.version, status >= 500);
+  // Any failed request that reached the version counts, 4xx included (the guard compares versions,
+  // rollback.ts); a client that gave up (499) says nothing about the version.
+  manager.recordOutcome(model, call.ran.version, status >= 400 && status !== 499);
   const { label } = call.ran;
   if (label === undefined) return;
   metrics.labelRequests.inc({ model, label, version, status: String(status) });

@@ -93,6 +93,23 @@ describe('rollback guard', () => {
     expect(await route(t, { label: 'canary' })).toEqual({ version: 2, label: 'canary' });
   });
 
+  it('compares with the other labels: failures that stable has too (bad input) pull nothing (issue 23)', async () => {
+    const t = await twoVersions({ rollback: { max_error_rate: 0.2, min_requests: 10 } });
+    // A client sends ids out of range: both versions refuse half the requests they see.
+    for (let i = 0; i < 50; i++) {
+      t.manager.recordOutcome('m', 1, i % 2 === 0);
+      t.manager.recordOutcome('m', 2, i % 2 === 0);
+    }
+    expect(t.manager.readiness()[0].versions.map((v) => v.pulled)).toEqual([false, false]);
+    // The canary then fails where stable answers: pulled once it is more than 20 points worse
+    // (33 more failures: 58 in 83, 69.9% against stable's 50%; the 34th: 59 in 84, 70.2%).
+    const pulled = () => t.manager.readiness()[0].versions.find((v) => v.version === 2)!.pulled;
+    for (let i = 0; i < 33; i++) t.manager.recordOutcome('m', 2, true);
+    expect(pulled()).toBe(false);
+    t.manager.recordOutcome('m', 2, true);
+    expect(pulled()).toBe(true);
+  });
+
   it('leaves a label whose error rate is within the guard', async () => {
     const t = await twoVersions({ rollback: { max_error_rate: 0.5, min_requests: 10 } });
     for (let i = 0; i < 20; i++) t.manager.recordOutcome('m', 2, i % 2 === 1);

@@ -116,7 +116,7 @@ export class Manager {
 
   /**
    * Counts one answered inference request of a version for model.json's rollback guard
-   * (rollback.ts); `failed`: a server-side failure (5xx). A version that crosses the guard leaves
+   * (rollback.ts); `failed`: the request reached the version and did not succeed. A version that crosses the guard leaves
    * the traffic split on this instance, with a log line and edgeserve_rollbacks_total.
    */
   recordOutcome(name: string, version: number, failed: boolean): void {
@@ -124,8 +124,16 @@ export class Manager {
     const slot = entry?.slots.get(version);
     if (!entry || !slot || !entry.traffic) return;
     const labels = Object.keys(entry.traffic).filter((l) => entry.labels[l] === version);
-    if (labels.length === 0 || !countOutcome(slot, failed, entry.rollback)) return;
-    this.rt.log(rollbackMessage(name, labels, slot, entry.rollback!));
+    if (labels.length === 0) return;
+    // The baseline: the other labels' versions on this instance, on the same traffic.
+    const baseline = { requests: 0, errors: 0 };
+    for (const other of new Set(Object.keys(entry.traffic).map((l) => entry.labels[l]).filter((v) => v !== version))) {
+      const outcomes = entry.slots.get(other)?.outcomes;
+      baseline.requests += outcomes?.requests ?? 0;
+      baseline.errors += outcomes?.errors ?? 0;
+    }
+    if (!countOutcome(slot, failed, entry.rollback, baseline)) return;
+    this.rt.log(rollbackMessage(name, labels, slot, entry.rollback!, baseline));
     for (const label of labels) this.rt.options.metrics?.rollbacks.inc({ model: name, version: String(version), label });
   }
 

@@ -16,7 +16,7 @@ export function goldenWarmup(offset: number): string {
   return JSON.stringify({ requests: [{ request: REQUEST, expected: { y: [[10 + offset]] } }] });
 }
 
-/** y = table[int(x)] over a one-entry table: x = 0 works (its warmup passes), x = 10 is a run error (500). */
+/** y = table[int(x)] over a one-entry table: x = 0 works (its warmup passes), x = 10 fails the run (400: an index out of the table). */
 export function erroringModel(): Uint8Array {
   return graph({
     inputs: [{ name: 'x', dtype: 'float32', dims: ['batch', 1] }],
