@@ -29,7 +29,7 @@ export interface Slot {
   fault: ServingError | null;
   /** True while warmup.json runs (state LOADING): the version is not ready to serve yet. */
   warming: boolean;
-  /** Requests and server-side failures counted for the rollback guard (core/manager/rollback.ts). */
+  /** Requests and failed requests counted for the rollback guard (core/manager/rollback.ts). */
   outcomes: { requests: number; errors: number };
   /** Taken out of the traffic split on this instance by the rollback guard (pinned requests still reach it). */
   pulled: boolean;
