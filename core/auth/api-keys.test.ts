@@ -12,7 +12,7 @@ describe('apiKeyCheck', () => {
   it('refuses a missing value, a value that is not a bearer token, and every key not listed', async () => {
     expect(await check(undefined)).toBe('missing');
     expect(await check('')).toBe('missing');
-    for (const value of ['Bearer', 'Bearerk1', 'Basic azE=', 'Bearer two words', 'Bearer k1 ']) expect(await check(value), value).toBe('malformed');
+    for (const value of ['Bearer', 'Bearerk1', 'Basic azE=', 'Bearer two words', 'Bearer k1 ', 'xbearer k1', 'Basic bearer k1']) expect(await check(value), value).toBe('malformed');
     for (const value of ['Bearer wrong', 'Bearer k1x', 'Bearer k', 'Bearer K1', 'Bearer second-keyk1', 'Bearer k1k1']) expect(await check(value), value).toBe('invalid');
   });
 

@@ -52,6 +52,9 @@ describe('parseModelPath: the REST URL grammar', () => {
     expect(bad('GET', '/v1/models/m/versions/1/labels/x')).toThrow('Malformed request');
     expect(bad('GET', '/v1/models/m/extra')).toThrow('Malformed request');
     expect(bad('GET', '/v2/models/m')).toThrow('Malformed request');
+    // The grammar is anchored: no prefix before /v1 (mutation testing found this untested).
+    expect(bad('POST', '/x/v1/models/m:predict')).toThrow('Malformed request');
+    expect(bad('GET', '/x/v1/models/m')).toThrow('Malformed request');
     try {
       parseModelPath('GET', '/v1/models/m/extra');
     } catch (err) {

@@ -63,5 +63,15 @@ describe('output steps', () => {
     expect(Array.from(s.tensor.data as Float32Array)).toEqual([0.9, 0.7, 0].map(Math.fround));
     expect(n.tensor).toEqual({ dtype: 'int32', dims: [1], data: Int32Array.of(2) });
   });
+
+  it('nms keeps same-class boxes that overlap a little (IoU at or under the limit)', () => {
+    // Two cats side by side: overlap 2 x 10 of two 10 x 10 boxes, IoU 20 / 180 = 0.11.
+    const boxes = { dtype: 'float32' as const, dims: [1, 2, 4], data: Float32Array.of(0, 0, 10, 10, 8, 0, 18, 10) };
+    const probs = { dtype: 'float32' as const, dims: [1, 2], data: Float32Array.of(0.9, 0.8) };
+    const step = { op: 'nms' as const, boxes: 'boxes', iou: 0.5, scoreThreshold: 0, maxDetections: 2, names: { boxes: 'b', scores: 's', count: 'n' } };
+    const out = runOutputStep(step, probs, ['cat'], 'o', { boxes });
+    expect(out.value.data).toEqual(['cat', 'cat']);
+    expect(out.extra![2].tensor.data).toEqual(Int32Array.of(2));
+  });
 });
 
