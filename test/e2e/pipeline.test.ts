@@ -127,6 +127,32 @@ describe('an image model behind pipeline.json', () => {
     }
   });
 
+  it("takes BYTES over the Open Inference Protocol's gRPC, typed contents and raw alike", async () => {
+    const client = grpcClient(server.grpcAddress!.replace(/^[^:]+/, '127.0.0.1'));
+    try {
+      const bytes = readFileSync(join(IMAGES, 'photo-444.jpg'));
+      const want = await reference('photo-444.jpg');
+      const input = { name: 'image', datatype: 'BYTES', shape: [1] };
+      const typed = await client.call('oip', 'ModelInfer', { model_name: 'pics', inputs: [{ ...input, contents: { bytes_contents: [bytes] } }] });
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(bytes.length);
+      const raw = await client.call('oip', 'ModelInfer', { model_name: 'pics', inputs: [input], raw_input_contents: [Buffer.concat([length, bytes])] });
+      for (const out of [typed, raw]) {
+        const classes = out.raw_output_contents[0] as Uint8Array;
+        // BYTES raw output: a 4-byte little-endian length before each element.
+        const names: string[] = [];
+        for (let at = 0; at < classes.length; ) {
+          const n = Buffer.from(classes).readUInt32LE(at);
+          names.push(Buffer.from(classes.subarray(at + 4, at + 4 + n)).toString());
+          at += 4 + n;
+        }
+        expect(names).toEqual(want.classes);
+      }
+    } finally {
+      client.close();
+    }
+  });
+
   it('shows the raw input and the final outputs in its metadata', async () => {
     const meta = (await (await fetch(`${server.url}/v1/models/pics/metadata`)).json()) as any;
     const def = meta.metadata.signature_def.signature_def.serving_default;

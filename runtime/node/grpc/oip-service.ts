@@ -89,7 +89,9 @@ function contents(input: OipInput, c: Record<string, unknown[]>): JsonValue {
     if (k !== field && Array.isArray(v) && v.length > 0) throw invalidArgument(`input ${quoted(input.name)}: ${input.datatype} data belongs in contents.${field}, not ${k}`);
   }
   const values = c[field] ?? [];
-  if (field === 'bytes_contents') return values.map((b) => new TextDecoder().decode(b as Uint8Array));
+  // As {"b64": ...} values, which the JSON codec reads as text for a text input and keeps as bytes
+  // for an input of encoded bytes (a pipeline's image: core/pipeline).
+  if (field === 'bytes_contents') return values.map((b) => new Map([['b64', Buffer.from(b as Uint8Array).toString('base64')]]));
   if (field === 'fp32_contents' || field === 'fp64_contents') return values.map(Number);
   return values as JsonValue[];
 }
