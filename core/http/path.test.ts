@@ -8,6 +8,7 @@ describe('parseModelPath: the REST URL grammar', () => {
     expect(parseModelPath('POST', '/v1/models/m:predict')).toEqual({ api: 'predict', model: 'm' });
     expect(parseModelPath('POST', '/v1/models/m:classify')).toEqual({ api: 'classify', model: 'm' });
     expect(parseModelPath('POST', '/v1/models/m/versions/3:regress')).toEqual({ api: 'regress', model: 'm', version: 3 });
+    expect(parseModelPath('POST', '/v1/models/m/versions/12:predict')).toEqual({ api: 'predict', model: 'm', version: 12 });
     expect(parseModelPath('POST', '/v1/models/m/labels/stable:predict')).toEqual({ api: 'predict', model: 'm', label: 'stable' });
   });
 
@@ -55,6 +56,7 @@ describe('parseModelPath: the REST URL grammar', () => {
     // The grammar is anchored: no prefix before /v1 (mutation testing found this untested).
     expect(bad('POST', '/x/v1/models/m:predict')).toThrow('Malformed request');
     expect(bad('GET', '/x/v1/models/m')).toThrow('Malformed request');
+    expect(bad('POST', '/v1/models/m:predictx')).toThrow('Malformed request');
     try {
       parseModelPath('GET', '/v1/models/m/extra');
     } catch (err) {

@@ -89,6 +89,8 @@ describe('rollback guard', () => {
     t.manager.recordOutcome('m', 2, true);
     expect(t.manager.readiness()[0].versions[0].pulled).toBe(true);
     expect(logs.filter((l) => l.includes('rolled back label canary (version 2)'))).toHaveLength(1);
+    for (let i = 0; i < 10; i++) t.manager.recordOutcome('m', 2, true);
+    expect(logs.filter((l) => l.includes('rolled back'))).toHaveLength(1); // pulled once: no second log line
     for (let i = 0; i < 300; i++) expect((await route(t)).version).toBe(1);
     expect(await route(t, { label: 'canary' })).toEqual({ version: 2, label: 'canary' });
   });
