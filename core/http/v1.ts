@@ -1,4 +1,4 @@
-import { targetOf, type ApiCall, type ApiServices, type Ran } from '../apis/call.ts';
+import { targetOf, type ApiCall, type ApiServices, type Ran, type Target } from '../apis/call.ts';
 import { classify, regress } from '../apis/classify.ts';
 import { modelMetadata, modelStatus } from '../apis/metadata.ts';
 import { encodePredictResult } from '../apis/predict-proto.ts';
@@ -49,7 +49,7 @@ export async function v1Api(req: HttpRequest, path: ModelPath, call: ApiCall, op
   if (isMediaRequest(req)) {
     if (path.api !== 'predict') throw invalidArgument(`a raw ${req.header('content-type')} body is accepted by :predict only`);
     const body = await readBodyBytes(req, options.maxBodyBytes);
-    const result = await predict(services, call, rawBodyRequest(body, path));
+    const result = await predict(services, call, rawBodyRequest(body, target));
     const names = result.outputs.map(([name]) => name);
     return answer('application/json', encodeJsonPredictResponse('row', Object.fromEntries(result.outputs), names), result);
   }
@@ -61,7 +61,7 @@ export async function v1Api(req: HttpRequest, path: ModelPath, call: ApiCall, op
   const json = parseJson(await readBodyText(req, options.maxBodyBytes));
   if (path.api === 'predict') {
     const body = readPredictBody(json);
-    const result = await predict(services, call, jsonPredictRequest(body, path));
+    const result = await predict(services, call, jsonPredictRequest(body, target));
     const names = result.outputs.map(([name]) => name);
     return answer('application/json', encodeJsonPredictResponse(body.format, Object.fromEntries(result.outputs), names), result);
   }
@@ -76,9 +76,9 @@ export async function v1Api(req: HttpRequest, path: ModelPath, call: ApiCall, op
 }
 
 /** A JSON predict body as predict.ts's request: TF Serving's REST wording for the signature name. */
-function jsonPredictRequest(body: PredictBody, path: ModelPath): PredictRequest {
+function jsonPredictRequest(body: PredictBody, target: Target): PredictRequest {
   return {
-    target: targetOf(path.model, path.version, path.label),
+    target,
     signatureName: body.signatureName,
     decode(signature, budget) {
       if (body.signatureName !== DEFAULT_SIGNATURE) {
@@ -101,15 +101,15 @@ function isMediaRequest(req: HttpRequest): boolean {
  * A raw body as one example of the model's one bytes input (a pipeline's image input,
  * core/pipeline); answered in the row format, like {"instances": [{"b64": ...}]}.
  */
-function rawBodyRequest(body: Uint8Array, path: ModelPath): PredictRequest {
+function rawBodyRequest(body: Uint8Array, target: Target): PredictRequest {
   return {
-    target: targetOf(path.model, path.version, path.label),
+    target,
     signatureName: '',
     decode(signature) {
       const [input, ...others] = signature.inputs;
       if (!input?.bytes || others.length > 0) {
         const names = signature.inputs.map((s) => `${s.name} (${s.bytes ? 'encoded bytes' : s.dtype})`).join(', ');
-        throw invalidArgument(`Model ${quoted(path.model)} takes no raw body: its inputs are ${names}; send JSON, or declare an image input in its pipeline.json`);
+        throw invalidArgument(`Model ${quoted(target.model)} takes no raw body: its inputs are ${names}; send JSON, or declare an image input in its pipeline.json`);
       }
       return { inputs: { [input.name]: { dtype: 'string', dims: [1], data: [binaryString(body)] } }, outputs: signature.outputs.map((o) => o.name) };
     },

@@ -1,8 +1,8 @@
 import type { Session } from '../backend/backend.ts';
 import { checkBatchAxes, type BatchAxes } from '../config/batch-axes.ts';
 import { checkPlacement } from '../config/placement.ts';
-import { ServingError, asServingError, errorLogText, failedPrecondition } from '../errors.ts';
-import { readVersion, type VersionFiles } from '../repository/version-files.ts';
+import { ServingError, asServingError, errorLogText } from '../errors.ts';
+import { readVersion } from '../repository/version-files.ts';
 import type { Budget } from './budget.ts';
 import { backoffMs, type Discovery } from './discovery.ts';
 import { servableVersions, type Entry, type Slot } from './model-state.ts';
@@ -10,9 +10,6 @@ import type { Runtime } from './options.ts';
 import type { Servable } from './servable.ts';
 import { TF_WARMUP_FILE } from './tf-warmup.ts';
 import { WARMUP_FILE, parseWarmup, runWarmup, tfWarmupRequests, type WarmupRequest } from './warmup.ts';
-import { parsePipeline } from '../pipeline/declaration.ts';
-import type { ImageCodecs } from '../pipeline/image.ts';
-import { pipelineSession } from '../pipeline/pipeline-session.ts';
 
 /**
  * Loads one version into a servable (TF Serving's loader harness): placement and size checks,
@@ -68,7 +65,11 @@ export class Loader {
       let session;
       try {
         session = await options.backend.load(external.length ? { bytes: files.model, externalData: external, path: files.path } : files.model);
-        if (files.pipeline) session = await withPipeline(session, files, options.imageCodecs, `model ${entry.name} version ${slot.version}: pipeline.json`);
+        if (files.pipeline) {
+          // Imported on first use: a target that serves no pipeline never loads the decoders and the tokenizer.
+          const { withPipeline } = await import('../pipeline/with-pipeline.ts');
+          session = await withPipeline(session, files, options.imageCodecs, `model ${entry.name} version ${slot.version}: pipeline.json`);
+        }
         await checkSessionBatchAxes(session, entry.batching?.batchAxes);
       } catch (err) {
         this.budget.refund(bytes);
@@ -145,17 +146,3 @@ async function checkSessionBatchAxes(session: Session, declared: BatchAxes | und
     throw err;
   }
 }
-
-/** The version's session behind its pipeline (core/pipeline); a declaration that does not fit fails the load. */
-async function withPipeline(session: Session, files: VersionFiles, codecs: ImageCodecs | undefined, where: string): Promise<Session> {
-  try {
-    const pipeline = parsePipeline(files.pipeline!, session.signature, where, files.assets);
-    if (pipeline.inputs.some((i) => i.kind === 'image') && !codecs) throw failedPrecondition(`${where}: this target has no image decoder`);
-    return pipelineSession(session, pipeline, files.labels, codecs ?? NO_CODECS);
-  } catch (err) {
-    await session.release();
-    throw err;
-  }
-}
-
-const NO_CODECS: ImageCodecs = { jpeg: () => Promise.reject(new Error('no image decoder')) };

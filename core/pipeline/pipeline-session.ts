@@ -28,7 +28,7 @@ export function pipelineSession(model: Session, pipeline: Pipeline, labels: stri
       const fed: Record<string, Tensor> = {};
       for (const input of pipeline.inputs) {
         if (input.kind === 'text') Object.assign(fed, textTensors(inputs[input.name], input));
-        else fed[input.feeds] = await imageTensor(inputs[input.name], input, model.signature.inputs.find((s) => s.name === input.feeds)!, codecs);
+        else fed[input.feeds] = await imageTensor(inputs[input.name], input, codecs);
       }
       for (const spec of model.signature.inputs) if (!(spec.name in fed)) fed[spec.name] = inputs[spec.name];
       const outputs = await runModel(model, fed);
@@ -49,10 +49,12 @@ function outerSignature(model: Signature, pipeline: Pipeline): Signature {
   // Examples run one at a time through a model whose batch is fixed at 1: any batch is taken.
   const anyBatch = (spec: TensorSpec): TensorSpec => (pipeline.inputs.length > 0 && spec.dims?.[0] === 1 ? { ...spec, dims: [-1, ...spec.dims.slice(1)] } : spec);
   if (pipeline.outputs.length === 0) return { inputs, outputs: model.outputs.map(anyBatch) };
+  // Each entry's outputs in declaration order: its own, then those its steps add (top_k's scores...).
   const outputs: TensorSpec[] = [];
   for (const entry of pipeline.outputs) {
     const from = model.outputs.find((o) => o.name === entry.from) ?? outputs.find((o) => o.name === entry.from)!;
     let spec: TensorSpec = anyBatch({ name: entry.name, dtype: from.dtype, dims: from.dims });
+    const added: TensorSpec[] = [];
     for (const step of entry.steps) {
       const batch = spec.dims ? spec.dims.slice(0, -1) : null;
       if (step.op === 'softmax' || step.op === 'sigmoid') spec = { ...spec, dtype: 'float32' };
@@ -60,40 +62,24 @@ function outerSignature(model: Signature, pipeline: Pipeline): Signature {
       if (step.op === 'threshold') spec = { ...spec, dtype: 'bool' };
       if (step.op === 'ctc_greedy') {
         spec = { name: entry.name, dtype: 'string', dims: spec.dims && spec.dims.slice(0, 1) };
-        outputs.push({ name: step.scores, dtype: 'float32', dims: spec.dims });
+        added.push({ name: step.scores, dtype: 'float32', dims: spec.dims });
       }
       if (step.op === 'nms') {
         const k = step.maxDetections;
         spec = { name: entry.name, dtype: 'string', dims: [-1, k] };
-        outputs.push({ name: step.names.boxes, dtype: 'float32', dims: [-1, k, 4] }, { name: step.names.scores, dtype: 'float32', dims: [-1, k] }, { name: step.names.count, dtype: 'int32', dims: [-1] });
+        added.push({ name: step.names.boxes, dtype: 'float32', dims: [-1, k, 4] }, { name: step.names.scores, dtype: 'float32', dims: [-1, k] }, { name: step.names.count, dtype: 'int32', dims: [-1] });
       }
       if (step.op === 'top_k') {
         spec = { name: entry.name, dtype: 'string', dims: batch && [...batch, step.k] };
-        outputs.push({ name: step.scores, dtype: 'float32', dims: spec.dims });
+        added.push({ name: step.scores, dtype: 'float32', dims: spec.dims });
       }
     }
-    outputs.push(spec);
+    outputs.push(spec, ...added);
   }
-  return { inputs, outputs: orderLike(pipeline, outputs) };
+  return { inputs, outputs };
 }
 
-/** The declared outputs in declaration order, each entry's added outputs right after it. */
-function orderLike(pipeline: Pipeline, specs: TensorSpec[]): TensorSpec[] {
-  const out: TensorSpec[] = [];
-  for (const entry of pipeline.outputs) {
-    out.push(specs.find((s) => s.name === entry.name)!);
-    for (const step of entry.steps) for (const name of addedOutputs(step)) out.push(specs.find((s) => s.name === name)!);
-  }
-  return out;
-}
-
-function addedOutputs(step: Pipeline['outputs'][number]['steps'][number]): string[] {
-  if (step.op === 'top_k' || step.op === 'ctc_greedy') return [step.scores];
-  if (step.op === 'nms') return [step.names.boxes, step.names.scores, step.names.count];
-  return [];
-}
-
-async function imageTensor(value: Tensor | undefined, image: ImageInput, spec: TensorSpec, codecs: ImageCodecs): Promise<Tensor> {
+async function imageTensor(value: Tensor | undefined, image: ImageInput, codecs: ImageCodecs): Promise<Tensor> {
   if (!value || value.dtype !== 'string') throw invalidArgument(`input ${image.name}: expects encoded images (strings of bytes)`);
   const examples = value.data as string[];
   if (examples.length === 0) throw invalidArgument(`input ${image.name}: no images`);
@@ -113,7 +99,7 @@ async function imageTensor(value: Tensor | undefined, image: ImageInput, spec: T
     writeTensorRow(pixels, image.tensor, data, i * row);
   }
   const dims = image.tensor.layout === 'nchw' ? [examples.length, 3, h, w] : [examples.length, h, w, 3];
-  return { dtype: spec.dtype, dims, data };
+  return { dtype: image.tensor.dtype, dims, data };
 }
 
 /** One run, or one per example when the model's batch is fixed at 1 and several came. */
