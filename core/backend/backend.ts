@@ -1,3 +1,4 @@
+import type { RunSignal } from '../deadline.ts';
 import type { Signature, Tensor } from '../tensor/tensor.ts';
 
 /**
@@ -46,6 +47,15 @@ export interface ExternalDataFile {
 
 export interface Session {
   readonly signature: Signature;
-  run(inputs: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  /** `context`: the request's deadline and signal, for sessions that wait on other work (a chain's steps, core/pipeline/chain.ts); a model session ignores it. */
+  run(inputs: Record<string, Tensor>, context?: RunContext): Promise<Record<string, Tensor>>;
   release(): Promise<void>;
+  /** Set on a chain (core/pipeline/chain.ts): it runs other models' servables, so it is never batched itself and never a step of another chain. */
+  readonly chain?: true;
+}
+
+/** What a run may watch: the request's cancellation, and the ms left of its deadline (absent: none). */
+export interface RunContext {
+  signal?: RunSignal;
+  timeLeft?: () => number;
 }

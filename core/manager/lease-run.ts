@@ -1,4 +1,5 @@
-import { deadlineExceeded, RunAbort, type RunSignal } from '../deadline.ts';
+import type { RunContext } from '../backend/backend.ts';
+import { deadlineAfter, deadlineExceeded, RunAbort, type RunSignal } from '../deadline.ts';
 import { ServingError } from '../errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Lease, Servable } from './servable.ts';
@@ -11,11 +12,11 @@ import type { Lease, Servable } from './servable.ts';
 export type RunFn = (
   servable: Servable,
   inputs: Record<string, Tensor>,
-  options?: { signal?: RunSignal },
+  options?: RunContext,
 ) => Promise<Record<string, Tensor>>;
 
 /** One session run per request. */
-export const runDirect: RunFn = (servable, inputs) => servable.session.run(inputs);
+export const runDirect: RunFn = (servable, inputs, options) => servable.session.run(inputs, options);
 
 /**
  * Prepares inputs on a leased servable (`prepare`: signature checks and decoding, which may
@@ -40,7 +41,7 @@ export function runLeased(
     if (!(timeoutMs > 0)) throw deadlineExceeded(timeoutMs);
     if (signal?.aborted) throw new ServingError('CANCELLED', 'The request was cancelled');
     signal?.addEventListener('abort', abort);
-    work = run(lease.servable, inputs, { signal: controller });
+    work = run(lease.servable, inputs, { signal: controller, timeLeft: deadlineAfter(timeoutMs) });
   } catch (err) {
     signal?.removeEventListener('abort', abort);
     lease.release();

@@ -68,7 +68,7 @@ export class Loader {
         if (files.pipeline) {
           // Imported on first use: a target that serves no pipeline never loads the decoders and the tokenizer.
           const { withPipeline } = await import('../pipeline/with-pipeline.ts');
-          session = await withPipeline(session, files, options.imageCodecs, `model ${entry.name} version ${slot.version}: pipeline.json`);
+          session = await withPipeline(session, files, options.pipelines ?? {}, entry.name, `model ${entry.name} version ${slot.version}: pipeline.json`);
         }
         await checkSessionBatchAxes(session, entry.batching?.batchAxes);
       } catch (err) {

@@ -12,7 +12,7 @@ import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import type { ModelSource } from '../repository/source.ts';
 import type { DiskTier } from '../repository/disk-tier.ts';
 import type { Sha256 } from '../repository/version-files.ts';
-import type { ImageCodecs } from '../pipeline/image.ts';
+import type { PipelineParts } from '../pipeline/with-pipeline.ts';
 
 export interface ModelBinding {
   config: ModelConfig;
@@ -47,8 +47,11 @@ export interface ManagerOptions {
    * Lambda); unset, or a backend without opensFiles: their files are read into memory.
    */
   diskTier?: DiskTier;
-  /** Image decoders for versions whose pipeline.json takes images (core/pipeline); unset: such versions fail to load. */
-  imageCodecs?: ImageCodecs;
+  /**
+   * What versions with a pipeline.json use (core/pipeline/with-pipeline.ts): image decoders (unset:
+   * versions taking images fail to load), the other models a chain runs, the named steps built in.
+   */
+  pipelines?: PipelineParts;
   /**
    * Which tier this target is: 'edge' refuses models whose model.json says
    * "placement": "container" (core/config/placement.ts). Default 'container': serves everything.

@@ -53,7 +53,7 @@ describe('pipeline.json', () => {
       `${at} inputs[0].steps: must end with a fixed size (a resize to width and height, or a center_crop)`,
     );
     expect(failure({ inputs: [image({ steps: [{ op: 'blur' }] })] })).toBe(`${at} inputs[0].steps[0]: op "blur" is not an image step (resize, center_crop)`);
-    expect(failure({ inputs: [image({ kind: 'audio' })] })).toBe(`${at} inputs[0]: kind "audio" is not supported (image, text)`);
+    expect(failure({ inputs: [image({ kind: 'video' })] })).toBe(`${at} inputs[0]: kind "video" is not supported (image, text, audio)`);
     expect(failure({ inputs: [image({ tensor: { std: [1, 0, 1] } })] })).toBe(`${at} inputs[0].tensor.std: must not be 0`);
     expect(failure({ outputs: [{ name: 'classes', from: 'probs' }] })).toBe(`${at} outputs[0].from: no model output or earlier entry is named "probs" (there are logits)`);
     expect(failure({ outputs: [{ name: 'top', from: 'logits', steps: [{ op: 'top_k', k: 0 }] }] })).toBe(`${at} outputs[0].steps[0].k: must be a positive integer`);

@@ -2,6 +2,7 @@ import { failedPrecondition } from '../errors.ts';
 import type { DType, Signature, TensorSpec } from '../tensor/tensor.ts';
 import type { ImageStep, ToTensor } from './image-steps.ts';
 import type { OutputStep } from './post.ts';
+import { chainInputs, chainTargets, parseChain, type ChainStep, type ChainTarget, type NamedStep } from './chain.ts';
 import { loadTokenizer, type TextInput } from './text.ts';
 
 /**
@@ -44,53 +45,133 @@ export interface OutputEntry {
   steps: OutputStep[];
 }
 
-export type PipelineInput = ImageInput | TextInput;
+/** Audio (`kind: "audio"`): WAV bytes to mono float32 samples at the model's rate (audio.ts), times `multiply`. */
+export interface AudioInput {
+  kind: 'audio';
+  name: string;
+  feeds: string;
+  rate: number;
+  maxSeconds: number;
+  /** openWakeWord takes int16 values as floats: multiply 32768. */
+  multiply: number;
+}
+
+export type PipelineInput = ImageInput | TextInput | AudioInput;
 
 export interface Pipeline {
   inputs: PipelineInput[];
+  /** A chain's steps (chain.ts), each example run alone; null: the version's model runs once on the stacked examples. */
+  steps: ChainStep[] | null;
   outputs: OutputEntry[];
+  /** Every tensor the outputs may read, by name: the model's outputs, or all a chain's inputs and steps make. */
+  tensors: Map<string, TensorSpec>;
+}
+
+/** What a chain's steps stand on at load: the signatures of the models they name (by step index), and the named steps built in. */
+export interface ChainParts {
+  models: Map<number, Signature>;
+  named: Readonly<Record<string, NamedStep>>;
 }
 
 /** Default pixel limit of a decoded image: 36 MP (a 6000 x 6000 photo). */
 export const DEFAULT_MAX_PIXELS = 36_000_000;
+/** Default length limit of a clip: 10 minutes. */
+export const DEFAULT_MAX_SECONDS = 600;
 
-/** The model inputs a pipeline input fills. */
+/** The model inputs (or, in a chain, the tensors) a pipeline input fills. */
 export function fedBy(input: PipelineInput): string[] {
-  if (input.kind === 'image') return [input.feeds];
+  if (input.kind !== 'text') return [input.feeds];
   return [input.feeds.ids, input.feeds.attentionMask, input.feeds.tokenTypeIds].filter((s) => s !== undefined).map((s) => s.name);
 }
 
-export function parsePipeline(bytes: Uint8Array, signature: Signature, where: string, assets: Map<string, Uint8Array> = new Map()): Pipeline {
-  const fail = (what: string, message: string) => failedPrecondition(`${where}: ${what}: ${message}`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (err) {
-    throw fail('the file', `not JSON (${(err as Error).message})`);
-  }
-  const top = object(doc, 'the file', fail);
+/** The file's JSON and the models its steps name (chain.ts), to resolve before parsePipeline. */
+export function pipelineTargets(bytes: Uint8Array, where: string): Map<number, ChainTarget> {
+  const fail = failAt(where);
+  const top = readFile(bytes, fail);
+  return top.steps === undefined ? new Map() : chainTargets(array(top.steps, 'steps', fail), fail);
+}
+
+export function parsePipeline(
+  bytes: Uint8Array,
+  signature: Signature,
+  where: string,
+  assets: Map<string, Uint8Array> = new Map(),
+  chain: ChainParts = { models: new Map(), named: {} },
+): Pipeline {
+  const fail = failAt(where);
+  const top = readFile(bytes, fail);
+  const rawSteps = top.steps === undefined ? null : array(top.steps, 'steps', fail);
+  if (rawSteps?.length === 0) throw fail('steps', 'must list at least one step');
+  // A chain's inputs feed the inputs of the steps' models (the first step to read each tensor says what it must be).
+  const fedSignature = rawSteps ? { inputs: chainInputs(rawSteps, signature, chain.models, fail), outputs: [] } : signature;
   const inputs = array(top.inputs ?? [], 'inputs', fail).map((v, i): PipelineInput => {
     const what = `inputs[${i}]`;
     const kind = object(v, what, fail).kind;
-    if (kind === 'image') return imageInput(v, what, signature, fail);
-    if (kind === 'text') return textInput(v, what, signature, assets, fail);
-    throw fail(what, `kind ${JSON.stringify(kind)} is not supported (image, text)`);
+    if (kind === 'image') return imageInput(v, what, fedSignature, fail);
+    if (kind === 'text') return textInput(v, what, fedSignature, assets, fail);
+    if (kind === 'audio') return audioInput(v, what, fedSignature, fail);
+    throw fail(what, `kind ${JSON.stringify(kind)} is not supported (image, text, audio)`);
   });
   const fed = inputs.flatMap(fedBy);
   const twice = fed.find((name, i) => fed.indexOf(name) !== i);
   if (twice) throw fail('inputs', `model input ${twice} is fed by two entries`);
-  const known = new Set(signature.outputs.map((o) => o.name));
+  const tensors = new Map<string, TensorSpec>();
+  let steps: ChainStep[] | null = null;
+  if (rawSteps) {
+    if (inputs.length === 0) throw fail('inputs', 'a chain declares its inputs');
+    for (const name of fed) tensors.set(name, fedSignature.inputs.find((s) => s.name === name)!);
+    steps = parseChain(rawSteps, signature, chain.models, chain.named, tensors, fail);
+    if (top.outputs === undefined) throw fail('outputs', 'a chain declares its outputs');
+  } else {
+    for (const spec of signature.outputs) tensors.set(spec.name, spec);
+  }
+  const known = new Set(tensors.keys());
   const outputs = array(top.outputs ?? [], 'outputs', fail).map((v, i) => {
     const entry = outputEntry(v, `outputs[${i}]`, known, assets, fail);
     known.add(entry.name);
     return entry;
   });
   if (inputs.length === 0 && outputs.length === 0) throw fail('the file', 'declares no inputs and no outputs');
-  return { inputs, outputs };
+  return { inputs, steps, outputs, tensors };
 }
 
 type Fail = (what: string, message: string) => Error;
 type Obj = Record<string, unknown>;
+
+const failAt =
+  (where: string): Fail =>
+  (what, message) =>
+    failedPrecondition(`${where}: ${what}: ${message}`);
+
+function readFile(bytes: Uint8Array, fail: Fail): Obj {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw fail('the file', `not JSON (${(err as Error).message})`);
+  }
+  return object(doc, 'the file', fail);
+}
+
+function audioInput(v: unknown, what: string, signature: Signature, fail: Fail): AudioInput {
+  const o = object(v, what, fail);
+  const name = text(o.name, `${what}.name`, fail);
+  const feeds = text(o.feeds, `${what}.feeds`, fail);
+  const spec = signature.inputs.find((s) => s.name === feeds);
+  if (!spec) throw fail(`${what}.feeds`, `the model has no input ${JSON.stringify(feeds)} (it has ${signature.inputs.map((s) => s.name).join(', ')})`);
+  if (spec.dtype !== 'float32' || (spec.dims !== null && spec.dims.length !== 2)) {
+    throw fail(`${what}.feeds`, `model input ${feeds} is ${spec.dtype} [${spec.dims?.join(', ') ?? '?'}]; audio becomes float32 [batch, samples]`);
+  }
+  if (o.multiply !== undefined && (typeof o.multiply !== 'number' || !Number.isFinite(o.multiply))) throw fail(`${what}.multiply`, 'must be a number');
+  return {
+    kind: 'audio',
+    name,
+    feeds,
+    rate: positive(o.rate, `${what}.rate`, fail),
+    maxSeconds: o.max_seconds === undefined ? DEFAULT_MAX_SECONDS : positive(o.max_seconds, `${what}.max_seconds`, fail),
+    multiply: (o.multiply as number | undefined) ?? 1,
+  };
+}
 
 function imageInput(v: unknown, what: string, signature: Signature, fail: Fail): ImageInput {
   const o = object(v, what, fail);
@@ -215,6 +296,10 @@ function outputEntry(v: unknown, what: string, known: Set<string>, assets: Map<s
     const where = `${what}.steps[${i}]`;
     const step = object(s, where, fail);
     if (step.op === 'softmax' || step.op === 'sigmoid' || step.op === 'argmax') return { op: step.op };
+    if (step.op === 'join') {
+      if (step.separator !== undefined && typeof step.separator !== 'string') throw fail(`${where}.separator`, 'must be a string');
+      return { op: 'join', separator: (step.separator as string | undefined) ?? '\n' };
+    }
     if (step.op === 'top_k') return { op: 'top_k', k: positive(step.k, `${where}.k`, fail), scores: step.scores === undefined ? `${name}_scores` : text(step.scores, `${where}.scores`, fail) };
     if (step.op === 'threshold') {
       if (typeof step.value !== 'number' || !Number.isFinite(step.value)) throw fail(`${where}.value`, 'must be a number');
@@ -247,7 +332,7 @@ function outputEntry(v: unknown, what: string, known: Set<string>, assets: Map<s
         names: { boxes: `${name}_boxes`, scores: `${name}_scores`, count: `${name}_count` },
       };
     }
-    throw fail(where, `op ${JSON.stringify(step.op)} is not an output step (softmax, sigmoid, top_k, argmax, threshold, ctc_greedy, nms)`);
+    throw fail(where, `op ${JSON.stringify(step.op)} is not an output step (softmax, sigmoid, top_k, argmax, threshold, join, ctc_greedy, nms)`);
   });
   return { name, from, steps };
 }

@@ -1,7 +1,10 @@
 import type { Session } from '../backend/backend.ts';
-import { invalidArgument } from '../errors.ts';
+import { invalidArgument, ServingError } from '../errors.ts';
 import { bytesOf, type Signature, type Tensor, type TensorSpec } from '../tensor/tensor.ts';
-import { fedBy, type ImageInput, type Pipeline } from './declaration.ts';
+import { decodeWav } from './audio.ts';
+import { runChain, type ModelCaller } from './chain.ts';
+import { fedBy, type AudioInput, type ImageInput, type Pipeline, type PipelineInput } from './declaration.ts';
+import { concatRows, runRows } from './rows.ts';
 import { textTensors } from './text.ts';
 import { decodeImage, type ImageCodecs } from './image.ts';
 import { applyImageStep, writeTensorRow } from './image-steps.ts';
@@ -20,46 +23,108 @@ import { runOutputStep } from './post.ts';
  *   is fixed at 1), runs the model, then the output steps; inputs that no step feeds pass through.
  * Failures on the caller's bytes are INVALID_ARGUMENT naming the input and the example.
  */
-export function pipelineSession(model: Session, pipeline: Pipeline, labels: string[] | null, codecs: ImageCodecs): Session {
-  const signature = outerSignature(model.signature, pipeline);
+export function pipelineSession(model: Session, pipeline: Pipeline, labels: string[] | null, codecs: ImageCodecs, caller?: ModelCaller): Session {
+  const inputs = outerInputs(model.signature, pipeline);
+  const outputs = runOutputs(model.signature, pipeline);
+  const { steps } = pipeline;
+  if (!steps) {
+    // Examples run one at a time through a model whose batch is fixed at 1: any batch is taken.
+    const anyBatch = (spec: TensorSpec): TensorSpec => (spec.dims?.[0] === 1 && pipeline.inputs.length > 0 ? { ...spec, dims: [-1, ...spec.dims.slice(1)] } : spec);
+    return {
+      signature: { inputs, outputs: outputs.map(anyBatch) },
+      async run(inputs) {
+        const fed = await prepare(inputs, pipeline, codecs);
+        for (const spec of model.signature.inputs) if (!(spec.name in fed)) fed[spec.name] = inputs[spec.name];
+        return answers(await runRows(model.signature, (rows) => model.run(rows), fed), pipeline, labels);
+      },
+      release: () => model.release(),
+    };
+  }
+  // A chain's examples run alone and their answers are stacked: an answer with a batch axis of 1
+  // joins the others along it, any other gains an axis in front.
+  const joined = new Set(outputs.filter((o) => o.dims?.[0] === 1).map((o) => o.name));
+  const stacked = (spec: TensorSpec): TensorSpec => ({ ...spec, dims: spec.dims && [-1, ...(joined.has(spec.name) ? spec.dims.slice(1) : spec.dims)] });
+  const rowOf = (name: string, t: Tensor): Tensor => {
+    if (!joined.has(name)) return { ...t, dims: [1, ...t.dims] };
+    if (t.dims[0] !== 1) throw invalidArgument(`output ${name}: the chain made ${t.dims[0]} rows for one example`);
+    return t;
+  };
   return {
-    signature,
-    async run(inputs) {
-      const fed: Record<string, Tensor> = {};
-      for (const input of pipeline.inputs) {
-        if (input.kind === 'text') Object.assign(fed, textTensors(inputs[input.name], input));
-        else fed[input.feeds] = await imageTensor(inputs[input.name], input, codecs);
-      }
-      for (const spec of model.signature.inputs) if (!(spec.name in fed)) fed[spec.name] = inputs[spec.name];
-      const outputs = await runModel(model, fed);
-      return answers(outputs, pipeline, labels);
+    signature: { inputs, outputs: outputs.map(stacked) },
+    chain: true,
+    async run(inputs, context = {}) {
+      const n = exampleCount(inputs, pipeline);
+      const each = await Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          try {
+            const tensors = new Map(Object.entries(await prepare(n === 1 ? inputs : exampleOf(inputs, i), pipeline, codecs)));
+            await runChain(steps, model, caller, tensors, context);
+            return answers(Object.fromEntries(tensors), pipeline, labels);
+          } catch (err) {
+            throw n === 1 || !(err instanceof ServingError) ? err : new ServingError(err.code, `example ${i}: ${err.message}`);
+          }
+        }),
+      );
+      return Object.fromEntries(Object.keys(each[0]).map((name) => [name, concatRows(each.map((e) => rowOf(name, e[name])), name)]));
     },
     release: () => model.release(),
   };
 }
 
-function outerSignature(model: Signature, pipeline: Pipeline): Signature {
-  // Each pipeline input stands where the first model input it feeds stood; the others it feeds go.
+/** The model inputs (a chain's first tensors) that the pipeline's inputs make from what the client sent. */
+async function prepare(inputs: Record<string, Tensor>, pipeline: Pipeline, codecs: ImageCodecs): Promise<Record<string, Tensor>> {
+  const fed: Record<string, Tensor> = {};
+  for (const input of pipeline.inputs) {
+    if (input.kind === 'text') Object.assign(fed, textTensors(inputs[input.name], input));
+    else if (input.kind === 'image') fed[input.feeds] = await imageTensor(inputs[input.name], input, codecs);
+    else fed[input.feeds] = audioTensor(inputs[input.name], input);
+  }
+  return fed;
+}
+
+function exampleCount(inputs: Record<string, Tensor>, pipeline: Pipeline): number {
+  const counts = pipeline.inputs.map((input) => {
+    const value = inputs[input.name];
+    if (!value || value.dtype !== 'string') throw invalidArgument(`input ${input.name}: expects ${input.kind === 'text' ? 'text (strings)' : `encoded ${input.kind} (strings of bytes)`}`);
+    return value.data.length;
+  });
+  if (counts.some((c) => c !== counts[0])) throw invalidArgument(`the inputs hold different numbers of examples (${counts.join(', ')})`);
+  if (counts[0] === 0) throw invalidArgument(`input ${pipeline.inputs[0].name}: no examples`);
+  return counts[0];
+}
+
+function exampleOf(inputs: Record<string, Tensor>, i: number): Record<string, Tensor> {
+  return Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, { dtype: t.dtype, dims: [1], data: [(t.data as string[])[i]] }]));
+}
+
+function outerInputs(model: Signature, pipeline: Pipeline): TensorSpec[] {
+  const raw = (input: PipelineInput): TensorSpec => ({ name: input.name, dtype: 'string', dims: [-1], ...(input.kind !== 'text' && { bytes: true }) });
+  // A chain takes its inputs alone. Otherwise each pipeline input stands where the first model
+  // input it feeds stood; the others it feeds go.
+  if (pipeline.steps) return pipeline.inputs.map(raw);
   const inputs: TensorSpec[] = [];
   for (const spec of model.inputs) {
     const input = pipeline.inputs.find((i) => fedBy(i).includes(spec.name));
     if (!input) inputs.push(spec);
-    else if (!inputs.some((s) => s.name === input.name)) inputs.push({ name: input.name, dtype: 'string', dims: [-1], ...(input.kind === 'image' && { bytes: true }) });
+    else if (!inputs.some((s) => s.name === input.name)) inputs.push(raw(input));
   }
-  // Examples run one at a time through a model whose batch is fixed at 1: any batch is taken.
-  const anyBatch = (spec: TensorSpec): TensorSpec => (pipeline.inputs.length > 0 && spec.dims?.[0] === 1 ? { ...spec, dims: [-1, ...spec.dims.slice(1)] } : spec);
-  if (pipeline.outputs.length === 0) return { inputs, outputs: model.outputs.map(anyBatch) };
-  // Each entry's outputs in declaration order: its own, then those its steps add (top_k's scores...).
+  return inputs;
+}
+
+/** What one run answers (one example, for a chain): the declared outputs, each followed by those its steps add (top_k's scores...). */
+function runOutputs(model: Signature, pipeline: Pipeline): TensorSpec[] {
+  if (pipeline.outputs.length === 0) return model.outputs;
   const outputs: TensorSpec[] = [];
   for (const entry of pipeline.outputs) {
-    const from = model.outputs.find((o) => o.name === entry.from) ?? outputs.find((o) => o.name === entry.from)!;
-    let spec: TensorSpec = anyBatch({ name: entry.name, dtype: from.dtype, dims: from.dims });
+    const from = pipeline.tensors.get(entry.from) ?? outputs.find((o) => o.name === entry.from)!;
+    let spec: TensorSpec = { name: entry.name, dtype: from.dtype, dims: from.dims };
     const added: TensorSpec[] = [];
     for (const step of entry.steps) {
       const batch = spec.dims ? spec.dims.slice(0, -1) : null;
       if (step.op === 'softmax' || step.op === 'sigmoid') spec = { ...spec, dtype: 'float32' };
       if (step.op === 'argmax') spec = { name: entry.name, dtype: 'string', dims: batch };
       if (step.op === 'threshold') spec = { ...spec, dtype: 'bool' };
+      if (step.op === 'join') spec = { name: entry.name, dtype: 'string', dims: batch };
       if (step.op === 'ctc_greedy') {
         spec = { name: entry.name, dtype: 'string', dims: spec.dims && spec.dims.slice(0, 1) };
         added.push({ name: step.scores, dtype: 'float32', dims: spec.dims });
@@ -76,7 +141,7 @@ function outerSignature(model: Signature, pipeline: Pipeline): Signature {
     }
     outputs.push(spec, ...added);
   }
-  return { inputs, outputs };
+  return outputs;
 }
 
 async function imageTensor(value: Tensor | undefined, image: ImageInput, codecs: ImageCodecs): Promise<Tensor> {
@@ -102,33 +167,21 @@ async function imageTensor(value: Tensor | undefined, image: ImageInput, codecs:
   return { dtype: image.tensor.dtype, dims, data };
 }
 
-/** One run, or one per example when the model's batch is fixed at 1 and several came. */
-async function runModel(model: Session, inputs: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-  const fixedOne = model.signature.inputs.some((s) => s.dims?.[0] === 1);
-  const batch = Object.values(inputs)[0]?.dims[0] ?? 1;
-  if (!fixedOne || batch <= 1) return model.run(inputs);
-  const parts: Record<string, Tensor>[] = [];
-  for (let i = 0; i < batch; i++) parts.push(await model.run(Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, rowOf(t, i)]))));
-  return Object.fromEntries(Object.keys(parts[0]).map((k) => [k, concat(parts.map((p) => p[k]))]));
-}
-
-function rowOf(t: Tensor, i: number): Tensor {
-  const size = t.dims.slice(1).reduce((a, b) => a * b, 1);
-  return { dtype: t.dtype, dims: [1, ...t.dims.slice(1)], data: t.data.slice(i * size, (i + 1) * size) as Tensor['data'] };
-}
-
-function concat(parts: Tensor[]): Tensor {
-  const [first] = parts;
-  const length = parts.reduce((n, p) => n + p.data.length, 0);
-  const dims = [parts.reduce((n, p) => n + p.dims[0], 0), ...first.dims.slice(1)];
-  if (Array.isArray(first.data)) return { dtype: first.dtype, dims, data: parts.flatMap((p) => p.data as string[]) };
-  const data = new (first.data.constructor as new (n: number) => Exclude<Tensor['data'], string[]>)(length);
-  let at = 0;
-  for (const p of parts) {
-    (data as Float32Array).set(p.data as Float32Array, at);
-    at += p.data.length;
-  }
-  return { dtype: first.dtype, dims, data };
+function audioTensor(value: Tensor | undefined, audio: AudioInput): Tensor {
+  if (!value || value.dtype !== 'string') throw invalidArgument(`input ${audio.name}: expects WAV files (strings of bytes)`);
+  const examples = value.data as string[];
+  if (examples.length === 0) throw invalidArgument(`input ${audio.name}: no clips`);
+  const clips = examples.map((bytes, i) => {
+    const where = examples.length === 1 ? `input ${audio.name}` : `input ${audio.name}, example ${i}`;
+    return decodeWav(bytesOf(bytes), { rate: audio.rate, maxSeconds: audio.maxSeconds, where });
+  });
+  const length = clips[0].length;
+  if (clips.some((c) => c.length !== length)) throw invalidArgument(`input ${audio.name}: the clips differ in length (${clips.map((c) => c.length).join(', ')} samples); send one per request`);
+  const data = new Float32Array(clips.length * length);
+  clips.forEach((clip, i) => {
+    for (let j = 0; j < length; j++) data[i * length + j] = clip[j] * audio.multiply;
+  });
+  return { dtype: 'float32', dims: [clips.length, length], data };
 }
 
 function answers(outputs: Record<string, Tensor>, pipeline: Pipeline, labels: string[] | null): Record<string, Tensor> {

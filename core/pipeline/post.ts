@@ -9,6 +9,7 @@ import type { Tensor } from '../tensor/tensor.ts';
  *   names from the version's labels.txt (or the index as text without one), and their scores.
  * - argmax: the best class of each row, as its name (or index as text).
  * - threshold: true where a score is at least the value (multi-label answers after a sigmoid).
+ * - join: the strings along the last axis joined with the separator (an OCR's lines as one text).
  * - ctc_greedy: CTC's greedy decoding of [batch, steps, classes] probabilities, as PaddleOCR's
  *   recognizer does it: each step's best class, repeats merged, the blank dropped, class c read
  *   as characters[c - 1] (the blank is class 0 unless declared); the text, and beside it the mean
@@ -26,6 +27,7 @@ export type OutputStep =
   | { op: 'top_k'; k: number; scores: string }
   | { op: 'argmax' }
   | { op: 'threshold'; value: number }
+  | { op: 'join'; separator: string }
   | { op: 'ctc_greedy'; blank: number; characters: string[]; scores: string }
   | { op: 'nms'; boxes: string; iou: number; scoreThreshold: number; maxDetections: number; names: { boxes: string; scores: string; count: string } };
 
@@ -39,6 +41,7 @@ export interface StepResult {
 export function runOutputStep(step: OutputStep, input: Tensor, labels: string[] | null, where: string, tensors: Record<string, Tensor> = {}): StepResult {
   if (step.op === 'ctc_greedy') return ctcGreedy(step, input, where);
   if (step.op === 'nms') return nms(step, input, tensors[step.boxes], labels, where);
+  if (step.op === 'join') return join(step.separator, input, where);
   const rows = floatRows(input, where);
   switch (step.op) {
     case 'softmax':
@@ -63,6 +66,15 @@ export function runOutputStep(step: OutputStep, input: Tensor, labels: string[] 
       return { value: { dtype: 'string', dims, data: names }, extra: [{ name: step.scores, tensor: { dtype: 'float32', dims, data: scores } }] };
     }
   }
+}
+
+function join(separator: string, t: Tensor, where: string): StepResult {
+  if (t.dtype !== 'string' || t.dims.length === 0) throw invalidArgument(`${where}: expects strings along an axis, got ${t.dtype} [${t.dims.join(', ')}]`);
+  const width = t.dims[t.dims.length - 1];
+  const strings = t.data as string[];
+  const dims = t.dims.slice(0, -1);
+  const data = Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, row) => strings.slice(row * width, (row + 1) * width).join(separator));
+  return { value: { dtype: 'string', dims, data } };
 }
 
 function floatRows(t: Tensor, where: string): { values: number[][]; width: number; batchDims: number[] } {

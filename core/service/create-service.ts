@@ -20,6 +20,8 @@ import type { ModelSource } from '../repository/source.ts';
 import type { Sha256 } from '../repository/version-files.ts';
 import type { DiskTier } from '../repository/disk-tier.ts';
 import type { ImageCodecs } from '../pipeline/image.ts';
+import type { NamedStep } from '../pipeline/chain.ts';
+import { modelCaller } from '../apis/model-caller.ts';
 
 /**
  * The one composition of the serving stack: metrics, the model cache (manager), the batcher and
@@ -96,6 +98,8 @@ export interface ServiceCapabilities {
   diskTier?: DiskTier;
   /** Image decoders for pipelines that take images (core/pipeline/jpeg.ts: the target supplies MozJPEG's wasm). */
   imageCodecs?: ImageCodecs;
+  /** The named TypeScript steps pipelines may call (core/pipeline/chain.ts's NamedStep; steps/index.ts registers them). */
+  namedSteps?: Readonly<Record<string, NamedStep>>;
 }
 
 export interface Service {
@@ -129,7 +133,7 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
     tier: settings.tier,
     sha256: capabilities.sha256,
     diskTier: capabilities.diskTier,
-    imageCodecs: capabilities.imageCodecs,
+    pipelines: { imageCodecs: capabilities.imageCodecs, namedSteps: capabilities.namedSteps, models: modelCaller(() => services) },
     defer,
     metrics,
     log,
@@ -146,7 +150,8 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
         })
       : null;
   const batcher = settings.batching ? batcherFor(settings.batching, manager, metrics, capabilities, log) : null;
-  const run: RunFn = batcher ? (servable, inputs, options) => batcher.run(servable, inputs, options) : runDirect;
+  // A chain is not batched itself: each of its steps is, in its own model's batcher.
+  const run: RunFn = batcher ? (servable, inputs, options) => (servable.session.chain ? runDirect(servable, inputs, options) : batcher.run(servable, inputs, options)) : runDirect;
   const services: ApiServices = { manager, run, maxTensorBytes: settings.maxTensorBytes };
   const host: ApiHost = {
     services,
