@@ -22,7 +22,7 @@ import type { ModelPath } from './path.ts';
  * API (core/apis), encode its result. Bodies are JSON in TF Serving's processing order
  * (docs/tf-serving-compat.md 3: parse, signature_name, then the servable), or for :predict a
  * binary PredictRequest (binary-predict.ts), or the encoded bytes of a model whose one input takes
- * them (an image/* or application/octet-stream body; core/pipeline). Answers name what ran: x-model-name,
+ * them (an image/*, audio/* or application/octet-stream body; core/pipeline). Answers name what ran: x-model-name,
  * x-model-version and, when a traffic label chose the version, x-model-label.
  */
 export interface V1Options {
@@ -89,12 +89,12 @@ function jsonPredictRequest(body: PredictBody, target: Target): PredictRequest {
   };
 }
 
-/** An image (or other encoded bytes) sent as the body itself: `curl --data-binary @cat.jpg -H 'content-type: image/jpeg'`. */
+/** An image, a sound (or other encoded bytes) sent as the body itself: `curl --data-binary @cat.jpg -H 'content-type: image/jpeg'`. */
 function isMediaRequest(req: HttpRequest): boolean {
   const type = (req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
   // Not text/plain: fetch() labels every string body so, JSON included, and TF Serving reads JSON
   // whatever the content type says.
-  return type.startsWith('image/') || type === 'application/octet-stream';
+  return type.startsWith('image/') || type.startsWith('audio/') || type === 'application/octet-stream';
 }
 
 /**

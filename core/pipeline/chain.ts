@@ -46,13 +46,14 @@ export interface ModelCaller {
 
 /**
  * A step written in TypeScript for what no declaration covers (say, cropping the text lines a
- * detector found), registered by name in the target's build (functions/steps.ts). Contract:
- * `outputs` states what it makes (checked against later steps at load); run() gets one example's
+ * detector found), registered by name in the target's build (steps/index.ts). Contract:
+ * `inputs` and `outputs` state what it takes and makes (checked against the other steps at load,
+ * dims -1 where any size goes); run() gets one example's
  * tensors by the names the declaration maps and the declaration's `args`, and throws
  * INVALID_ARGUMENT (core/errors.ts) for data it cannot take.
  */
 export interface NamedStep {
-  inputs: readonly string[];
+  inputs: Readonly<Record<string, Omit<TensorSpec, 'name'>>>;
   outputs: Readonly<Record<string, Omit<TensorSpec, 'name'>>>;
   run(inputs: Record<string, Tensor>, args: Readonly<Record<string, unknown>>): Record<string, Tensor> | Promise<Record<string, Tensor>>;
 }
@@ -83,10 +84,10 @@ export function chainTargets(steps: unknown[], fail: Fail): Map<number, ChainTar
 }
 
 /**
- * What a chain's inputs may feed: each tensor a model step reads before any step makes it, with
- * the spec of the model input it goes to (the first such step decides).
+ * What a chain's inputs may feed: each tensor a model or named step reads before any step makes
+ * it, with the spec of the input it goes to (the first such step decides).
  */
-export function chainInputs(steps: unknown[], own: Signature, models: Map<number, Signature>, fail: Fail): TensorSpec[] {
+export function chainInputs(steps: unknown[], own: Signature, models: Map<number, Signature>, named: Readonly<Record<string, NamedStep>>, fail: Fail): TensorSpec[] {
   const made = new Set<string>();
   const fed = new Map<string, TensorSpec>();
   steps.forEach((s, i) => {
@@ -99,7 +100,12 @@ export function chainInputs(steps: unknown[], own: Signature, models: Map<number
       }
       for (const [, name] of mapping(step.outputs, signature.outputs.map((x) => x.name), `${where}.outputs`, 'output', fail)) made.add(name);
     } else if (step.call !== undefined) {
-      if (typeof step.outputs === 'object' && step.outputs !== null) for (const name of Object.values(step.outputs)) made.add(String(name));
+      const impl = typeof step.call === 'string' && Object.hasOwn(named, step.call) ? named[step.call] : undefined;
+      if (!impl) return;
+      for (const [input, from] of mapping(step.inputs, Object.keys(impl.inputs), `${where}.inputs`, 'input', fail)) {
+        if (!made.has(from) && !fed.has(from)) fed.set(from, { ...impl.inputs[input], name: from });
+      }
+      for (const [, name] of mapping(step.outputs, Object.keys(impl.outputs), `${where}.outputs`, 'output', fail)) made.add(name);
     } else made.add(String(step.output ?? step.input));
   });
   return [...fed.values()];
@@ -132,11 +138,7 @@ export function parseChain(
       for (const spec of signature.inputs) {
         const from = inputs.find(([input]) => input === spec.name);
         if (!from) throw fail(`${where}.inputs`, `model input ${spec.name} is not fed`);
-        const have = read(from[1], `${where}.inputs.${spec.name}`);
-        if (have.dtype !== spec.dtype) throw fail(`${where}.inputs.${spec.name}`, `${from[1]} is ${have.dtype}, model input ${spec.name} is ${spec.dtype}`);
-        if (have.dims && spec.dims && have.dims.length !== spec.dims.length) {
-          throw fail(`${where}.inputs.${spec.name}`, `${from[1]} is [${have.dims.join(', ')}], model input ${spec.name} is [${spec.dims.join(', ')}]`);
-        }
+        checkFeed(read(from[1], `${where}.inputs.${spec.name}`), spec, `${where}.inputs.${spec.name}`, fail);
       }
       for (const [output, name] of outputs) tensors.set(name, { ...signature.outputs.find((o) => o.name === output)!, name });
       return { kind: 'model', target: models.has(i) ? chainTargetOf(step) : null, signature, inputs, outputs, where };
@@ -144,12 +146,15 @@ export function parseChain(
     if (step.call !== undefined) {
       if (typeof step.call !== 'string' || !Object.hasOwn(named, step.call)) {
         const known = Object.keys(named);
-        throw fail(`${where}.call`, `no step named ${JSON.stringify(step.call)} is built into this server (${known.length ? known.join(', ') : 'none are'}; functions/steps.ts registers them)`);
+        throw fail(`${where}.call`, `no step named ${JSON.stringify(step.call)} is built into this server (${known.length ? known.join(', ') : 'none are'}; steps/index.ts registers them)`);
       }
       const impl = named[step.call];
-      const inputs = mapping(step.inputs, impl.inputs, `${where}.inputs`, 'input', fail);
-      for (const name of impl.inputs) if (!inputs.some(([input]) => input === name)) throw fail(`${where}.inputs`, `step ${step.call} takes ${name}`);
-      inputs.forEach(([input, from]) => read(from, `${where}.inputs.${input}`));
+      const inputs = mapping(step.inputs, Object.keys(impl.inputs), `${where}.inputs`, 'input', fail);
+      for (const [name, spec] of Object.entries(impl.inputs)) {
+        const from = inputs.find(([input]) => input === name);
+        if (!from) throw fail(`${where}.inputs`, `step ${step.call} takes ${name}`);
+        checkFeed(read(from[1], `${where}.inputs.${name}`), { ...spec, name }, `${where}.inputs.${name}`, fail);
+      }
       const outputs = mapping(step.outputs, Object.keys(impl.outputs), `${where}.outputs`, 'output', fail);
       for (const [output, name] of outputs) tensors.set(name, { ...impl.outputs[output], name });
       const args = step.args === undefined ? {} : step.args;
@@ -163,6 +168,14 @@ export function parseChain(
     tensors.set(output, tensorOpSpec(op, read(step.input, `${where}.input`), output, where, fail));
     return { kind: 'tensor', op, input: step.input, output, where };
   });
+}
+
+/** A tensor of spec `have` may go to an input of spec `want`: the same dtype and, where both are known, rank. */
+function checkFeed(have: TensorSpec, want: TensorSpec, what: string, fail: Fail): void {
+  if (have.dtype !== want.dtype) throw fail(what, `${have.name} is ${have.dtype}, input ${want.name} takes ${want.dtype}`);
+  if (have.dims && want.dims && have.dims.length !== want.dims.length) {
+    throw fail(what, `${have.name} is [${have.dims.join(', ')}], input ${want.name} takes [${want.dims.join(', ')}]`);
+  }
 }
 
 /** `{ name: tensor }` pairs whose names are among `known` (default: each known name to itself). */

@@ -50,7 +50,7 @@ describe('pipeline.json', () => {
     expect(failure({ inputs: [image({ tensor: { layout: 'nhwc' } })] })).toBe(`${at} inputs[0].tensor: makes [batch, 224, 224, 3] (nhwc), but model input x is [1, 3, 224, 224]`);
     expect(failure({ inputs: [image({ tensor: { dtype: 'uint8' } })] })).toBe(`${at} inputs[0].tensor: makes uint8, but model input x is float32`);
     expect(failure({ inputs: [image({ steps: [{ op: 'resize', shorter_side: 256 }] })] })).toBe(
-      `${at} inputs[0].steps: must end with a fixed size (a resize to width and height, or a center_crop)`,
+      `${at} inputs[0].steps: must end with a fixed size (a resize to width and height, or a center_crop): model input x is [1, 3, 224, 224]`,
     );
     expect(failure({ inputs: [image({ steps: [{ op: 'blur' }] })] })).toBe(`${at} inputs[0].steps[0]: op "blur" is not an image step (resize, center_crop)`);
     expect(failure({ inputs: [image({ kind: 'video' })] })).toBe(`${at} inputs[0]: kind "video" is not supported (image, text, audio)`);

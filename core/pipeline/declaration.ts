@@ -35,8 +35,8 @@ export interface ImageInput {
   exifOrientation: boolean;
   steps: ImageStep[];
   tensor: ToTensor;
-  /** [H, W] of the tensor the steps make. */
-  size: [number, number];
+  /** [H, W] of the tensor the steps make; null when it varies (a model input of any height and width). */
+  size: [number, number] | null;
 }
 
 export interface OutputEntry {
@@ -54,6 +54,8 @@ export interface AudioInput {
   maxSeconds: number;
   /** openWakeWord takes int16 values as floats: multiply 32768. */
   multiply: number;
+  /** Seconds of silence added before and after each clip (openWakeWord's predict_clip pads 1). */
+  padSeconds: number;
 }
 
 export type PipelineInput = ImageInput | TextInput | AudioInput;
@@ -103,7 +105,7 @@ export function parsePipeline(
   const rawSteps = top.steps === undefined ? null : array(top.steps, 'steps', fail);
   if (rawSteps?.length === 0) throw fail('steps', 'must list at least one step');
   // A chain's inputs feed the inputs of the steps' models (the first step to read each tensor says what it must be).
-  const fedSignature = rawSteps ? { inputs: chainInputs(rawSteps, signature, chain.models, fail), outputs: [] } : signature;
+  const fedSignature = rawSteps ? { inputs: chainInputs(rawSteps, signature, chain.models, chain.named, fail), outputs: [] } : signature;
   const inputs = array(top.inputs ?? [], 'inputs', fail).map((v, i): PipelineInput => {
     const what = `inputs[${i}]`;
     const kind = object(v, what, fail).kind;
@@ -170,6 +172,7 @@ function audioInput(v: unknown, what: string, signature: Signature, fail: Fail):
     rate: positive(o.rate, `${what}.rate`, fail),
     maxSeconds: o.max_seconds === undefined ? DEFAULT_MAX_SECONDS : positive(o.max_seconds, `${what}.max_seconds`, fail),
     multiply: (o.multiply as number | undefined) ?? 1,
+    padSeconds: o.pad_seconds === undefined ? 0 : nonNegativeNumber(o.pad_seconds, `${what}.pad_seconds`, fail),
   };
 }
 
@@ -191,6 +194,11 @@ function imageInput(v: unknown, what: string, signature: Signature, fail: Fail):
         size = null;
         return { op: 'resize', shorterSide: positive(step.shorter_side, `${where}.shorter_side`, fail), filter };
       }
+      if (step.max_side !== undefined) {
+        size = null;
+        const multipleOf = step.multiple_of === undefined ? 1 : positive(step.multiple_of, `${where}.multiple_of`, fail);
+        return { op: 'resize', maxSide: positive(step.max_side, `${where}.max_side`, fail), multipleOf, filter };
+      }
       const width = positive(step.width, `${where}.width`, fail);
       const height = positive(step.height, `${where}.height`, fail);
       size = [height, width];
@@ -204,9 +212,10 @@ function imageInput(v: unknown, what: string, signature: Signature, fail: Fail):
     }
     throw fail(where, `op ${JSON.stringify(step.op)} is not an image step (resize, center_crop)`);
   });
-  if (!size) throw fail(`${what}.steps`, 'must end with a fixed size (a resize to width and height, or a center_crop)');
   const tensor = toTensor(o.tensor ?? {}, `${what}.tensor`, fail);
-  checkFits(spec, tensor, size, `${what}.tensor`, fail);
+  const anySize = spec.dims !== null && spec.dims.length === 4 && (tensor.layout === 'nchw' ? spec.dims.slice(2) : spec.dims.slice(1, 3)).every((d) => d < 0);
+  if (!size && !anySize) throw fail(`${what}.steps`, `must end with a fixed size (a resize to width and height, or a center_crop): model input ${spec.name} is [${spec.dims?.join(', ') ?? '?'}]`);
+  checkFits(spec, tensor, size ?? [-1, -1], `${what}.tensor`, fail);
   const maxPixels = o.max_pixels === undefined ? DEFAULT_MAX_PIXELS : positive(o.max_pixels, `${what}.max_pixels`, fail);
   const exifOrientation = o.exif_orientation === undefined ? false : bool(o.exif_orientation, `${what}.exif_orientation`, fail);
   return { kind: 'image', name, feeds, maxPixels, exifOrientation, steps, tensor, size };
@@ -355,6 +364,10 @@ function positive(v: unknown, what: string, fail: Fail): number {
 }
 function nonNegative(v: unknown, what: string, fail: Fail): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw fail(what, 'must be a whole number, 0 or more');
+  return v;
+}
+function nonNegativeNumber(v: unknown, what: string, fail: Fail): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw fail(what, 'must be a number, 0 or more');
   return v;
 }
 function bool(v: unknown, what: string, fail: Fail): boolean {

@@ -3,14 +3,16 @@ import { resample, type Filter, type Pixels } from './resample.ts';
 /**
  * The geometry and tensor steps after decoding, with torchvision's and timm's arithmetic:
  * - resize to a shorter side (torchvision Resize(int)): the long side is int(side * long / short);
- *   or to a fixed width and height;
+ *   or to a fixed width and height; or, for detectors that take any size, by PaddleOCR's
+ *   DetResizeForTest (limit_type "max"): scaled down so the longer side is at most max_side,
+ *   then each side rounded to a multiple (half to even, at least one multiple);
  * - center crop (torchvision CenterCrop): offsets int(round((H - h) / 2)) with Python's rounding
  *   (half to even); a crop larger than the image is refused (the declaration must resize first);
  * - to_tensor: channel order, layout, then float32 arithmetic exactly as ToTensor + Normalize
  *   compute it: x = v / divide, then (x - mean[c]) / std[c], each rounded to float32.
  */
 export type ImageStep =
-  | { op: 'resize'; shorterSide?: number; width?: number; height?: number; filter: Filter }
+  | { op: 'resize'; shorterSide?: number; width?: number; height?: number; maxSide?: number; multipleOf?: number; filter: Filter }
   | { op: 'center_crop'; width: number; height: number };
 
 export interface ToTensor {
@@ -24,7 +26,8 @@ export interface ToTensor {
 
 export function applyImageStep(step: ImageStep, image: Pixels): Pixels {
   if (step.op === 'resize') {
-    const [width, height] = step.shorterSide !== undefined ? shorterSideSize(image, step.shorterSide) : [step.width!, step.height!];
+    const [width, height] =
+      step.shorterSide !== undefined ? shorterSideSize(image, step.shorterSide) : step.maxSide !== undefined ? limitedSize(image, step.maxSide, step.multipleOf ?? 1) : [step.width!, step.height!];
     return width === image.width && height === image.height ? image : resample(image, width, height, step.filter);
   }
   return centerCrop(image, step.width, step.height);
@@ -34,6 +37,13 @@ function shorterSideSize(image: Pixels, side: number): [number, number] {
   const { width: w, height: h } = image;
   if (w <= h) return [side, Math.trunc((side * h) / w)];
   return [Math.trunc((side * w) / h), side];
+}
+
+function limitedSize(image: Pixels, maxSide: number, multiple: number): [number, number] {
+  const longer = Math.max(image.width, image.height);
+  const ratio = longer > maxSide ? maxSide / longer : 1;
+  const side = (n: number) => Math.max(roundHalfEven(Math.trunc(n * ratio) / multiple) * multiple, multiple);
+  return [side(image.width), side(image.height)];
 }
 
 function centerCrop(image: Pixels, width: number, height: number): Pixels {

@@ -8,6 +8,7 @@ import { concatRows, runRows } from './rows.ts';
 import { textTensors } from './text.ts';
 import { decodeImage, type ImageCodecs } from './image.ts';
 import { applyImageStep, writeTensorRow } from './image-steps.ts';
+import type { Pixels } from './resample.ts';
 import { runOutputStep } from './post.ts';
 
 /**
@@ -148,9 +149,7 @@ async function imageTensor(value: Tensor | undefined, image: ImageInput, codecs:
   if (!value || value.dtype !== 'string') throw invalidArgument(`input ${image.name}: expects encoded images (strings of bytes)`);
   const examples = value.data as string[];
   if (examples.length === 0) throw invalidArgument(`input ${image.name}: no images`);
-  const [h, w] = image.size;
-  const row = 3 * h * w;
-  const data = image.tensor.dtype === 'uint8' ? new Uint8Array(examples.length * row) : new Float32Array(examples.length * row);
+  const rows: Pixels[] = [];
   for (let i = 0; i < examples.length; i++) {
     const where = examples.length === 1 ? `input ${image.name}` : `input ${image.name}, example ${i}`;
     let pixels = await decodeImage(bytesOf(examples[i]), { maxPixels: image.maxPixels, orient: image.exifOrientation, where }, codecs);
@@ -161,9 +160,14 @@ async function imageTensor(value: Tensor | undefined, image: ImageInput, codecs:
         throw invalidArgument(`${where}: ${(err as Error).message}`);
       }
     }
-    writeTensorRow(pixels, image.tensor, data, i * row);
+    rows.push(pixels);
   }
-  const dims = image.tensor.layout === 'nchw' ? [examples.length, 3, h, w] : [examples.length, h, w, 3];
+  const { width: w, height: h } = rows[0];
+  if (rows.some((p) => p.width !== w || p.height !== h)) throw invalidArgument(`input ${image.name}: the images differ in size after the steps; send one per request`);
+  const row = 3 * h * w;
+  const data = image.tensor.dtype === 'uint8' ? new Uint8Array(rows.length * row) : new Float32Array(rows.length * row);
+  rows.forEach((pixels, i) => writeTensorRow(pixels, image.tensor, data, i * row));
+  const dims = image.tensor.layout === 'nchw' ? [rows.length, 3, h, w] : [rows.length, h, w, 3];
   return { dtype: image.tensor.dtype, dims, data };
 }
 
@@ -175,11 +179,12 @@ function audioTensor(value: Tensor | undefined, audio: AudioInput): Tensor {
     const where = examples.length === 1 ? `input ${audio.name}` : `input ${audio.name}, example ${i}`;
     return decodeWav(bytesOf(bytes), { rate: audio.rate, maxSeconds: audio.maxSeconds, where });
   });
-  const length = clips[0].length;
-  if (clips.some((c) => c.length !== length)) throw invalidArgument(`input ${audio.name}: the clips differ in length (${clips.map((c) => c.length).join(', ')} samples); send one per request`);
+  const pad = Math.round(audio.padSeconds * audio.rate);
+  const length = clips[0].length + 2 * pad;
+  if (clips.some((c) => c.length + 2 * pad !== length)) throw invalidArgument(`input ${audio.name}: the clips differ in length (${clips.map((c) => c.length).join(', ')} samples); send one per request`);
   const data = new Float32Array(clips.length * length);
   clips.forEach((clip, i) => {
-    for (let j = 0; j < length; j++) data[i * length + j] = clip[j] * audio.multiply;
+    for (let j = 0; j < clip.length; j++) data[i * length + pad + j] = clip[j] * audio.multiply;
   });
   return { dtype: 'float32', dims: [clips.length, length], data };
 }

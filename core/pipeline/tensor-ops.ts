@@ -10,6 +10,7 @@ import { allocate, elementCount, type Tensor, type TensorSpec } from '../tensor/
  * - slice: `start` to `end` along `axis` (negative counts from the end, as in Python); a
  *   tensor too short to give `length` (when declared) is the caller's error.
  * - reshape: the same elements under new dims, one of them -1 at most (computed).
+ * - max: the largest value along `axis`, which becomes 1 long (a detector's best window).
  * Each runs on one example's tensors. spec() says, at load, what the step makes from its input's
  * spec (dims -1 where unknown, null for an unknown rank); apply() runs it, and a tensor the step
  * cannot take (too short, wrong element count) throws INVALID_ARGUMENT naming the step.
@@ -18,9 +19,10 @@ export type TensorOp =
   | { op: 'affine'; multiply: number; add: number }
   | { op: 'frames'; axis: number; size: number; step: number }
   | { op: 'slice'; axis: number; start: number; end: number | null; length: number | null }
-  | { op: 'reshape'; dims: number[] };
+  | { op: 'reshape'; dims: number[] }
+  | { op: 'max'; axis: number };
 
-export const TENSOR_OPS = ['affine', 'frames', 'slice', 'reshape'];
+export const TENSOR_OPS = ['affine', 'frames', 'slice', 'reshape', 'max'];
 
 type Fail = (what: string, message: string) => Error;
 type Obj = Record<string, unknown>;
@@ -47,6 +49,7 @@ export function parseTensorOp(step: Obj, where: string, fail: Fail): TensorOp {
       length: step.length === undefined ? null : int('length', undefined, 1),
     };
   }
+  if (step.op === 'max') return { op: 'max', axis: int('axis', undefined, 0) };
   if (step.op === 'reshape') {
     const dims = step.dims;
     if (!Array.isArray(dims) || !dims.every((d) => d === -1 || (Number.isInteger(d) && d > 0)) || dims.filter((d) => d === -1).length > 1) {
@@ -62,10 +65,11 @@ export function tensorOpSpec(op: TensorOp, input: TensorSpec, name: string, wher
   const dims = input.dims;
   const numeric = input.dtype !== 'string' && input.dtype !== 'bool';
   if (!numeric) throw fail(where, `takes numbers, but ${input.name} is ${input.dtype}`);
-  if ((op.op === 'frames' || op.op === 'slice') && dims && op.axis >= dims.length) throw fail(`${where}.axis`, `${input.name} has ${dims.length} axes`);
+  if ((op.op === 'frames' || op.op === 'slice' || op.op === 'max') && dims && op.axis >= dims.length) throw fail(`${where}.axis`, `${input.name} has ${dims.length} axes`);
   if (op.op === 'affine') return { name, dtype: 'float32', dims };
   if (op.op === 'frames') return { name, dtype: input.dtype, dims: dims && [-1, ...dims.map((d, i) => (i === op.axis ? op.size : d))] };
   if (op.op === 'slice') return { name, dtype: input.dtype, dims: dims && dims.map((d, i) => (i === op.axis ? (op.length ?? -1) : d)) };
+  if (op.op === 'max') return { name, dtype: input.dtype, dims: dims && dims.map((d, i) => (i === op.axis ? 1 : d)) };
   if (dims && dims.every((d) => d > 0) && op.dims.every((d) => d > 0) && elementCount(dims) !== elementCount(op.dims)) {
     throw fail(`${where}.dims`, `[${op.dims.join(', ')}] does not hold the ${elementCount(dims)} elements of ${input.name} [${dims.join(', ')}]`);
   }
@@ -77,6 +81,7 @@ export function applyTensorOp(op: TensorOp, t: Tensor, where: string): Tensor {
   if (op.op === 'reshape') return { dtype: t.dtype, dims: reshaped(op.dims, t, where), data: t.data };
   if (op.axis >= t.dims.length) throw invalidArgument(`${where}: the tensor has ${t.dims.length} axes, no axis ${op.axis}`);
   const n = t.dims[op.axis];
+  if (op.op === 'max') return maxAlong(t, op.axis, where);
   if (op.op === 'slice') {
     const at = (i: number) => Math.min(n, Math.max(0, i < 0 ? n + i : i));
     const start = at(op.start);
@@ -107,6 +112,23 @@ function gather(t: Tensor, axis: number, ranges: [number, number][]): Tensor {
     }
   }
   return { dtype: t.dtype, dims: t.dims.map((d, i) => (i === axis ? total : d)), data };
+}
+
+function maxAlong(t: Tensor, axis: number, where: string): Tensor {
+  const n = t.dims[axis];
+  if (n === 0) throw invalidArgument(`${where}: nothing along axis ${axis} to take the largest of`);
+  const outer = elementCount(t.dims.slice(0, axis));
+  const inner = elementCount(t.dims.slice(axis + 1));
+  const src = t.data as Float32Array;
+  const data = allocate(t.dtype, outer * inner) as Float32Array;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let best = src[o * n * inner + i];
+      for (let k = 1; k < n; k++) best = Math.max(best, src[(o * n + k) * inner + i]);
+      data[o * inner + i] = best;
+    }
+  }
+  return { dtype: t.dtype, dims: t.dims.map((d, i) => (i === axis ? 1 : d)), data };
 }
 
 function reshaped(dims: number[], t: Tensor, where: string): number[] {

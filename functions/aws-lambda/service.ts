@@ -9,6 +9,7 @@ import { nodeSha256 } from '../../runtime/node/sha256.ts';
 import { sourceFactory } from '../../runtime/node/sources.ts';
 import type { LambdaConfig } from './config.ts';
 import { diskCached } from './disk-cache.ts';
+import { namedSteps } from '../../steps/index.ts';
 
 /**
  * The Lambda composition root: config -> model list -> sources (S3 behind the /tmp disk tier, or a
@@ -57,6 +58,7 @@ export async function createLambdaService(config: LambdaConfig, deps: LambdaDeps
     backend: deps.backend ?? onnxruntimeNode({ flags }),
     sha256: nodeSha256,
     imageCodecs: nodeImageCodecs(),
+    namedSteps,
     log,
   });
   return { ...service, disk };

@@ -9,6 +9,7 @@ import { mozjpegCodecs } from '../../core/pipeline/jpeg.ts';
 import { childLocation, type ObjectLocation } from '../../core/repository/object-url.ts';
 import { r2Source, type R2BucketLike } from '../../core/repository/r2-source.ts';
 import { readWorkerConfig } from './config.ts';
+import { namedSteps } from '../../steps/index.ts';
 
 /**
  * The Cloudflare Worker (module syntax): TF Serving's REST API over the models in the R2 bucket
@@ -56,6 +57,7 @@ function workerService(env: Env): Service {
     backend: onnxruntimeWasm({ module: ortWasm }),
     // An isolate has 128 MB: decoding holds about 7 bytes a pixel (RGBA in the decoder's memory, then RGB).
     imageCodecs: mozjpegCodecs(async () => mozjpegWasm, { maxPixels: WORKER_MAX_IMAGE_PIXELS }),
+    namedSteps,
     park: pollPark(setTimer, 1),
     yieldBeforeRun: timerYield(1),
     defer: (work) => requestContext.getStore()?.waitUntil(work),

@@ -6,6 +6,7 @@ import { createService } from '../../core/service/create-service.ts';
 import { chooseBackend } from './backend.ts';
 import { readDenoConfig, type DenoConfig } from './config.ts';
 import { folderSource } from './folder-source.ts';
+import { namedSteps } from '../../steps/index.ts';
 
 /**
  * The Deno entry (`deno run --allow-net --allow-read --allow-env functions/deno/main.ts`, or Deno
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     yieldBeforeRun: backend.name === 'wasm' ? timerYield(1) : undefined,
     // MozJPEG's decoder for pipelines that take images, read from the npm package on first use.
     imageCodecs: mozjpegCodecs(() => WebAssembly.compile(Deno.readFileSync(new URL(import.meta.resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'))))),
+    namedSteps,
     log: (message) => console.log(message),
   });
   Deno.serve(

@@ -16,6 +16,7 @@ import { loadModelConfigs } from './model-configs.ts';
 import { nodeImageCodecs } from './image-codecs.ts';
 import { nodeSha256 } from './sha256.ts';
 import { sourceFactory } from './sources.ts';
+import { namedSteps } from '../../steps/index.ts';
 
 /**
  * The Node server (functions/node/main.ts, `edgeserve serve`; bundled, the container images):
@@ -43,6 +44,7 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
     yieldBeforeRun: () => new Promise((resolve) => setImmediate(resolve)),
     sha256: nodeSha256,
     imageCodecs: nodeImageCodecs(),
+    namedSteps,
     // Models with external data: onnxruntime-node opens them from disk (a folder source where it lies).
     diskTier: nodeDiskTier({ root: join(tmpdir(), 'edgeserve-external'), log }),
     log,
