@@ -8,6 +8,7 @@ import { startS3rver, type S3rverHarness } from '../storage/s3rver.ts';
 import { mlpModel, mulberry32 } from '../fixtures/onnx-writer.ts';
 import { startDeno, type DenoProcess } from './deno-process.ts';
 import { putExampleRepository } from './r2-repository.ts';
+import { AUDIO, OCR_IMAGE, OCR_TEXT, realChainModels } from '../fixtures/real-chains.ts';
 
 // The Deno function in Deno (the `deno` npm package), twice over the same folder repository: once
 // with the default backend choice, which on a machine with Mesa's software Vulkan driver
@@ -23,6 +24,10 @@ beforeAll(async () => {
   cpSync('models', dir, { recursive: true });
   mkdirSync(join(dir, 'mlp/1'), { recursive: true });
   writeFileSync(join(dir, 'mlp/1/model.onnx'), mlpModel({ layers: MLP, seed: 7 }));
+  for (const [model, files] of Object.entries(realChainModels())) {
+    mkdirSync(join(dir, model, '1'), { recursive: true });
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, model, '1', name), bytes);
+  }
   [gpu, wasm] = await Promise.all([startDeno({ MODEL_BASE_PATH: dir }), startDeno({ MODEL_BASE_PATH: dir, BACKEND: 'wasm' })]);
 }, 60_000);
 afterAll(async () => {
@@ -98,6 +103,21 @@ describe('Deno function (WebGPU on Mesa software Vulkan, and WASM)', () => {
       // As README shows the Node server's answer; WebGPU within 1e-4 of it.
       [0.999474347, 0.00051393, 1.1717455e-5].forEach((want, i) => expect(Math.abs(answer.scores[i] - want)).toBeLessThan(1e-4 * Math.max(want, 1e-3)));
     }
+  });
+
+  it('runs the real chains (test/fixtures/real-chains.ts): a wake word on WASM and WebGPU, OCR on WASM', async () => {
+    const media = async (server: DenoProcess, model: string, file: string, type: string) => {
+      const res = await fetch(`${server.url}/v1/models/${model}:predict`, { method: 'POST', body: readFileSync(file), headers: { 'content-type': type } });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    for (const server of [wasm, gpu]) {
+      const jarvis = await media(server, 'hey_jarvis', join(AUDIO, 'hey_jarvis.wav'), 'audio/wav');
+      expect(jarvis.status, JSON.stringify(jarvis.body)).toBe(200);
+      expect(jarvis.body.predictions[0]).toBeGreaterThan(0.9);
+    }
+    const page = await media(wasm, 'ocr', OCR_IMAGE, 'image/png');
+    expect(page.status, JSON.stringify(page.body)).toBe(200);
+    expect(page.body.predictions[0].text).toBe(OCR_TEXT);
   });
 
   it('serves the repository in S3 (s3rver) through the AWS SDK', async () => {
