@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUDIO, OCR_IMAGE, OCR_TEXT, OWW, realChainModels } from '../fixtures/real-chains.ts';
+import { AUDIO, OCR_IMAGE, OCR_TEXT, OWW, writeRealChains } from '../fixtures/real-chains.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
 
 // The two real chains of test/fixtures/real-chains.ts served by the real server, with batching on
@@ -14,12 +14,8 @@ let dir: string;
 let server: ServerProcess;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'edgeserve-real-chains-'));
-  const models = realChainModels();
-  for (const [model, files] of Object.entries(models)) {
-    mkdirSync(join(dir, model, '1'), { recursive: true });
-    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, model, '1', name), bytes);
-  }
-  writeFileSync(join(dir, 'models.config'), `model_config_list { ${Object.keys(models).map((m) => `config { name: "${m}" base_path: "${join(dir, m)}" model_platform: "onnx" }`).join(' ')} }`);
+  const models = writeRealChains(dir);
+  writeFileSync(join(dir, 'models.config'), `model_config_list { ${models.map((m) => `config { name: "${m}" base_path: "${join(dir, m)}" model_platform: "onnx" }`).join(' ')} }`);
   server = await startServer([`--model_config_file=${join(dir, 'models.config')}`, '--enable_batching']);
 }, 120_000);
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { startS3rver, type S3rverHarness } from '../storage/s3rver.ts';
 import { mlpModel, mulberry32 } from '../fixtures/onnx-writer.ts';
 import { startDeno, type DenoProcess } from './deno-process.ts';
 import { putExampleRepository } from './r2-repository.ts';
-import { AUDIO, OCR_IMAGE, OCR_TEXT, realChainModels } from '../fixtures/real-chains.ts';
+import { AUDIO, OCR_IMAGE, OCR_TEXT, writeRealChains } from '../fixtures/real-chains.ts';
 
 // The Deno function in Deno (the `deno` npm package), twice over the same folder repository: once
 // with the default backend choice, which on a machine with Mesa's software Vulkan driver
@@ -24,10 +24,7 @@ beforeAll(async () => {
   cpSync('models', dir, { recursive: true });
   mkdirSync(join(dir, 'mlp/1'), { recursive: true });
   writeFileSync(join(dir, 'mlp/1/model.onnx'), mlpModel({ layers: MLP, seed: 7 }));
-  for (const [model, files] of Object.entries(realChainModels())) {
-    mkdirSync(join(dir, model, '1'), { recursive: true });
-    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, model, '1', name), bytes);
-  }
+  writeRealChains(dir);
   [gpu, wasm] = await Promise.all([startDeno({ MODEL_BASE_PATH: dir }), startDeno({ MODEL_BASE_PATH: dir, BACKEND: 'wasm' })]);
 }, 60_000);
 afterAll(async () => {

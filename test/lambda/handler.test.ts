@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lazyHandler } from '../../functions/aws-lambda/handler.ts';
-import { startBucket, type TestBucket } from './bucket.ts';
+import { AUDIO, OCR_IMAGE, OCR_TEXT, writeRealChains } from '../fixtures/real-chains.ts';
+import { pushRepository, startBucket, type TestBucket } from './bucket.ts';
 import { call, eventFor, fixture, type EventKind } from './events.ts';
 import { environment, environmentsIdle, writeS3ModelConfig, type TestEnvironment } from './service.ts';
 
@@ -91,6 +92,26 @@ describe('images (pipeline.json)', () => {
     const res = await call(lambda.handler, eventFor('http-api-v2', { method: 'POST', path: '/v1/models/colors:predict', body, headers: { 'Content-Type': 'image/jpeg' } }));
     expect(res.status, res.text).toBe(200);
     expect(res.json().predictions[0].classes).toEqual(['blue', 'green', 'red']);
+  });
+});
+
+describe('model chains (test/fixtures/real-chains.ts) from S3', () => {
+  it('scores a WAV through openWakeWord and reads the OCR page through PaddleOCR, as on the Node server', async () => {
+    const repository = join(root, 'chains');
+    mkdirSync(repository);
+    const models = writeRealChains(repository);
+    await pushRepository(bucket.client, bucket.bucket, repository);
+    const config = join(root, 'chains.config');
+    writeFileSync(config, `model_config_list { ${models.map((m) => `config { name: "${m}" base_path: "${bucket.url(m)}" model_platform: "onnx" }`).join(' ')} }`);
+    const lambda = environment(bucket, { MODEL_CONFIG_FILE: config, TMP_CACHE_DIR: freshTmp() });
+    const media = (model: string, file: string, type: string) =>
+      call(lambda.handler, eventFor('http-api-v2', { method: 'POST', path: `/v1/models/${model}:predict`, body: new Uint8Array(readFileSync(file)), headers: { 'Content-Type': type } }));
+    const jarvis = await media('hey_jarvis', join(AUDIO, 'hey_jarvis.wav'), 'audio/wav');
+    expect(jarvis.status, jarvis.text).toBe(200);
+    expect(jarvis.json().predictions[0]).toBeGreaterThan(0.9);
+    const page = await media('ocr', OCR_IMAGE, 'image/png');
+    expect(page.status, page.text).toBe(200);
+    expect(page.json().predictions[0].text).toBe(OCR_TEXT);
   });
 });
 
