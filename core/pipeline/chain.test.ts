@@ -202,6 +202,27 @@ describe('a model chain', () => {
   });
 });
 
+describe("a chain's golden warmup", () => {
+  const warmup = (best: number) => JSON.stringify({ requests: [{ request: { instances: [wav([1, 2, 3, 4])] }, expected: { best: [best] } }] });
+  it('runs the whole chain, from the WAV to the answer, before the version serves; a disagreeing version never serves', async () => {
+    const files = {
+      ...repo(),
+      'pairsum/1/warmup.json': warmup(16),
+      'pairsum/2/model.onnx': 'sum',
+      'pairsum/2/pipeline.json': chain(),
+      'pairsum/2/warmup.json': warmup(17),
+      'pairsum/model.json': JSON.stringify({ version_policy: { all: {} } }),
+    };
+    const { call, runs } = setup(files);
+    const one = await call("/v1/models/pairsum/versions/1:predict", { instances: [wav([1, 2, 3, 4])] });
+    expect(one.status, JSON.stringify(one.body)).toBe(200);
+    expect(runs.filter((r) => r.model === 'double')).toHaveLength(2);
+    const two = await call('/v1/models/pairsum/versions/2:predict', { instances: [wav([1, 2, 3, 4])] });
+    expect(two.status).not.toBe(200);
+    expect(two.body.error).toMatch(/warmup\.json/);
+  });
+});
+
 describe('a chain that does not fit fails its version at load, naming the step', () => {
   const failure = async (files: Record<string, string>, named: Record<string, NamedStep> = {}) => {
     const { call } = setup(files, {}, named);
