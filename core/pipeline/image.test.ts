@@ -61,7 +61,7 @@ describe('images from callers', () => {
         () => 'decoded',
         (e) => `${e.code}: ${e.message}`,
       );
-    expect(await bad(new TextEncoder().encode('hello'))).toBe('INVALID_ARGUMENT: input image, example 2: not a JPEG or PNG image (5 bytes)');
+    expect(await bad(new TextEncoder().encode('hello'))).toBe('INVALID_ARGUMENT: input image, example 2: not a JPEG, PNG or WebP image (5 bytes)');
     const jpeg = file('photo-420.jpg');
     expect(await bad(jpeg.slice(0, 600))).toBe('INVALID_ARGUMENT: input image, example 2: the jpeg is truncated (no end-of-image marker)');
     const corrupt = jpeg.slice();
@@ -69,6 +69,19 @@ describe('images from callers', () => {
     expect(await bad(corrupt)).toMatch(/^INVALID_ARGUMENT: input image, example 2: the jpeg cannot be decoded/);
     const png = file('photo.png');
     expect(await bad(png.slice(0, 200))).toMatch(/^INVALID_ARGUMENT: input image, example 2: the png cannot be decoded/);
+    const webp = file('photo-lossy.webp');
+    expect(await bad(webp.slice(0, 300))).toBe(`INVALID_ARGUMENT: input image, example 2: the webp is truncated (300 of its ${webp.length} bytes)`);
+    const garbled = webp.slice();
+    garbled.fill(0x55, 40, 400);
+    expect(await bad(garbled)).toMatch(/^INVALID_ARGUMENT: input image, example 2: the webp cannot be decoded/);
+  });
+
+  it("reads a WebP bomb's size from its header (lossy, lossless and extended), before decoding", async () => {
+    for (const name of ['photo-lossy.webp', 'photo-lossless.webp', 'alpha.webp']) expect(imageHeader(file(name)), name).toEqual({ format: 'webp', width: 320, height: 240 });
+    // VP8X's canvas declares 16384 x 16384: refused from the header.
+    const bomb = file('alpha.webp');
+    bomb.set([0xff, 0x3f, 0x00, 0xff, 0x3f, 0x00], 24);
+    await expect(decodeImage(bomb, { maxPixels: 1e6, orient: false, where: 'input image' }, codecs)).rejects.toThrow("input image: the webp is 16384 x 16384 pixels, over this model's limit of 1000000");
   });
 });
 

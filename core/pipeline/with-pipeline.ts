@@ -33,4 +33,4 @@ export async function withPipeline(session: Session, files: VersionFiles, parts:
 }
 
 /** Never called: withPipeline refuses image inputs without decoders; text-only pipelines need none. */
-const NO_CODECS: ImageCodecs = { jpeg: () => Promise.reject(new Error('no image decoder')) };
+const NO_CODECS: ImageCodecs = { jpeg: () => Promise.reject(new Error('no image decoder')), webp: () => Promise.reject(new Error('no image decoder')) };

@@ -96,7 +96,7 @@ export interface ServiceCapabilities {
   sha256?: Sha256;
   /** See ManagerOptions.diskTier: models with external data on local disk (Node targets). */
   diskTier?: DiskTier;
-  /** Image decoders for pipelines that take images (core/pipeline/jpeg.ts: the target supplies MozJPEG's wasm). */
+  /** Image decoders for pipelines that take images (core/pipeline/wasm-codecs.ts: the target supplies MozJPEG's and libwebp's wasm). */
   imageCodecs?: ImageCodecs;
   /** The named TypeScript steps pipelines may call (core/pipeline/chain.ts's NamedStep; steps/index.ts registers them). */
   namedSteps?: Readonly<Record<string, NamedStep>>;

@@ -1,11 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import mozjpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
+import webpWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import { onnxruntimeWasm } from '../../core/backend/onnxruntime-wasm.ts';
 import { pollPark } from '../../core/batcher/wait.ts';
 import { setTimer, timerYield } from '../../core/clock.ts';
 import { createService, type Service } from '../../core/service/create-service.ts';
-import { mozjpegCodecs } from '../../core/pipeline/jpeg.ts';
+import { wasmImageCodecs } from '../../core/pipeline/wasm-codecs.ts';
 import { childLocation, type ObjectLocation } from '../../core/repository/object-url.ts';
 import { r2Source, type R2BucketLike } from '../../core/repository/r2-source.ts';
 import { readWorkerConfig } from './config.ts';
@@ -56,7 +57,7 @@ function workerService(env: Env): Service {
     },
     backend: onnxruntimeWasm({ module: ortWasm }),
     // An isolate has 128 MB: decoding holds about 7 bytes a pixel (RGBA in the decoder's memory, then RGB).
-    imageCodecs: mozjpegCodecs(async () => mozjpegWasm, { maxPixels: WORKER_MAX_IMAGE_PIXELS }),
+    imageCodecs: wasmImageCodecs({ jpeg: async () => mozjpegWasm, webp: async () => webpWasm }, { maxPixels: WORKER_MAX_IMAGE_PIXELS }),
     namedSteps,
     park: pollPark(setTimer, 1),
     yieldBeforeRun: timerYield(1),

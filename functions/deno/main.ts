@@ -1,7 +1,7 @@
 import { timerYield } from '../../core/clock.ts';
 import { ConfigError } from '../../core/config/config-error.ts';
 import type { ModelSource } from '../../core/repository/source.ts';
-import { mozjpegCodecs } from '../../core/pipeline/jpeg.ts';
+import { wasmImageCodecs } from '../../core/pipeline/wasm-codecs.ts';
 import { createService } from '../../core/service/create-service.ts';
 import { chooseBackend } from './backend.ts';
 import { readDenoConfig, type DenoConfig } from './config.ts';
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     // A WASM run blocks the event loop: let requests that arrive meanwhile join the next batch.
     yieldBeforeRun: backend.name === 'wasm' ? timerYield(1) : undefined,
     // MozJPEG's decoder for pipelines that take images, read from the npm package on first use.
-    imageCodecs: mozjpegCodecs(() => WebAssembly.compile(Deno.readFileSync(new URL(import.meta.resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'))))),
+    imageCodecs: wasmImageCodecs({ jpeg: packagedWasm('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'), webp: packagedWasm('@jsquash/webp/codec/dec/webp_dec.wasm') }),
     namedSteps,
     log: (message) => console.log(message),
   });
@@ -70,4 +70,9 @@ function quietWayland(): void {
   } catch {
     // Without env permission (or where the platform forbids setting it) the lines may appear.
   }
+}
+
+/** A .wasm file of an npm package, compiled on first use. */
+function packagedWasm(specifier: string): () => Promise<WebAssembly.Module> {
+  return () => WebAssembly.compile(Deno.readFileSync(new URL(import.meta.resolve(specifier))));
 }

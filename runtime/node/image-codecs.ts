@@ -1,12 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { mozjpegCodecs } from '../../core/pipeline/jpeg.ts';
 import type { ImageCodecs } from '../../core/pipeline/image.ts';
+import { wasmImageCodecs } from '../../core/pipeline/wasm-codecs.ts';
 
-/** The image decoders on Node (server, container, Lambda): MozJPEG's wasm read from its package on first use. */
+/** The image decoders on Node (server, container, Lambda): MozJPEG's and libwebp's wasm read from their packages on first use. */
 export function nodeImageCodecs(): ImageCodecs {
-  return mozjpegCodecs(async () => {
-    const path = createRequire(import.meta.url).resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm');
-    return WebAssembly.compile(await readFile(path));
-  });
+  const compiled = (file: string) => async () => WebAssembly.compile(await readFile(createRequire(import.meta.url).resolve(file)));
+  return wasmImageCodecs({ jpeg: compiled('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'), webp: compiled('@jsquash/webp/codec/dec/webp_dec.wasm') });
 }

@@ -78,7 +78,7 @@ afterAll(async () => {
 
 /** The answer computed without edgeserve, from Pillow's pixels. */
 async function reference(image: string): Promise<{ classes: string[]; scores: number[] }> {
-  const rgb = readFileSync(join(IMAGES, `${image.replace(/\.(jpg|png)$/, '')}.crop56.rgb`));
+  const rgb = readFileSync(join(IMAGES, `${image.replace(/\.(jpg|png|webp)$/, '')}.crop56.rgb`));
   const f = Math.fround;
   const x = new Float32Array(3 * 56 * 56);
   for (let p = 0; p < 56 * 56; p++) for (let c = 0; c < 3; c++) x[c * 56 * 56 + p] = f(f(f(rgb[p * 3 + c] / 255) - f(MEAN[c])) / f(STD[c]));
@@ -96,8 +96,8 @@ const post = (path: string, body: BodyInit, type: string) => fetch(`${server.url
 const asFloat32 = (answer: { classes: string[]; scores: number[] }) => ({ classes: answer.classes, scores: answer.scores.map(Math.fround) });
 
 describe('an image model behind pipeline.json', () => {
-  it('answers a raw JPEG or PNG body with class names and scores equal to the reference', async () => {
-    for (const [image, type] of [['photo-420.jpg', 'image/jpeg'], ['photo.png', 'image/png'], ['palette.png', 'application/octet-stream']]) {
+  it('answers a raw JPEG, PNG or WebP body with class names and scores equal to the reference', async () => {
+    for (const [image, type] of [['photo-420.jpg', 'image/jpeg'], ['photo.png', 'image/png'], ['palette.png', 'application/octet-stream'], ['photo-lossy.webp', 'image/webp']]) {
       const res = await post('pics:predict', readFileSync(join(IMAGES, image)), type);
       expect(res.status, image).toBe(200);
       expect(res.headers.get('x-model-version')).toBe('1');
@@ -164,7 +164,7 @@ describe('an image model behind pipeline.json', () => {
 
   it("answers 400 naming the input for what is not an image, a broken one, or one over the model's pixel limit", async () => {
     const cases: [Uint8Array | string, string][] = [
-      ['not an image', 'input image: not a JPEG or PNG image (12 bytes)'],
+      ['not an image', 'input image: not a JPEG, PNG or WebP image (12 bytes)'],
       [readFileSync(join(IMAGES, 'photo-420.jpg')).subarray(0, 700), 'input image: the jpeg is truncated (no end-of-image marker)'],
       [readFileSync(join(IMAGES, 'bomb.png')), "input image: the png is 50000 x 50000 pixels, over this model's limit of 1000000"],
     ];
@@ -174,7 +174,7 @@ describe('an image model behind pipeline.json', () => {
       expect(((await res.json()) as { error: string }).error).toContain(message);
     }
     const batch = await post('pics:predict', JSON.stringify({ instances: [{ b64: 'aGVsbG8=' }, { b64: 'aGVsbG8=' }] }), 'application/json');
-    expect(((await batch.json()) as { error: string }).error).toBe('input image, example 0: not a JPEG or PNG image (5 bytes)');
+    expect(((await batch.json()) as { error: string }).error).toBe('input image, example 0: not a JPEG, PNG or WebP image (5 bytes)');
   });
 
   it('refuses a raw body for a model without an image input', async () => {

@@ -129,8 +129,8 @@ describe('pipeline.json in the Worker', () => {
     expect(((await res.json()) as { predictions: { label: string[] }[] }).predictions.map((p) => p.label[0])).toEqual(['positive', 'negative']);
   });
 
-  it('answers a JPEG or PNG body for the colors model with class names, as the Node server does', async () => {
-    for (const [file, type, best] of [['docs/examples/sky.jpg', 'image/jpeg', 'blue'], ['docs/examples/tomato.png', 'image/png', 'red']]) {
+  it('answers a JPEG, PNG or WebP body for the colors model with class names, as the Node server does', async () => {
+    for (const [file, type, best] of [['docs/examples/sky.jpg', 'image/jpeg', 'blue'], ['docs/examples/tomato.png', 'image/png', 'red'], ['docs/examples/tomato.webp', 'image/webp', 'red']]) {
       const res = await worker.fetch('/v1/models/colors:predict', { method: 'POST', body: new Uint8Array(readFileSync(file)), headers: { 'content-type': type } });
       expect(res.status, await res.clone().text()).toBe(200);
       expect(((await res.json()) as { predictions: { classes: string[] }[] }).predictions[0].classes[0]).toBe(best);

@@ -38,6 +38,7 @@ describe('npx osls package', () => {
     }
     expect(names).toContain('node_modules/onnxruntime-common/dist/cjs/index.js');
     expect(names).toContain('node_modules/@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm');
+    expect(names).toContain('node_modules/@jsquash/webp/codec/dec/webp_dec.wasm');
     expect(names.filter((n) => /darwin|win32|\.d\.ts$|\.map$|^(core|functions|test|models)\//.test(n))).toEqual([]);
   });
 
