@@ -99,6 +99,8 @@ describe('Deno function (WebGPU on Mesa software Vulkan, and WASM)', () => {
       expect(answer.classes).toEqual(['blue', 'green', 'red']);
       // As README shows the Node server's answer; WebGPU within 1e-4 of it.
       [0.999474347, 0.00051393, 1.1717455e-5].forEach((want, i) => expect(Math.abs(answer.scores[i] - want)).toBeLessThan(1e-4 * Math.max(want, 1e-3)));
+      const webp = await fetch(`${server.url}/v1/models/colors:predict`, { method: 'POST', body: readFileSync('docs/examples/tomato.webp'), headers: { 'content-type': 'image/webp' } });
+      expect(((await webp.json()) as { predictions: { classes: string[] }[] }).predictions[0].classes[0]).toBe('red');
     }
   });
 
