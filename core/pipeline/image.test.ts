@@ -85,6 +85,20 @@ describe('images from callers', () => {
   });
 });
 
+describe('resize for a detector (max_side, multiple_of)', () => {
+  it("sizes as PaddleOCR's DetResizeForTest: the longer side at most max_side, each side rounded half to even to a multiple", () => {
+    const size = (width: number, height: number) => {
+      const out = applyImageStep({ op: 'resize', maxSide: 960, multipleOf: 32, filter: 'bilinear' }, { width, height, channels: 3, data: new Uint8Array(width * height * 3) });
+      return [out.width, out.height];
+    };
+    // 1200 x 900 scales by 0.8 to 960 x 720; 720 / 32 = 22.5 rounds to 22.
+    expect(size(1200, 900)).toEqual([960, 704]);
+    // Smaller than max_side: not scaled, only rounded (240 / 32 = 7.5 rounds to 8), and at least one multiple.
+    expect(size(480, 240)).toEqual([480, 256]);
+    expect(size(40, 10)).toEqual([32, 32]);
+  });
+});
+
 describe('to_tensor', () => {
   it('computes ToTensor + Normalize in float32, in the declared channel order and layout', () => {
     const image: Pixels = { width: 2, height: 1, channels: 3, data: Uint8Array.of(10, 20, 30, 200, 100, 0) };

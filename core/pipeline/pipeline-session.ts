@@ -17,22 +17,25 @@ import { runOutputStep } from './post.ts';
  * signature and answers.
  *
  * - signature: the model's inputs with each pipeline input in place of the tensors it feeds (one
- *   string per example: encoded bytes for an image, `bytes`; text for a text input), and the
- *   declared outputs in place of the model's.
- * - run(): decodes and prepares each example's image (core/pipeline/image*.ts) or tokenizes its
- *   text (text.ts), stacks them into the model inputs (one run per example when the model's batch
- *   is fixed at 1), runs the model, then the output steps; inputs that no step feeds pass through.
+ *   string per example: encoded bytes for an image or a WAV, `bytes`; text for a text input), and
+ *   the declared outputs in place of the model's. A chain takes its declared inputs alone.
+ * - run(): decodes and prepares each example's image (image*.ts), tokenizes its text (text.ts) or
+ *   decodes its audio (audio.ts). Without steps, the examples are stacked into the model inputs
+ *   (one run per example when the model's batch is fixed at 1, rows.ts), the model runs, then the
+ *   output steps; inputs that no step feeds pass through. A chain (chain.ts) runs each example
+ *   alone through its steps, within the request's deadline (RunContext), then the output steps,
+ *   and stacks the examples' answers.
  * Failures on the caller's bytes are INVALID_ARGUMENT naming the input and the example.
  */
 export function pipelineSession(model: Session, pipeline: Pipeline, labels: string[] | null, codecs: ImageCodecs, caller?: ModelCaller): Session {
-  const inputs = outerInputs(model.signature, pipeline);
+  const takes = outerInputs(model.signature, pipeline);
   const outputs = runOutputs(model.signature, pipeline);
   const { steps } = pipeline;
   if (!steps) {
     // Examples run one at a time through a model whose batch is fixed at 1: any batch is taken.
     const anyBatch = (spec: TensorSpec): TensorSpec => (spec.dims?.[0] === 1 && pipeline.inputs.length > 0 ? { ...spec, dims: [-1, ...spec.dims.slice(1)] } : spec);
     return {
-      signature: { inputs, outputs: outputs.map(anyBatch) },
+      signature: { inputs: takes, outputs: outputs.map(anyBatch) },
       async run(inputs) {
         const fed = await prepare(inputs, pipeline, codecs);
         for (const spec of model.signature.inputs) if (!(spec.name in fed)) fed[spec.name] = inputs[spec.name];
@@ -51,7 +54,7 @@ export function pipelineSession(model: Session, pipeline: Pipeline, labels: stri
     return t;
   };
   return {
-    signature: { inputs, outputs: outputs.map(stacked) },
+    signature: { inputs: takes, outputs: outputs.map(stacked) },
     chain: true,
     async run(inputs, context = {}) {
       const n = exampleCount(inputs, pipeline);

@@ -75,3 +75,11 @@ describe('output steps', () => {
   });
 });
 
+
+describe('join', () => {
+  it('joins the strings along the last axis into one per row', () => {
+    const lines = { dtype: 'string' as const, dims: [2, 3], data: ['a', 'b', 'c', 'd', '', 'f'] };
+    expect(runOutputStep({ op: 'join', separator: '\n' }, lines, null, 'output text, step 1 (join)').value).toEqual({ dtype: 'string', dims: [2], data: ['a\nb\nc', 'd\n\nf'] });
+    expect(runOutputStep({ op: 'join', separator: ' ' }, { dtype: 'string', dims: [0], data: [] }, null, 'w').value).toEqual({ dtype: 'string', dims: [], data: [''] });
+  });
+});

@@ -42,5 +42,6 @@ function started<Options>(format: string, load: () => Promise<unknown>, module: 
 }
 
 function pixels(image: ImageData): DecodedImage {
-  return { width: image.width, height: image.height, data: image.data };
+  // Both decoders make 8-bit RGBA (Deno's ImageData type also allows float16 data).
+  return { width: image.width, height: image.height, data: image.data as Uint8ClampedArray };
 }
