@@ -22,4 +22,16 @@ describe('onnxruntime errors', () => {
     expect(runError(new Error('failed to call OrtRun(). ERROR_CODE: 6, ERROR_MESSAGE: bad allocation')).code).toBe('INTERNAL');
     expect(runError(new Error('failed to call OrtRun(). ERROR_CODE: 6, ERROR_MESSAGE: bad allocation')).message).toBe('bad allocation');
   });
+
+  it("names the request input a caller's mistake lies in, where the inputs tell", () => {
+    const gather = new Error("Non-zero status code returned while running Gather node. Name:'g' Status Message: indices element out of data bounds, idx=-9 must be within the inclusive range [-4,3]");
+    const ids32 = { dtype: 'int32' as const, dims: [1, 2], data: Int32Array.of(1, -9) };
+    const x = { dtype: 'float32' as const, dims: [1, 2], data: Float32Array.of(-9, 0) };
+    expect(runError(gather, { x, ids: ids32 }).message).toMatch(/^input ids: index -9 is out of range: Non-zero status/);
+    // No integer input holds the index: the message is onnxruntime's alone.
+    expect(runError(gather, { x }).message).toMatch(/^Non-zero status/);
+    const concat = new Error("Non-zero status code returned while running Concat node. Name:'c' Status Message: Non concat axis dimensions must match");
+    expect(runError(concat, { a: { ...x, dims: [2, 1] }, b: x }).message).toMatch(/^inputs a and b disagree on their first \(batch\) dimension, 2 and 1: /);
+    expect(runError(concat, { a: x, b: x }).message).toMatch(/^Non-zero status/);
+  });
 });

@@ -89,7 +89,7 @@ class OrtSession implements Session {
     try {
       results = await this.session.run(feeds);
     } catch (err) {
-      throw runError(err);
+      throw runError(err, inputs);
     }
     const out: Record<string, Tensor> = {};
     for (const spec of this.signature.outputs) {

@@ -39,7 +39,7 @@ describe.each([
   });
   afterAll(() => service?.close());
 
-  const predict = (body: unknown) => service.fetch(new Request('http://x/v1/models/lookup:predict', { method: 'POST', body: JSON.stringify(body) }));
+  const predict = (body: unknown) => service.fetch(new Request('http://x/v1/models/lookup:predict', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) }));
 
   it('answers ids in the vocabulary', async () => {
     const res = await predict({ inputs: { ids: [[1, 3]], extra: [[9, 9, 9]] } });
@@ -47,14 +47,15 @@ describe.each([
   });
 
   it('answers 400 for an id outside the vocabulary', async () => {
-    const res = await predict({ inputs: { ids: [[1, 9007199254740993]], extra: [[9, 9, 9]] } });
+    // As text: a JavaScript number cannot hold 2^53 + 1; the JSON codec reads it exactly.
+    const res = await predict('{"inputs": {"ids": [[1, 9007199254740993]], "extra": [[9, 9, 9]]}}');
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: string }).error).toMatch(/indices element out of data bounds/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/^input ids: index 9007199254740993 is out of range: .*indices element out of data bounds/);
   });
 
   it('answers 400 for inputs whose batch sizes disagree', async () => {
     const res = await predict({ inputs: { ids: [[1, 2], [0, 1]], extra: [[9, 9, 9]] } });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: string }).error).toMatch(/Non concat axis dimensions must match/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/^inputs ids and extra disagree on their first \(batch\) dimension, 2 and 1: .*Non concat axis dimensions must match/);
   });
 });
