@@ -3,29 +3,12 @@ import { MemorySource } from '../../core/repository/memory-source.ts';
 import { createService, type Service } from '../../core/service/create-service.ts';
 import { onnxruntimeWasm } from '../../core/backend/onnxruntime-wasm.ts';
 import { onnxruntimeNode } from '../../runtime/node/onnxruntime-node.ts';
-import { graph } from '../fixtures/onnx-writer.ts';
+import { lookupModel as model } from '../fixtures/lookup-model.ts';
 
 // A request's bad data is the caller's fault, also when onnxruntime finds it during the run
 // (issue 23): an id outside an embedding's vocabulary, or two inputs whose batch sizes disagree
 // at a Concat. TF Serving answers both 400 (the kernel's INVALID_ARGUMENT); a 500 would page
 // someone for a client's mistake and count toward the rollback guard.
-const model = graph({
-  inputs: [
-    { name: 'ids', dtype: 'int64', dims: ['batch', 2] },
-    { name: 'extra', dtype: 'float32', dims: ['batch', 3] },
-  ],
-  outputs: [{ name: 'features', dtype: 'float32', dims: ['batch', 7] }],
-  initializers: [
-    { name: 'table', dtype: 'float32', dims: [4, 2], data: [0, 1, 2, 3, 4, 5, 6, 7] },
-    { name: 'flat', dtype: 'int64', dims: [2], data: [0n, 4n] },
-  ],
-  nodes: [
-    { op: 'Gather', inputs: ['table', 'ids'], outputs: ['embedded'], attrs: { axis: 0 } },
-    { op: 'Reshape', inputs: ['embedded', 'flat'], outputs: ['embedded_flat'] },
-    { op: 'Concat', inputs: ['embedded_flat', 'extra'], outputs: ['features'], attrs: { axis: 1 } },
-  ],
-});
-
 describe.each([
   ['onnxruntime-node', () => onnxruntimeNode({ intraOpNumThreads: 1 })],
   ['wasm', () => onnxruntimeWasm()],

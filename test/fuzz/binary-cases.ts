@@ -19,6 +19,7 @@ export const BINARY_MODELS: { model: string; inputs: InputShape[] }[] = [
   { model: 'classifier', inputs: [{ name: 'inputs', dtype: DT_FLOAT, row: [4] }] },
   { model: 'regressor', inputs: [{ name: 'inputs', dtype: DT_FLOAT, row: [3] }] },
   { model: 'multi_io', inputs: [{ name: 'x', dtype: DT_FLOAT, row: [3] }, { name: 'ids', dtype: DT_INT64, row: [2] }] },
+  { model: 'lookup', inputs: [{ name: 'ids', dtype: DT_INT64, row: [2] }, { name: 'extra', dtype: DT_FLOAT, row: [3] }] },
 ];
 
 const HUGE_DIMS = [2 ** 31, 2 ** 31 - 1, 262_143, 1 << 20, 2 ** 53, 2 ** 62, -1, -(2 ** 40), 0];

@@ -1,17 +1,17 @@
-import { startServer } from '../e2e/server-process.ts';
+import { startFuzzServer } from './fuzz-server.ts';
 import { runFuzz } from './fuzz.ts';
 
 /**
- * `npm run fuzz [-- --seed=N --json=N --binary=N --grpc=N]`: the full seeded fuzz run (default
- * 20,000 JSON, 10,000 binary HTTP and 2,000 gRPC bodies) against a fresh server process with
- * --max_body_bytes=1MiB. Prints the answers per status and every 5xx case; exits 1 if there
+ * `npm run fuzz [-- --seed=N --json=N --binary=N --grpc=N --lookup=N]`: the full seeded fuzz run
+ * (default 20,000 JSON, 10,000 binary HTTP and 2,000 gRPC bodies, and 2,000 bad-data requests for
+ * the lookup model over all three) against a fresh server process (fuzz-server.ts). Prints the answers per status and every 5xx case; exits 1 if there
  * was any, or if the server died.
  */
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const seed = arg('seed', 12);
-const counts = { json: arg('json', 20_000), binary: arg('binary', 10_000), grpc: arg('grpc', 2_000) };
+const counts = { json: arg('json', 20_000), binary: arg('binary', 10_000), grpc: arg('grpc', 2_000), lookup: arg('lookup', 2_000) };
 
-const server = await startServer(['--model_config_file=models/models.config', '--max_body_bytes=1MiB'], {}, { grpc: true });
+const server = await startFuzzServer();
 const started = performance.now();
 let code = 0;
 try {
