@@ -19,6 +19,14 @@ describe('ortThreadOptions', () => {
     expect(options.extra).toEqual({ session: { intra_op: { allow_spinning: '1' }, inter_op: { allow_spinning: '1' } } });
   });
 
+  it('turns prepacking off when --onnxruntime_prepacking=false', () => {
+    const flags = parseFlags(['--model_base_path=/m', '--onnxruntime_prepacking=false'], {});
+    expect(flags.onnxruntimePrepacking).toBe(false);
+    expect(ortThreadOptions({ intraOp: 0, interOp: 0, spinning: false, prepacking: flags.onnxruntimePrepacking }).extra).toEqual({
+      session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' }, disable_prepacking: '1' },
+    });
+  });
+
   it('refuses a thread count that is not a small whole number', () => {
     expect(() => parseFlags(['--model_base_path=/m', '--tensorflow_intra_op_parallelism=-1'], {})).toThrow(/thread count/);
   });

@@ -24,6 +24,7 @@ const DEFAULTS: ServerFlags = {
   tensorflowIntraOpParallelism: 0,
   tensorflowInterOpParallelism: 0,
   onnxruntimeAllowSpinning: false,
+  onnxruntimePrepacking: true,
   device: 'cpu',
   help: false,
 };

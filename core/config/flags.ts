@@ -40,6 +40,8 @@ export interface ServerFlags {
   tensorflowInterOpParallelism: number;
   /** Let onnxruntime's idle threads busy-wait between runs (lower latency, one core burned). */
   onnxruntimeAllowSpinning: boolean;
+  /** onnxruntime's weight prepacking (a packed copy of MatMul weights for faster batches); off: a cold load holds the weights once. */
+  onnxruntimePrepacking: boolean;
   /** Node server: the onnxruntime-node execution provider, cpu or gpu (CUDA with CPU fallback; runtime/node/device.ts). */
   device: 'cpu' | 'gpu';
   help: boolean;
@@ -62,6 +64,7 @@ const DEFAULTS: ServerFlags = {
   tensorflowIntraOpParallelism: 0,
   tensorflowInterOpParallelism: 0,
   onnxruntimeAllowSpinning: false,
+  onnxruntimePrepacking: true,
   device: 'cpu',
   help: false,
 };
@@ -135,6 +138,11 @@ const FLAGS: Record<string, Flag> = {
     key: 'onnxruntimeAllowSpinning',
     parse: bool,
     help: "let onnxruntime's idle pool threads spin between runs: lower latency, but a core stays busy",
+  },
+  onnxruntime_prepacking: {
+    key: 'onnxruntimePrepacking',
+    parse: bool,
+    help: "onnxruntime's packed copy of MatMul weights (faster batches); false: a cold load holds the weights once, mapped from disk",
   },
   device: { key: 'device', parse: device, help: 'cpu, or gpu: onnxruntime-node CUDA with CPU fallback (env EDGESERVE_DEVICE; node backend)' },
   help: { key: 'help', parse: bool, help: 'print this help and exit' },

@@ -30,7 +30,8 @@ function recordingBackend(opensFiles: boolean): Backend & { got: (Uint8Array | M
   return { name: 'fake', opensFiles, got, load: async (m) => (got.push(m), session) };
 }
 
-const disk: DiskTier = { place: async (_source, dir) => `/tier/${dir}/model.onnx` };
+// Models here are small: the tier is asked to split none of them.
+const disk: DiskTier = { place: async (_source, dir) => `/tier/${dir}/model.onnx`, placeSplit: async () => null };
 
 describe('external data in the manager', () => {
   it('the edge refuses it by the size of all its files, naming the container target, before reading any', async () => {

@@ -3,13 +3,16 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, statfs, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ServingError, failedPrecondition, unavailable } from '../../core/errors.ts';
-import type { DiskFile, DiskTier } from '../../core/repository/disk-tier.ts';
+import type { DiskFile, DiskTier, SplitModel } from '../../core/repository/disk-tier.ts';
 import type { ModelSource } from '../../core/repository/source.ts';
 import { MODEL_FILE } from '../../core/repository/version-files.ts';
+import { splitWeights } from './onnx-split.ts';
 
 /**
  * The disk tier on Node (the CLI server, the container, Lambda's /tmp): models with external data
- * are loaded by onnxruntime-node from a folder, so the weights never pass through JS memory.
+ * are loaded by onnxruntime-node from a folder, so the weights never pass through JS memory; a
+ * large single-file model is split into its graph and its weights in <version folder>/split/
+ * (onnx-split.ts), so onnxruntime maps them too (placeSplit).
  *
  * - A local folder (source.localPath) is used where it lies: each manifest entry is hashed from
  *   disk, nothing is copied.
@@ -72,6 +75,13 @@ export function nodeDiskTier(options: NodeDiskTierOptions): NodeDiskTier {
       return writes;
     },
     idle: () => writes,
+    async placeSplit(source, dir, model, minBytes) {
+      const local = source.localPath?.(dir);
+      const size = local ? (await stat(join(local, MODEL_FILE)).catch(() => null))?.size : model.size;
+      if (size === undefined || size < minBytes) return null;
+      const original = await this.place(source, dir, [model]);
+      return split(original, join(folderOf(source, dir), 'split'), model.sha256 ?? `${size}:${(await stat(original)).mtimeMs}`, size, `${source.location}/${dir}`, options);
+    },
     place(source, dir, files) {
       const local = source.localPath?.(dir);
       if (local) return verifyInPlace(local, files, source.location);
@@ -107,6 +117,38 @@ async function download(source: ModelSource, dir: string, folder: string, files:
   if (missing.length > 0) options.log?.(`edgeserve: disk tier: ${where}: ${missing.length} file(s), ${needed} bytes, in ${folder}`);
   return join(folder, MODEL_FILE);
 }
+
+/**
+ * The split of `original` in `folder` (onnx-split.ts): reused when its stamp names the same
+ * original (its sha256, or its size and time for a folder without a manifest), else made anew
+ * under temporary names, the stamp written last.
+ */
+async function split(original: string, folder: string, stamp: string, size: number, where: string, options: NodeDiskTierOptions): Promise<SplitModel | null> {
+  const model = join(folder, MODEL_FILE);
+  const weights = join(folder, SPLIT_WEIGHTS);
+  if ((await readFile(join(folder, 'stamp'), 'utf8').catch(() => null)) === stamp) {
+    const graph = await readFile(model);
+    return { path: model, graph: new Uint8Array(graph.buffer, graph.byteOffset, graph.byteLength), weights: { path: SPLIT_WEIGHTS, size: (await stat(weights)).size } };
+  }
+  await rm(folder, { recursive: true, force: true });
+  await makeRoom(options, dirname(folder), size, where);
+  await mkdir(folder, { recursive: true });
+  const graph = await splitWeights(original, `${model}.partial`, `${weights}.partial`, SPLIT_WEIGHTS).catch((err) => {
+    throw new ServingError('INVALID_ARGUMENT', `Could not load the model as ONNX: ${where}/${MODEL_FILE}: ${(err as Error).message}`);
+  });
+  if (!graph) {
+    await rm(folder, { recursive: true, force: true });
+    return null;
+  }
+  await rename(`${weights}.partial`, weights);
+  await rename(`${model}.partial`, model);
+  await writeFile(join(folder, 'stamp'), stamp);
+  options.log?.(`edgeserve: disk tier: ${where}: model.onnx split into its graph and ${SPLIT_WEIGHTS} in ${folder}`);
+  return { path: model, graph, weights: { path: SPLIT_WEIGHTS, size: (await stat(weights)).size } };
+}
+
+/** The weights file of a split model (beside its graph, model.onnx). */
+const SPLIT_WEIGHTS = 'model.onnx.weights';
 
 async function keepFile(source: ModelSource, folder: string, path: string, bytes: Uint8Array, options: NodeDiskTierOptions): Promise<void> {
   const target = join(folder, path);

@@ -16,7 +16,7 @@ export function onnxruntimeNode(options: { executionProviders?: string[]; intraO
   }, { opensFiles: true });
 }
 
-export type ThreadFlags = Pick<ServerFlags, 'tensorflowIntraOpParallelism' | 'tensorflowInterOpParallelism' | 'onnxruntimeAllowSpinning'>;
+export type ThreadFlags = Pick<ServerFlags, 'tensorflowIntraOpParallelism' | 'tensorflowInterOpParallelism' | 'onnxruntimeAllowSpinning' | 'onnxruntimePrepacking'>;
 
 /** The flags' thread settings as session options; no flags: the flags' defaults (no spinning). */
 export function nodeThreadOptions(flags?: ThreadFlags) {
@@ -24,5 +24,6 @@ export function nodeThreadOptions(flags?: ThreadFlags) {
     intraOp: flags?.tensorflowIntraOpParallelism ?? 0,
     interOp: flags?.tensorflowInterOpParallelism ?? 0,
     spinning: flags?.onnxruntimeAllowSpinning ?? false,
+    prepacking: flags?.onnxruntimePrepacking ?? true,
   });
 }

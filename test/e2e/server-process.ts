@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
  */
 export interface ServerProcess {
   url: string;
+  /** The server's process id (its /proc/<pid>/status for memory probes). */
+  pid: number;
   /** host:port of the gRPC API; null when it is off. */
   grpcAddress: string | null;
   /** Everything the process printed so far (stdout and stderr). */
@@ -46,7 +48,7 @@ export async function startServer(args: string[], env: Record<string, string> = 
     child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
   });
   const grpcAddress = /gRPC API at (\S+)/.exec(output)?.[1] ?? null;
-  return { url, grpcAddress, output: () => output, stop: () => stop(child) };
+  return { url, pid: child.pid!, grpcAddress, output: () => output, stop: () => stop(child) };
 }
 
 function stop(child: ChildProcess): Promise<void> {

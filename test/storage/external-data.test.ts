@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import type { ModelSource } from '../../core/repository/source.ts';
 import { readVersion } from '../../core/repository/version-files.ts';
 import { nodeDiskTier } from '../../runtime/node/disk-tier.ts';
 import { localSource } from '../../runtime/node/local-source.ts';
-import { externalize, mlpSpec } from '../fixtures/onnx-writer.ts';
+import * as ort from 'onnxruntime-node';
+import { externalize, graph, mlpSpec } from '../fixtures/onnx-writer.ts';
 
 // readVersion with external data (which files, verified how, in memory or on disk) and the Node
 // disk tier (streamed, checked, reused, room).
@@ -73,7 +74,7 @@ describe('readVersion with external data', () => {
   it('with a disk tier: external files are never read whole; the tier gets the manifest entries', async () => {
     const { store, whole } = objectStore();
     const placed: unknown[] = [];
-    const disk: DiskTier = { place: async (_s, dir, entries) => (placed.push(entries), `/disk/${dir}/model.onnx`) };
+    const disk: DiskTier = { place: async (_s, dir, entries) => (placed.push(entries), `/disk/${dir}/model.onnx`), placeSplit: async () => null };
     const got = await readVersion(store, '1', { disk });
     expect(got).toMatchObject({ path: '/disk/1/model.onnx', externalData: [{ path: 'model.onnx.data', size: data.byteLength }] });
     expect(got.externalData![0].data).toBeUndefined();
@@ -137,5 +138,49 @@ describe('the Node disk tier', () => {
     expect((await readVersion(localSource(base), '1', { disk: tier })).path).toBe(join(dir, 'model.onnx'));
     writeFileSync(join(dir, 'model.onnx.data'), new Uint8Array(data.byteLength));
     await expect(readVersion(localSource(base), '1', { disk: tier })).rejects.toMatchObject({ code: 'DATA_LOSS' });
+  });
+});
+
+describe('a large single-file model on the Node disk tier (split into its graph and its weights)', () => {
+  const spec = mlpSpec({ layers: [8, 64, 4] });
+  const single = graph(spec);
+  const answer = async (model: string | Uint8Array) => {
+    const session = typeof model === 'string' ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model);
+    try {
+      return Array.from((await session.run({ x: new ort.Tensor('float32', Float32Array.from({ length: 16 }, (_, i) => i / 7), [2, 8]) })).y.data as Float32Array);
+    } finally {
+      await session.release();
+    }
+  };
+
+  it('from an object store: streamed, checked, split once and reused; never read whole; the same answers', async () => {
+    const source = new MemorySource('s3://b/single', true).put('1/model.onnx', single).put('1/manifest.json', manifest([['model.onnx', single]]));
+    const whole: string[] = [];
+    const store: ModelSource = { ...source, location: source.location, requiresManifest: true, list: () => source.list(), read: (p) => (whole.push(p), source.read(p)), open: async (p) => (async function* () { yield source.files.get(p)!; })() };
+    const logs: string[] = [];
+    const tier = nodeDiskTier({ root: mkdtempSync(join(root, 's-')), log: (m) => logs.push(m) });
+    const got = await readVersion(store, '1', { disk: tier, splitMinBytes: 1024 });
+    expect(got.path).toMatch(/\/1\/split\/model\.onnx$/);
+    expect(got.externalData).toEqual([{ path: 'model.onnx.weights', size: expect.any(Number) }]);
+    expect(got.model.byteLength).toBeLessThan(single.byteLength / 4);
+    expect(whole).not.toContain('1/model.onnx');
+    expect(await answer(got.path!)).toEqual(await answer(single));
+    expect((await readVersion(store, '1', { disk: tier, splitMinBytes: 1024 })).path).toBe(got.path);
+    expect(logs.filter((m) => m.includes('split'))).toHaveLength(1);
+    // Under the threshold: read as before.
+    expect((await readVersion(store, '1', { disk: tier })).path).toBeUndefined();
+  });
+
+  it("from a local folder without a manifest: split beside the tier's other folders, the folder itself untouched", async () => {
+    const base = mkdtempSync(join(root, 'single-'));
+    mkdirSync(join(base, '1'));
+    writeFileSync(join(base, '1', 'model.onnx'), single);
+    const got = await readVersion(localSource(base), '1', { disk: nodeDiskTier({ root: mkdtempSync(join(root, 's-')) }), splitMinBytes: 1024 });
+    expect(got.path!.startsWith(base)).toBe(false);
+    expect(readdirSync(join(base, '1'))).toEqual(['model.onnx']);
+    expect(await answer(got.path!)).toEqual(await answer(single));
+    // Bytes that are not a model: refused as onnxruntime would refuse them.
+    writeFileSync(join(base, '1', 'model.onnx'), new Uint8Array(4096).fill(0xff));
+    await expect(readVersion(localSource(base), '1', { disk: nodeDiskTier({ root: mkdtempSync(join(root, 's-')) }), splitMinBytes: 1024 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
