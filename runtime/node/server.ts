@@ -100,7 +100,13 @@ function listenError(err: unknown, flag: string, host: string, port: number): un
 /** The one backend choice of the Node server: --backend=wasm, else onnxruntime-node on --device's provider. */
 async function createBackend(flags: ServerFlags, log: (message: string) => void): Promise<Backend> {
   // Imported on demand: each flavour loads its own native or wasm runtime.
-  if (flags.backend === 'wasm') return (await import('../../core/backend/onnxruntime-wasm.ts')).onnxruntimeWasm();
+  if (flags.backend === 'wasm') {
+    const wasm = await import('../../core/backend/onnxruntime-wasm.ts').catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+      throw new ConfigError('--backend=wasm needs the onnxruntime-web package, which this installation does not have (the container images carry onnxruntime-node only)');
+    });
+    return wasm.onnxruntimeWasm();
+  }
   const [ort, { nodeThreadOptions }, { deviceBackend }] = await Promise.all([import('onnxruntime-node'), import('./onnxruntime-node.ts'), import('./device.ts')]);
   return (await deviceBackend(flags.device, ort as unknown as OrtModule, log, { threads: nodeThreadOptions(flags) })).backend;
 }
