@@ -23,10 +23,9 @@ cp "$(readlink -f "$(command -v node)")" "$work/fs/usr/local/bin/node"
 cp -r "$npm_dir" "$work/fs/usr/local/lib/node_modules/npm"
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$work/fs/usr/local/bin/npm"
 ln -s ../lib/node_modules/npm/bin/npx-cli.js "$work/fs/usr/local/bin/npx"
-# The certificate authorities this machine trusts (a proxy's own CA, where there is one), for npm
-# and node inside the image, as on the machine.
-cp /usr/local/share/ca-certificates/*.crt "$work/fs/usr/local/share/ca-certificates/" 2>/dev/null || true
-chroot "$work/fs" update-ca-certificates >/dev/null
+# The certificate authorities this machine trusts (a proxy's own CA among them, where there is
+# one), for npm and node inside the image (NODE_EXTRA_CA_CERTS below), as on the machine.
+cp "${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}" "$work/fs/etc/ssl/certs/ca-certificates.crt"
 # The official image's user: uid and gid 1000, named node.
 chroot "$work/fs" sh -c 'groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/sh --create-home node'
 rm -rf "$work/fs/var/cache/apt/"* "$work/fs/var/lib/apt/lists/"* "$work/fs/usr/share/doc" "$work/fs/usr/share/man"
