@@ -7,7 +7,7 @@ import { bearerCheck } from './bearer.ts';
 import { jsonResponse, PayloadTooLargeError, type HttpHandler, type HttpRequest, type HttpResponse } from './exchange.ts';
 import { isOipPath, json as oipJson, MethodNotAllowed, OIP_LIVE_PATH, OIP_READY_PATH, oipRoute } from './oip.ts';
 import { EmptyBodyError, parseModelPath } from './path.ts';
-import { readinessBody } from './readiness.ts';
+import { isReady, readinessBody } from './readiness.ts';
 import { httpStatus } from './status-codes.ts';
 import { v1Api } from './v1.ts';
 
@@ -62,9 +62,12 @@ export function createApp(options: AppOptions): HttpHandler {
     const get = req.method === 'GET' || req.method === 'HEAD';
     if (get && pathname === HEALTH_PATH) return jsonResponse(200, JSON.stringify({ status: 'ok', models: manager.modelNames() }));
     if (get && pathname === READY_PATH) return readinessBody(manager);
-    // OIP's probes, like /healthz, answer before auth; ready fails while the repository's listing does (refresh above).
+    // OIP's probes, like /healthz, answer before auth; ready is /readyz's verdict (and fails while the repository's listing does, above).
     if (get && pathname === OIP_LIVE_PATH) return withCors(oipJson(200, { live: true }), cors);
-    if (get && pathname === OIP_READY_PATH) return withCors(oipJson(200, { ready: true }), cors);
+    if (get && pathname === OIP_READY_PATH) {
+      const ready = isReady(manager);
+      return withCors(oipJson(ready ? 200 : 503, { ready }), cors);
+    }
     const denied = authorize && (await authorize(req.header('authorization')));
     if (denied) return denied;
     if (get && pathname === METRICS_PATH) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { serveOnLoopback } from '../../test/support/loopback.ts';
 import type { Backend } from '../backend/backend.ts';
+import { ServingError } from '../errors.ts';
 import { config, deferred } from '../testing/fake-manager.ts';
 import { Manager } from '../manager/manager.ts';
 import { MemorySource } from '../repository/memory-source.ts';
@@ -36,7 +37,7 @@ describe('/readyz', () => {
     await running.promise; // the warmup request is running
     const warming = readinessBody(manager);
     expect(warming.status).toBe(503);
-    expect(JSON.parse(String(warming.body))).toEqual({ ready: false, models: [{ name: 'm', versions: [{ version: 1, state: 'LOADING', warming: true }] }] });
+    expect(JSON.parse(String(warming.body))).toEqual({ ready: false, models: [{ name: 'm', versions: [{ version: 1, state: 'LOADING', warming: true }], error: 'no version loaded yet' }] });
     gate.resolve();
     await load;
     const ready = readinessBody(manager);
@@ -75,7 +76,7 @@ describe('/readyz', () => {
           ready: false,
           models: [
             { name: 'a', versions: [{ version: 1, state: 'AVAILABLE' }] },
-            { name: 'b', versions: [{ version: 1, state: 'LOADING', warming: true }] },
+            { name: 'b', versions: [{ version: 1, state: 'LOADING', warming: true }], error: 'no version loaded yet' },
           ],
         },
       });
@@ -92,5 +93,40 @@ describe('/readyz', () => {
   it('does not wait for models never listed (lazy targets)', async () => {
     const manager = new Manager([{ config: config(), source: new MemorySource() }], { backend: gatedBackend(Promise.resolve()), cacheBytes: 1, pollIntervalMs: -1 });
     expect(readinessBody(manager).status).toBe(200);
+  });
+
+  it('is 503 naming the model once a listing finds no versions (a mistyped base path), on /readyz and OIP ready', async () => {
+    const service = createService(
+      { cacheBytes: 1 << 20, pollIntervalMs: -1, apiKeys: [], maxBodyBytes: 1 << 20, maxTensorBytes: 1 << 24, timeoutMs: 5000, cors: false, batching: null },
+      { models: { configs: [config({ name: 'typo', basePath: 'memory:typo' })], sourceAt: () => new MemorySource('memory:typo') }, backend: gatedBackend(Promise.resolve()) },
+    );
+    await service.manager.preload();
+    const res = await service.fetch(new Request('http://edge/readyz'));
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({
+      ready: false,
+      models: [{ name: 'typo', versions: [], error: 'no versions found at memory:typo: expected numbered version folders (memory:typo/1/model.onnx, ...), but it does not exist or is empty' }],
+    });
+    const oip = await service.fetch(new Request('http://edge/v2/health/ready'));
+    expect([oip.status, await oip.json()]).toEqual([503, { ready: false }]);
+    service.close();
+  });
+
+  it('is 503 when every version failed to load, and a request for one names its load error', async () => {
+    const broken: Backend = { name: 'broken', load: async () => Promise.reject(new ServingError('INVALID_ARGUMENT', 'Could not load the model as ONNX: protobuf parsing failed')) };
+    const service = createService(
+      { cacheBytes: 1 << 20, pollIntervalMs: -1, apiKeys: [], maxBodyBytes: 1 << 20, maxTensorBytes: 1 << 24, timeoutMs: 5000, cors: false, batching: null },
+      { models: { configs: [config({ name: 'm', basePath: 'memory:m' })], sourceAt: () => new MemorySource('memory:m').put('1/model.onnx', 'not onnx') }, backend: broken },
+    );
+    await service.manager.preload();
+    const ready = await service.fetch(new Request('http://edge/readyz'));
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { models: { error: string }[] }).models[0].error).toBe('version 1 failed to load: Could not load the model as ONNX: protobuf parsing failed');
+    for (const path of ['/v1/models/m:predict', '/v1/models/m/versions/1:predict']) {
+      const res = await service.fetch(new Request(`http://edge${path}`, { method: 'POST', body: '{"instances": [[1]]}' }));
+      expect(res.status, path).toBe(404);
+      expect(((await res.json()) as { error: string }).error, path).toMatch(/^Servable not found for request: (Latest\(m\)|Specific\(m, 1\)): version 1 failed to load: Could not load the model as ONNX: protobuf parsing failed$/);
+    }
+    service.close();
   });
 });

@@ -49,8 +49,14 @@ export class Loader {
     const started = this.rt.now();
     slot.state = 'LOADING';
     slot.error = null;
+    slot.refused = false;
     try {
-      checkPlacement(entry.name, entry.placement, options.tier ?? 'container', options.maxModelBytesAdvice);
+      try {
+        checkPlacement(entry.name, entry.placement, options.tier ?? 'container', options.maxModelBytesAdvice);
+      } catch (err) {
+        slot.refused = true;
+        throw err;
+      }
       const files = await readVersion(entry.source, slot.dir, {
         checkSize: (size) => this.checkModelSize(entry, slot, size),
         sha256: options.sha256,
@@ -127,8 +133,13 @@ export class Loader {
 
   private checkModelSize(entry: Entry, slot: Slot, bytes: number): void {
     const max = this.rt.options.maxModelBytes;
+    slot.refused = true;
     // A version that can never fit the cache is refused before its files are downloaded too.
-    if (max === undefined || bytes <= max) return this.budget.refuseOversize(entry.name, slot.version, bytes);
+    if (max === undefined || bytes <= max) {
+      this.budget.refuseOversize(entry.name, slot.version, bytes);
+      slot.refused = false;
+      return;
+    }
     const advice = this.rt.options.maxModelBytesAdvice ? `: ${this.rt.options.maxModelBytesAdvice}` : '';
     throw new ServingError(
       'FAILED_PRECONDITION',

@@ -13,6 +13,13 @@ import type { Lease, Servable, VersionStatus } from './servable.ts';
 
 
 /** How long a request may wait for its servable: its time left; `signal` aborts when the client goes. */
+/** One model's readiness: its versions, and `problem` when it cannot serve (the reason, for /readyz). */
+export interface ModelReadiness {
+  model: string;
+  versions: { version: number; state: string; warming: boolean; pulled: boolean }[];
+  problem?: string;
+}
+
 export interface AcquireWait {
   timeoutMs: number;
   signal?: RunSignal;
@@ -139,15 +146,25 @@ export class Manager {
 
   /**
    * Readiness per model: each tracked version's state, and whether it is warming up (LOADING,
-   * running warmup.json) or pulled by the rollback guard. Synchronous: no listing is started.
+   * running warmup.json) or pulled by the rollback guard; `problem` when the model has been listed
+   * and cannot serve (no version found, none loaded, the newest failure), or its first listing
+   * failed. Synchronous: no listing is started.
    */
-  readiness(): { model: string; versions: { version: number; state: string; warming: boolean; pulled: boolean }[] }[] {
-    return [...this.models.values()].map((entry) => ({
-      model: entry.name,
-      versions: [...entry.slots.values()]
+  readiness(): ModelReadiness[] {
+    return [...this.models.values()].map((entry) => {
+      const versions = [...entry.slots.values()]
         .sort((a, b) => b.version - a.version)
-        .map((s) => ({ version: s.version, state: s.state, warming: s.warming, pulled: s.pulled })),
-    }));
+        .map((s) => ({ version: s.version, state: s.state, warming: s.warming, pulled: s.pulled }));
+      const failed = [...entry.slots.values()].filter((s) => s.error).sort((a, b) => b.version - a.version)[0];
+      let problem: string | undefined;
+      // Not listed yet (a lazy target's model before its first request): nothing to say yet.
+      if (!entry.discovered) problem = entry.lastError ? `its versions cannot be listed: ${entry.lastError.message}` : undefined;
+      else if (entry.slots.size === 0) problem = entry.noVersions ?? 'no versions to serve';
+      // A model this target does not load (placement, size: an edge target beside a container) is not the instance's fault.
+      else if ([...entry.slots.values()].every((s) => s.refused)) problem = undefined;
+      else if (!versions.some((v) => v.state === 'AVAILABLE')) problem = failed ? `version ${failed.version} failed to load: ${failed.error!.message}` : 'no version loaded yet';
+      return { model: entry.name, versions, ...(problem && { problem }) };
+    });
   }
 
   /** Every tracked version of a model (highest first), or just one; TF Serving's wording on misses. */
@@ -194,7 +211,9 @@ export class Manager {
       const routed = await routeUnpinned(entry, this.loader, this.rt, request.routingKey);
       return routed ?? { servable: await this.loadLatest(entry) };
     }
-    const version = resolveVersion(entry.name, request, entry.labels, servableVersions(entry));
+    const version = explained(entry, request.version ?? (request.label !== undefined ? entry.labels[request.label] : undefined), () =>
+      resolveVersion(entry.name, request, entry.labels, servableVersions(entry)),
+    );
     const servable = await this.loader.load(entry, entry.slots.get(version)!);
     return { servable, label: request.label };
   }
@@ -209,7 +228,7 @@ export class Manager {
       const servable = servableVersions(entry);
       // Every version failed: the caller learns why from the last load it waited for.
       if (servable.size === 0 && failure) throw failure;
-      const newest = entry.slots.get(resolveVersion(entry.name, {}, entry.labels, servable))!;
+      const newest = entry.slots.get(explained(entry, undefined, () => resolveVersion(entry.name, {}, entry.labels, servable)))!;
       // The version that has been answering "latest" (even one leaving the policy) goes on doing so
       // while the newest loads. Any other warm version is older (a labelled v1 while the cache
       // evicted v4) or never answered "latest": a client's "latest" only moves forward, so such a
@@ -257,5 +276,21 @@ export class Manager {
         this.rt.background(this.budget.settle());
       },
     };
+  }
+}
+
+/**
+ * resolveVersion's answer, its NOT_FOUND (TF Serving's words, kept first for clients that match
+ * them) followed by why: the load error of the version asked for (`version` undefined: of the
+ * newest version that failed), or why the listing found no versions.
+ */
+function explained(entry: Entry, version: number | undefined, resolve: () => number): number {
+  try {
+    return resolve();
+  } catch (err) {
+    if (!(err instanceof ServingError) || err.code !== 'NOT_FOUND') throw err;
+    const failed = [...entry.slots.values()].filter((s) => isFailed(s) && s.error && (version === undefined || s.version === version)).sort((a, b) => b.version - a.version)[0];
+    const why = failed ? `version ${failed.version} failed to load: ${failed.error!.message}` : version === undefined ? entry.noVersions : null;
+    throw why ? new ServingError('NOT_FOUND', `${err.message}: ${why}`) : err;
   }
 }

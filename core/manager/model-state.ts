@@ -33,6 +33,8 @@ export interface Slot {
   outcomes: { requests: number; errors: number };
   /** Taken out of the traffic split on this instance by the rollback guard (pinned requests still reach it). */
   pulled: boolean;
+  /** Failed because this target does not load it (its placement, or its size): not a fault of the instance (readiness). */
+  refused: boolean;
 }
 
 export interface Entry {
@@ -114,6 +116,7 @@ export function newSlot(version: number, dir: string): Slot {
     warming: false,
     outcomes: { requests: 0, errors: 0 },
     pulled: false,
+    refused: false,
   };
 }
 

@@ -6,6 +6,7 @@ import type { JsonValue } from '../../../core/tensor/json/value.ts';
 import { tensorToRaw } from '../../../core/tensor/oip/raw.ts';
 import type { OipInput, OipParams, OipRequest } from '../../../core/tensor/oip/request.ts';
 import type { GrpcHandler } from './tf-serving-service.ts';
+import { isReady } from '../../../core/http/readiness.ts';
 
 /*
  * inference.GRPCInferenceService (the Open Inference Protocol's gRPC API, proto/inference/) over
@@ -20,7 +21,7 @@ export const OIP_SERVICE = 'inference.GRPCInferenceService';
 
 export const oipHandlers: Record<string, GrpcHandler> = {
   ServerLive: async () => ({ live: true }),
-  ServerReady: async () => ({ ready: true }),
+  ServerReady: async (_req, _call, { services }) => ({ ready: isReady(services.manager) }),
   ServerMetadata: async () => ({ name: OIP_SERVER_NAME, version: OIP_SERVER_VERSION, extensions: OIP_EXTENSIONS }),
   ModelReady: async (req, call, { services }) => {
     call.model = req.name ?? '';
