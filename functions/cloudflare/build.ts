@@ -1,6 +1,6 @@
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -9,6 +9,11 @@ import { gzipSync } from 'node:zlib';
  * onnxruntime's ort-wasm-simd-threaded.wasm beside it, the exact files that `wrangler deploy`
  * uploads (wrangler.toml: main = dist/worker/worker.js, no_bundle, a CompiledWasm rule) and that
  * the miniflare tests run. Prints each file's raw and gzip size against Workers' size limits.
+ *
+ * With --if-changed (wrangler.toml's [build] command, so that `wrangler dev` and `wrangler deploy`
+ * always ship the current code) it builds only when a file the last build read has changed since
+ * (its size or modification time; dist/worker/inputs.json lists them), or an output is missing:
+ * `wrangler dev` runs the command twice at start, and the second finds nothing to do.
  *
  * Two things esbuild needs told:
  * - `.wasm` imports stay imports of a file next to the bundle (copied there), so the runtime hands
@@ -31,7 +36,8 @@ export async function buildWorker(outDir = join(ROOT, 'dist/worker')): Promise<B
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const wasmFiles = new Map<string, string>();
-  await esbuild.build({
+  const result = await esbuild.build({
+    metafile: true,
     entryPoints: [join(ROOT, 'functions/cloudflare/worker.ts')],
     outfile: join(outDir, 'worker.js'),
     bundle: true,
@@ -71,6 +77,8 @@ export async function buildWorker(outDir = join(ROOT, 'dist/worker')): Promise<B
     ],
   });
   for (const [name, path] of wasmFiles) copyFileSync(path, join(outDir, name));
+  const inputs = [fileURLToPath(import.meta.url), ...Object.keys(result.metafile!.inputs).map((p) => resolve(ROOT, p)), ...wasmFiles.values()];
+  writeFileSync(join(outDir, INPUTS), JSON.stringify({ outputs: ['worker.js', ...wasmFiles.keys()], inputs: Object.fromEntries(inputs.map((p) => [p, stamp(p)])) }));
   const files = ['worker.js', ...wasmFiles.keys()].map((name) => {
     const bytes = readFileSync(join(outDir, name));
     return { name, rawBytes: bytes.byteLength, gzipBytes: gzipSync(bytes).byteLength };
@@ -78,9 +86,31 @@ export async function buildWorker(outDir = join(ROOT, 'dist/worker')): Promise<B
   return { outDir, files };
 }
 
+const INPUTS = 'inputs.json';
+
+/** A file's size and modification time, or null when it is gone. */
+function stamp(path: string): string | null {
+  const info = statSync(path, { throwIfNoEntry: false });
+  return info ? `${info.size}:${info.mtimeMs}` : null;
+}
+
+/** Whether the bundle in outDir was built from the files as they are now. */
+export function upToDate(outDir = join(ROOT, 'dist/worker')): boolean {
+  try {
+    const last = JSON.parse(readFileSync(join(outDir, INPUTS), 'utf8')) as { outputs: string[]; inputs: Record<string, string | null> };
+    return last.outputs.every((name) => statSync(join(outDir, name), { throwIfNoEntry: false })) && Object.entries(last.inputs).every(([path, was]) => stamp(path) === was);
+  } catch {
+    return false;
+  }
+}
+
 const mib = (n: number) => `${(n / 1024 ** 2).toFixed(2)} MiB`;
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  if (process.argv.includes('--if-changed') && upToDate()) {
+    console.log('Worker bundle in dist/worker is up to date.');
+    process.exit(0);
+  }
   const { outDir, files } = await buildWorker();
   console.log(`Worker bundle in ${outDir.replace(ROOT, '')}:`);
   for (const f of files) console.log(`  ${f.name.padEnd(30)} ${mib(f.rawBytes).padStart(11)} raw  ${mib(f.gzipBytes).padStart(11)} gzip`);
