@@ -5,7 +5,8 @@ import { jsonResponse, type HttpResponse } from './exchange.ts';
  * GET /readyz: whether this instance is ready to serve, for load balancers and rollouts. Unlike
  * /healthz (alive), it is 503 while some model cannot serve: listed with no versions (a mistyped
  * base path), or with versions of which none is AVAILABLE (still loading, warming up, or failed),
- * or whose first listing failed; each such model says why (`error`). Models not listed yet (lazy
+ * or whose first listing failed; each such model says why (`error`), as does a repository root
+ * that holds no models (the top-level `error`). Models not listed yet (lazy
  * targets, before their first request) do not hold it back. The body tells a warming version
  * (LOADING, running warmup.json) from a serving one, and names versions the rollback guard pulled:
  *   {"ready": false, "models": [{"name": "m", "versions": [{"version": 2, "state": "LOADING", "warming": true}],
@@ -16,6 +17,7 @@ export function readinessBody(manager: Manager): HttpResponse {
   const ready = isReady(manager);
   const body = {
     ready,
+    ...(manager.repositoryProblem && { error: manager.repositoryProblem }),
     models: models.map((m) => ({
       name: m.model,
       versions: m.versions.map((v) => ({ version: v.version, state: v.state, ...(v.warming && { warming: true }), ...(v.pulled && { pulled: true }) })),
@@ -27,5 +29,5 @@ export function readinessBody(manager: Manager): HttpResponse {
 
 /** The verdict of /readyz, also OIP's server ready (REST and gRPC). */
 export function isReady(manager: Manager): boolean {
-  return manager.readiness().every((m) => m.problem === undefined);
+  return manager.repositoryProblem === null && manager.readiness().every((m) => m.problem === undefined);
 }

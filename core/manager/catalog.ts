@@ -14,6 +14,8 @@ import type { Manager } from './manager.ts';
  * and return at once, so a request never waits for storage to learn about other models. Folders
  * that appear are added to the manager; folders that disappear stay known to it (discovery finds
  * no versions, so they answer 404). Hidden names (".x") and the optional models.json are not models.
+ * A root with no models at all (a mistyped MODEL_BASE_PATH) is logged once and makes the
+ * manager's repositoryProblem, so readiness fails naming it.
  * A failed first listing fails the request (503) and is retried no sooner than retryMs later;
  * a failed revalidation keeps the known models. Concurrent callers share one listing.
  */
@@ -61,9 +63,13 @@ export class Catalog {
     this.listing ??= (async () => {
       try {
         const names = await this.options.root.list();
+        const models = names.filter((name) => !name.startsWith('.') && !NOT_MODELS.has(name));
+        const problem = models.length === 0 ? `no models found at ${this.options.root.location}: it does not exist or is empty (each model is a folder there, holding numbered version folders)` : null;
+        if (problem && problem !== this.options.manager.repositoryProblem) this.options.log?.(problem);
+        this.options.manager.repositoryProblem = problem;
         const known = new Set(this.options.manager.modelNames());
-        for (const name of names) {
-          if (known.has(name) || name.startsWith('.') || NOT_MODELS.has(name)) continue;
+        for (const name of models) {
+          if (known.has(name)) continue;
           const location = `${this.options.root.location}/${name}`;
           let added = false;
           try {

@@ -150,6 +150,9 @@ export class Manager {
    * and cannot serve (no version found, none loaded, the newest failure), or its first listing
    * failed. Synchronous: no listing is started.
    */
+  /** Set by the Catalog when the repository root holds no models (a mistyped path); null otherwise. */
+  repositoryProblem: string | null = null;
+
   readiness(): ModelReadiness[] {
     return [...this.models.values()].map((entry) => {
       const versions = [...entry.slots.values()]

@@ -110,6 +110,8 @@ export interface Service {
   host: ApiHost;
   manager: Manager;
   metrics: ServingMetrics;
+  /** Lists the repository root now (targets that serve one: the Worker, Deno); nothing for a model list. Rejects as a request would. */
+  refresh(): Promise<void>;
   close(): void;
 }
 
@@ -171,6 +173,7 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
     manager,
     metrics,
     host,
+    refresh: async () => catalog?.refresh(),
     close: () => batcher?.close(),
     handle,
     fetch: async (request) => toFetch(await handle(fromFetch(request)), request.method),

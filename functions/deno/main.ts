@@ -1,5 +1,6 @@
 import { timerYield } from '../../core/clock.ts';
 import { ConfigError } from '../../core/config/config-error.ts';
+import { listenError } from '../../core/config/listen-error.ts';
 import type { ModelSource } from '../../core/repository/source.ts';
 import { wasmImageCodecs } from '../../core/pipeline/wasm-codecs.ts';
 import { createService } from '../../core/service/create-service.ts';
@@ -14,7 +15,8 @@ import { namedSteps } from '../../steps/index.ts';
  * folder or S3, on WebGPU when the machine has a GPU adapter (Mesa's software Vulkan counts), else
  * on WASM. A composition root: environment -> settings, repository -> sources, backend choice,
  * all handed to core/service/create-service.ts; the chosen backend shows in every response
- * (x-backend) and in the metrics (edgeserve_backend_info). Nothing loads before the first request.
+ * (x-backend) and in the metrics (edgeserve_backend_info). The root is listed at start; models
+ * load on their first request. Errors at start are one line, as on the Node server (exit code 2).
  */
 async function repository(config: DenoConfig): Promise<{ root: ModelSource; sourceFor: (name: string) => ModelSource }> {
   const repo = config.repository;
@@ -40,15 +42,23 @@ async function main(): Promise<void> {
     namedSteps,
     log: (message) => console.log(message),
   });
-  Deno.serve(
-    {
-      port: config.port,
-      hostname: config.hostname,
-      onListen: ({ hostname, port }) =>
-        console.log(`edgeserve: serving ${root.location} with ${backend.name}${adapter ? ` on ${adapter}` : ''}; REST API at http://${hostname}:${port}`),
-    },
-    (request) => service.fetch(request),
-  );
+  // The root is listed once now, so that a mistyped MODEL_BASE_PATH is said at start (and fails
+  // readiness); its models still load on their first request. A listing that fails is logged and retried then.
+  await service.refresh().catch(() => {});
+  try {
+    Deno.serve(
+      {
+        port: config.port,
+        hostname: config.hostname,
+        onListen: ({ hostname, port }) =>
+          console.log(`edgeserve: serving ${root.location} with ${backend.name}${adapter ? ` on ${adapter}` : ''}; REST API at http://${hostname}:${port}`),
+      },
+      (request) => service.fetch(request),
+    );
+  } catch (err) {
+    service.close();
+    throw listenError(err, 'PORT', config.hostname, config.port);
+  }
 }
 
 main().catch((err) => {

@@ -17,6 +17,7 @@ import { nodeImageCodecs } from './image-codecs.ts';
 import { nodeSha256 } from './sha256.ts';
 import { sourceFactory } from './sources.ts';
 import { namedSteps } from '../../steps/index.ts';
+import { listenError } from '../../core/config/listen-error.ts';
 
 /**
  * The Node server (functions/node/main.ts, `edgeserve serve`; bundled, the container images):
@@ -85,16 +86,6 @@ async function readSetting(file: string, flag: string): Promise<string> {
   return readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new ConfigError(`${flag}=${file}: cannot read it (${err.code ?? 'I/O error'})`);
   });
-}
-
-/** A listener that could not open, as the one line an operator needs: the flag and the cause. */
-function listenError(err: unknown, flag: string, host: string, port: number): unknown {
-  const text = `${(err as NodeJS.ErrnoException).code ?? ''} ${(err as Error).message ?? ''}`;
-  const at = `${flag}=${port}: ${host}:${port}`;
-  if (/EADDRINUSE/.test(text)) return new ConfigError(`${at} is already in use (pick another port, or stop the server using it)`);
-  if (/EACCES/.test(text)) return new ConfigError(`${at}: permission denied (ports below 1024 need privileges)`);
-  if (/EADDRNOTAVAIL|ENOTFOUND/.test(text)) return new ConfigError(`${at}: no such local address (check --rest_api_host)`);
-  return err instanceof Error ? new ConfigError(`${at}: cannot listen: ${err.message}`) : err;
 }
 
 /** The one backend choice of the Node server: --backend=wasm, else onnxruntime-node on --device's provider. */

@@ -40,11 +40,29 @@ describe('a base path with no versions', () => {
         expect(error).toContain('Could not find any versions of model x');
         expect(error).toContain(join(ROOT, base));
         expect(error).toMatch(hint);
+        // Not ready (Kubernetes routes no traffic to it), on /readyz and OIP's ready, naming why; alive all the same.
+        const ready = await fetch(`${s.url}/readyz`);
+        expect(ready.status).toBe(503);
+        expect(((await ready.json()) as { models: { name: string; error: string }[] }).models).toEqual([{ name: 'x', versions: [], error: expect.stringMatching(hint) }]);
+        expect((await fetch(`${s.url}/v2/health/ready`)).status).toBe(503);
+        expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
       } finally {
         await s.stop();
       }
     });
   }
+
+  it('a model file that is not ONNX: not ready, and a predict names the load error', async () => {
+    const s = await startServer(['--model_name=x', '--model_base_path=test/fixtures/not-onnx']);
+    try {
+      const res = await fetch(`${s.url}/v1/models/x:predict`, { method: 'POST', body: '{"instances": [[1.0]]}' });
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { error: string }).error).toMatch(/^Servable not found for request: Latest\(x\): version 1 failed to load: Could not load the model as ONNX: /);
+      expect((await fetch(`${s.url}/readyz`)).status).toBe(503);
+    } finally {
+      await s.stop();
+    }
+  });
 });
 
 describe('start-up failures are one line naming the flag or file', () => {

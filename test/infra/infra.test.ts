@@ -119,7 +119,7 @@ describe('Dockerfiles', () => {
         const user = runtime.filter((i) => i.op === 'USER').at(-1)?.args ?? '';
         expect(user).toMatch(/^[1-9]\d*(:[1-9]\d*)?$/);
         const health = runtime.find((i) => i.op === 'HEALTHCHECK');
-        expect(health?.args).toMatch(/CMD .*8501\/healthz/);
+        expect(health?.args).toMatch(/CMD .*8501\/readyz/);
         const ports = runtime.filter((i) => i.op === 'EXPOSE').flatMap((i) => i.args.split(/\s+/));
         expect(ports).toEqual(expect.arrayContaining(['8500', '8501']));
         const entry = JSON.parse(runtime.find((i) => i.op === 'ENTRYPOINT')!.args);

@@ -1,0 +1,37 @@
+import { createServer, type Server } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startDeno, type DenoProcess } from './deno-process.ts';
+
+// The Deno function's mistakes at start read as the Node server's do (one shared mapping,
+// core/config/listen-error.ts, and the Catalog's listing at start): one line and exit code 2 for a
+// busy port; a repository root with no models said in the log and by readiness.
+const started: DenoProcess[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((d) => d.stop()));
+});
+
+describe('the Deno function at start', () => {
+  it('says a busy PORT in one line and exits 2', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const failure = await startDeno({ PORT: String(port), BACKEND: 'wasm', MODEL_BASE_PATH: './models' }).then(
+        (d) => (started.push(d), 'started'),
+        (err: Error) => err.message,
+      );
+      expect(failure).toBe(`deno exited with 2 before listening:\nedgeserve: PORT=${port}: 127.0.0.1:${port} is already in use (pick another port, or stop the server using it)\n`);
+    } finally {
+      busy.close();
+    }
+  }, 60_000);
+
+  it('says a MODEL_BASE_PATH with no models, and is not ready', async () => {
+    const deno = await startDeno({ BACKEND: 'wasm', MODEL_BASE_PATH: './modls' });
+    started.push(deno);
+    const why = 'no models found at ./modls: it does not exist or is empty (each model is a folder there, holding numbered version folders)';
+    expect(deno.output()).toContain(`edgeserve: ${why}`);
+    const res = await fetch(`${deno.url}/readyz`);
+    expect([res.status, await res.json()]).toEqual([503, { ready: false, error: why, models: [] }]);
+  }, 60_000);
+});
