@@ -160,7 +160,7 @@ async function writeResults(args: BenchArgs, models: BenchModel[], points: Point
     '',
     `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString()};`,
     `load average ${startLoad} at the start, ${loadavg()[0].toFixed(2)} at the end.`,
-    'edgeserve ran as the container image runs it: the esbuild bundle of functions/node/main.ts (npm run build:container), --device=cpu.',
+    'edgeserve ran as the container image runs it: the esbuild bundle of functions/node/main.ts (functions/node/build.mjs), --device=cpu.',
     `Load: wrk -t1 -cN over loopback, one row per request, ${args.warmupS} s warmup then ${args.durationS} s measured per point; servers measured in turn.`,
     `Raw loops: in-process session.run back to back, default session options, windows of ${args.steady.windowMs} ms until three agree within ${args.steady.tolerance * 100}%.`,
     `Batching on: max_batch_size ${args.batch}, batch_timeout_micros ${args.batchTimeoutMicros}, num_batch_threads ${args.batchThreads}, max_enqueued_batches 1000.`,

@@ -79,13 +79,13 @@ export function plainServer(basePath: string, maxBatch: number, profileDir: stri
 export type BatchingFile = Record<string, number | boolean>;
 
 /**
- * edgeserve as the container image runs it: `npm run build:container`'s esbuild bundle
- * (dist/container/main.mjs, built once per bench run) with --device=cpu. Run from source under
+ * edgeserve as the container image runs it: functions/node/build.mjs's esbuild bundle
+ * (dist/node/main.mjs, built once per bench run) with --device=cpu. Run from source under
  * tsx, every closure goes through esbuild's keepNames helper, which cost the small model about
  * 15% of its throughput at 32 callers (docs/performance.md).
  */
 export function buildEdgeserve(): void {
-  execFileSync('npm', ['run', '--silent', 'build:container'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('node', ['functions/node/build.mjs', '--if-changed'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** `extra`: more server flags (thread settings). Call buildEdgeserve() first. */
@@ -103,7 +103,7 @@ export async function edgeserve(
     await writeFile(file, textFormat(batching));
     args.push('--enable_batching=true', `--batching_parameters_file=${file}`);
   }
-  return start('dist/container/main.mjs', args, true, profileDir);
+  return start('dist/node/main.mjs', args, true, profileDir);
 }
 
 export function textFormat(params: BatchingFile): string {

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from './server-process.ts';
 
-// The container image's bundle (npm run build:container: the Node server's main.mjs and its chunks),
-// built and run as the image runs it. The AWS SDK lives only in chunks imported on first use of an
+// The Node server's bundle (functions/node/build.mjs: dist/node/main.mjs and its chunks), what the
+// container images run, built (when a source changed) and run as the image runs it. The AWS SDK lives only in chunks imported on first use of an
 // s3:// model, so a server of local models never loads it (runtime/node/sources.ts).
-const DIST = 'dist/container';
+const DIST = 'dist/node';
 let server: ServerProcess;
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', '--silent', 'build:container'], { stdio: 'ignore' });
+  execFileSync('node', ['functions/node/build.mjs', '--if-changed'], { stdio: 'ignore' });
   server = await startServer(['--device=cpu', '--rest_api_host=127.0.0.1', '--model_config_file=models/models.config'], {}, { entry: `${DIST}/main.mjs` });
 }, 60_000);
 afterAll(() => server?.stop());

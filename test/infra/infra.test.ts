@@ -124,14 +124,14 @@ describe('Dockerfiles', () => {
         expect(ports).toEqual(expect.arrayContaining(['8500', '8501']));
         const entry = JSON.parse(runtime.find((i) => i.op === 'ENTRYPOINT')!.args);
         // The Node server, bound to every interface (test/e2e/container.test.ts runs it with these flags).
-        expect(entry).toEqual(['node', 'dist/container/main.mjs', '--rest_api_host=0.0.0.0', '--rest_api_port=8501', '--port=8500']);
+        expect(entry).toEqual(['node', 'dist/node/main.mjs', '--rest_api_host=0.0.0.0', '--rest_api_port=8501', '--port=8500']);
       });
 
       it('builds the bundle it runs and copies only files the context has', () => {
-        expect(ins.some((i) => i.op === 'RUN' && i.args.includes('npm run build:container'))).toBe(true);
+        expect(ins.some((i) => i.op === 'RUN' && i.args.includes('npm run build'))).toBe(true);
         const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-        // main.mjs and its chunks (test/e2e/container-bundle.test.ts builds and runs them).
-        expect(pkg.scripts['build:container']).toMatch(/esbuild functions\/node\/main\.ts .*--outdir=dist\/container .*--out-extension:\.js=\.mjs/);
+        // dist/node/main.mjs and its chunks (test/e2e/container-bundle.test.ts builds and runs them).
+        expect(pkg.scripts.build).toBe('node functions/node/build.mjs');
         const admitted = dockerignore(readFileSync(join(INFRA, `${name}.dockerignore`), 'utf8'));
         for (const copy of ins.filter((i) => i.op === 'COPY' && !i.args.includes('--from='))) {
           const sources = copy.args.split(/\s+/).filter((a) => !a.startsWith('--')).slice(0, -1);
