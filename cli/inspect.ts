@@ -6,12 +6,8 @@ import { externalDataLocations } from '../core/repository/external-data.ts';
 import { MODEL_JSON_FILE, parseModelJson } from '../core/repository/model-json.ts';
 import { DEFAULT_SIGNATURE, type Signature, type TensorSpec } from '../core/tensor/tensor.ts';
 import { UsageError, parseArgs } from './args.ts';
+import { INSPECT_USAGE } from './usage.ts';
 
-export const INSPECT_USAGE = `edgeserve inspect <model.onnx>
-  Shows the model's inputs and outputs (names, dtypes, shapes) as the server's metadata API and
-  TF Serving's saved_model_cli show do; -1 is a dimension of any size. Then whether the batcher
-  merges requests for it and why (with batch_axes from <model>/model.json when the file sits in a
-  <model>/<version>/ folder).`;
 
 /** `edgeserve inspect`: loads the model with onnxruntime-node (what the server runs) and prints its signature. */
 export async function inspect(argv: string[], log = (m: string) => console.log(m)): Promise<void> {

@@ -4,11 +4,8 @@ import { MODEL_JSON_FILE, parseModelJson } from '../core/repository/model-json.t
 import { parseVersionDir } from '../core/version/policy.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { openRepository, type Repository } from './repository.ts';
+import { LABEL_USAGE } from './usage.ts';
 
-export const LABEL_USAGE = `edgeserve label NAME LABEL=VERSION [LABEL=VERSION | LABEL= ...] --to REPO [--force] [--s3_endpoint URL]
-  Points labels at versions in the model's model.json (LABEL= removes a label); servers pick the
-  change up within their poll interval. Rolling back is the same command with the old version.
-  Refuses versions that are not complete in the repository unless --force.`;
 
 /**
  * `edgeserve label`: read-modify-write of <model>/model.json. Keeps every other key as it was,

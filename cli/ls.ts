@@ -7,11 +7,6 @@ import { parseVersionDir } from '../core/version/policy.ts';
 import { parseArgs } from './args.ts';
 import { openRepository } from './repository.ts';
 
-export const LS_USAGE = `edgeserve ls [NAME] --to REPO [--verify] [--s3_endpoint URL]
-  Lists models (or one model): versions highest first, each one's state, its size from the
-  manifest, the labels pointing at it, and model.json's policy. A version with a valid manifest is
-  "unverified": its files are not read. --verify downloads every file and checks its size and
-  sha256 against the manifest: "verified", or "corrupt" with the reason below the table.`;
 
 interface Row {
   model: string;

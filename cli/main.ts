@@ -1,12 +1,7 @@
 import { ConfigError } from '../core/config/config-error.ts';
 import { ServingError } from '../core/errors.ts';
 import { UsageError } from './args.ts';
-import { INSPECT_USAGE, inspect } from './inspect.ts';
-import { LABEL_USAGE, label } from './label.ts';
-import { LS_USAGE, ls } from './ls.ts';
-import { PUSH_USAGE, push } from './push.ts';
-import { serve } from './serve.ts';
-import { TRAFFIC_USAGE, traffic } from './traffic.ts';
+import { INSPECT_USAGE, LABEL_USAGE, LS_USAGE, PUSH_USAGE, TRAFFIC_USAGE } from './usage.ts';
 
 /*
  * The `edgeserve` command (bin/edgeserve.js): one subcommand per file. With no subcommand but
@@ -33,23 +28,24 @@ export async function main(argv: string[], env: Record<string, string | undefine
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      // Each subcommand's code is imported when it runs: `serve` never loads the SDK that push uses.
       case 'serve':
-        await serve(rest, env);
+        await (await import('./serve.ts')).serve(rest, env);
         return 0;
       case 'push':
-        await push(rest, env);
+        await (await import('./push.ts')).push(rest, env);
         return 0;
       case 'label':
-        await label(rest, env);
+        await (await import('./label.ts')).label(rest, env);
         return 0;
       case 'traffic':
-        await traffic(rest, env);
+        await (await import('./traffic.ts')).traffic(rest, env);
         return 0;
       case 'ls':
-        await ls(rest, env);
+        await (await import('./ls.ts')).ls(rest, env);
         return 0;
       case 'inspect':
-        await inspect(rest);
+        await (await import('./inspect.ts')).inspect(rest);
         return 0;
       case undefined:
       case 'help':
@@ -59,7 +55,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return command === undefined ? 2 : 0;
       default:
         if (command.startsWith('-')) {
-          await serve(argv, env);
+          await (await import('./serve.ts')).serve(argv, env);
           return 0;
         }
         throw new UsageError(`unknown command ${JSON.stringify(command)} (commands: serve, push, label, traffic, ls, inspect)`);

@@ -9,13 +9,8 @@ import { onnxProblem } from './onnx-check.ts';
 import { progressBar } from './progress.ts';
 import { MAX_SINGLE_UPLOAD_BYTES, openRepository, type UploadFile } from './repository.ts';
 import { prepareWarmup } from './warmup-file.ts';
+import { PUSH_USAGE } from './usage.ts';
 
-export const PUSH_USAGE = `edgeserve push <model.onnx> [more files...] --model NAME [--version N] [--warmup FILE [--golden]] --to REPO [--s3_endpoint URL]
-  Uploads a new version: <model.onnx> (checked to be an ONNX model) becomes model.onnx; more files (ONNX external data,
-  ${LABELS_FILE}) keep their names. Writes manifest.json (sizes, sha256) last, so servers see the
-  version only when it is complete. Without --version: one more than the highest version there.
-  --warmup FILE becomes ${WARMUP_FILE}: requests servers run before the version serves; --golden first
-  runs them here and records the outputs as expected, so servers refuse a version that answers otherwise.`;
 
 /**
  * `edgeserve push`: checks the model is an ONNX ModelProto (onnx-check.ts) and hashes every file

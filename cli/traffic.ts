@@ -2,12 +2,8 @@ import { MODEL_JSON_FILE } from '../core/repository/model-json.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { readDoc, writeModelJson } from './label.ts';
 import { openRepository } from './repository.ts';
+import { TRAFFIC_USAGE } from './usage.ts';
 
-export const TRAFFIC_USAGE = `edgeserve traffic NAME LABEL=WEIGHT [LABEL=WEIGHT ...] | --off --to REPO [--max_error_rate R --min_requests N] [--s3_endpoint URL]
-  Splits the model's unpinned requests between labels by weight (model.json "traffic"): stable=90 canary=10.
-  --max_error_rate/--min_requests set the rollback guard: each server pulls a label whose version fails
-  more than R of its requests (after N) out of the split. --off removes the split and the guard ("latest" again).
-  Promote with \`edgeserve label NAME stable=V\` then \`traffic NAME stable=100\`; roll back with canary=0.`;
 
 /**
  * `edgeserve traffic`: read-modify-write of <model>/model.json's "traffic" (and "rollback"),

@@ -70,7 +70,7 @@ export class Loader {
       await this.budget.reserve(entry.name, slot.version, bytes, serving);
       let session;
       try {
-        session = await options.backend.load(external.length ? { bytes: files.model, externalData: external, path: files.path } : files.model);
+        session = await options.backend.load(files.path || external.length ? { bytes: files.model, externalData: external, path: files.path } : files.model);
         if (files.pipeline) {
           // Imported on first use: a target that serves no pipeline never loads the decoders and the tokenizer.
           const { withPipeline } = await import('../pipeline/with-pipeline.ts');
