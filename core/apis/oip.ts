@@ -2,7 +2,7 @@ import { invalidArgument, quoted } from '../errors.ts';
 import { TensorBudget } from '../tensor/budget.ts';
 import { oipTypeName } from '../tensor/dtypes.ts';
 import { oipInputs, oipOutputNames } from '../tensor/oip/inputs.ts';
-import type { OipRequest } from '../tensor/oip/request.ts';
+import { rawBinaryInput, type OipRequest } from '../tensor/oip/request.ts';
 import type { Tensor, TensorSpec } from '../tensor/tensor.ts';
 import { clampVersion } from '../version/version-number.ts';
 import type { ApiCall, ApiServices, Ran, Target } from './call.ts';
@@ -37,7 +37,8 @@ export async function oipInfer(services: ApiServices, call: ApiCall, target: Tar
   const run = await runOn(services, call, target, (servable) => {
     const { signature } = servable.session;
     names = oipOutputNames(request.outputs, signature);
-    return oipInputs(request.inputs, signature, new TensorBudget(services.maxTensorBytes));
+    const inputs = request.rawBody ? [rawBinaryInput(request.rawBody, signature)] : request.inputs;
+    return oipInputs(inputs, signature, new TensorBudget(services.maxTensorBytes));
   });
   return { model: run.model, version: run.version, label: run.label, outputs: names.map((name) => ({ name, tensor: run.outputs[name] })) };
 }

@@ -13,6 +13,11 @@ const ITEM: Record<Exclude<DType, 'string'>, number> = {
   float32: 4, float64: 8, float16: 2, int8: 1, int16: 2, int32: 4, int64: 8, uint8: 1, uint16: 2, uint32: 4, uint64: 8, bool: 1,
 };
 
+/** Bytes per element of a fixed-size datatype (BYTES has none). */
+export function itemBytes(dtype: Exclude<DType, 'string'>): number {
+  return ITEM[dtype];
+}
+
 const utf8 = new TextDecoder();
 const utf8Encoder = new TextEncoder();
 

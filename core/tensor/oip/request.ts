@@ -1,4 +1,7 @@
 import { invalidArgument, quoted } from '../../errors.ts';
+import { oipTypeName } from '../dtypes.ts';
+import { elementCount, type Signature } from '../tensor.ts';
+import { itemBytes } from './raw.ts';
 import { parseJson } from '../json/parse.ts';
 import { JsonDouble, type JsonObject, type JsonValue } from '../json/value.ts';
 
@@ -31,6 +34,8 @@ export interface OipRequest {
   inputs: OipInput[];
   /** Absent: every output of the model, with default settings. */
   outputs?: OipRequestedOutput[];
+  /** Triton's raw binary request (Inference-Header-Content-Length: 0): the body is the model's one input's data (rawBinaryInput). */
+  rawBody?: Uint8Array;
 }
 
 /** The `Inference-Header-Content-Length` header of the binary tensor data extension. */
@@ -39,9 +44,11 @@ export const HEADER_LENGTH = 'inference-header-content-length';
 /**
  * Reads a REST inference body. `headerLength` (from the header above) says how many leading bytes
  * are the JSON; the rest are the binary tensors, taken in order by the inputs whose parameters
- * carry `binary_data_size`. Without it the whole body is JSON and no input may be binary.
+ * carry `binary_data_size`. Without it the whole body is JSON and no input may be binary. A length
+ * of 0 is Triton's raw binary request: no JSON, the body is one input's data (rawBinaryInput).
  */
 export function readInferBody(body: Uint8Array, headerLength: number | undefined): OipRequest {
+  if (headerLength === 0) return { parameters: Object.create(null), inputs: [], rawBody: body };
   const jsonEnd = headerLength ?? body.byteLength;
   if (!Number.isSafeInteger(jsonEnd) || jsonEnd < 0 || jsonEnd > body.byteLength) {
     throw invalidArgument(`Inference-Header-Content-Length ${headerLength} does not fit a body of ${body.byteLength} bytes`);
@@ -62,6 +69,40 @@ export function readInferBody(body: Uint8Array, headerLength: number | undefined
   }
   if (at !== body.byteLength) throw invalidArgument(`${body.byteLength - at} bytes of binary data after the JSON are claimed by no input's binary_data_size`);
   return request;
+}
+
+/**
+ * The one input of Triton's raw binary request, from the model's signature: its name and datatype,
+ * and its shape with the one variable dimension (if any) deduced from the body's size, as Triton
+ * does; a BYTES input takes the whole body as one element (an encoded image, a text). A model with
+ * several inputs, or a shape the size cannot decide, needs the JSON header: INVALID_ARGUMENT says so.
+ */
+export function rawBinaryInput(body: Uint8Array, signature: Signature): OipInput {
+  const why = 'a raw binary request (Inference-Header-Content-Length: 0)';
+  if (signature.inputs.length !== 1) {
+    throw invalidArgument(`${why} is for a model with one input; this one has ${signature.inputs.length} (${signature.inputs.map((s) => s.name).join(', ')}): send the JSON inference header`);
+  }
+  const [{ name, dtype, dims }] = signature.inputs;
+  const datatype = oipTypeName(dtype);
+  const known = dims ?? [-1];
+  if (dtype === 'string') {
+    const shape = known.map((d) => (d < 0 ? 1 : d));
+    if (elementCount(shape) !== 1) throw invalidArgument(`${why}: input ${quoted(name)} takes ${elementCount(shape)} BYTES elements; the body is one`);
+    const raw = new Uint8Array(4 + body.byteLength);
+    new DataView(raw.buffer).setUint32(0, body.byteLength, true);
+    raw.set(body, 4);
+    return { name, datatype, shape, parameters: Object.create(null), raw };
+  }
+  const item = itemBytes(dtype);
+  const variable = known.filter((d) => d < 0).length;
+  const fixed = elementCount(known.filter((d) => d >= 0));
+  const count = body.byteLength / item;
+  if (variable > 1) throw invalidArgument(`${why}: input ${quoted(name)} is [${known.join(', ')}], with more than one variable dimension: send the JSON inference header`);
+  if (!Number.isInteger(count) || (variable === 1 && (fixed === 0 || count % fixed !== 0))) {
+    throw invalidArgument(`${why}: ${body.byteLength} bytes are not a whole number of ${datatype} rows of input ${quoted(name)} [${known.join(', ')}]`);
+  }
+  const shape = known.map((d) => (d < 0 ? count / fixed : d));
+  return { name, datatype, shape, parameters: Object.create(null), raw: body };
 }
 
 function requestFromJson(doc: JsonValue): OipRequest {
