@@ -118,11 +118,11 @@ describe('gRPC errors: TF Serving codes and messages', () => {
   it('answers UNIMPLEMENTED for methods edgeserve does not serve', async () => {
     const { makeGenericClientConstructor, credentials } = await import('@grpc/grpc-js');
     const Ctor = makeGenericClientConstructor(
-      { MultiInference: { path: '/tensorflow.serving.PredictionService/MultiInference', requestStream: false, responseStream: false, requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b } },
+      { HandleReloadConfigRequest: { path: '/tensorflow.serving.ModelService/HandleReloadConfigRequest', requestStream: false, responseStream: false, requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b } },
       'x',
     );
     const c = new Ctor(server.grpcAddress!, credentials.createInsecure()) as any;
-    const err = await grpcError(new Promise((res, rej) => c.MultiInference(Buffer.alloc(0), (e: unknown, r: unknown) => (e ? rej(e) : res(r)))));
+    const err = await grpcError(new Promise((res, rej) => c.HandleReloadConfigRequest(Buffer.alloc(0), (e: unknown, r: unknown) => (e ? rej(e) : res(r)))));
     c.close();
     expect(err.code).toBe(Status.UNIMPLEMENTED);
   });
@@ -182,6 +182,38 @@ describe('gRPC Classify and Regress', () => {
     const sig = { ...req, model_spec: { name: 'regressor', signature_name: 'x' } };
     expect(await grpcError(client.call('prediction', 'Classify', sig))).toEqual({ code: Status.INVALID_ARGUMENT, details: 'No signature was found with the name: x' });
     expect(await grpcError(client.call('prediction', 'Classify', { input: {} }))).toEqual({ code: Status.INVALID_ARGUMENT, details: 'Missing ModelSpec' });
+  });
+});
+
+describe('gRPC MultiInference', () => {
+  const example = (features: Record<string, object>) => ({ features: { feature: features } });
+  const floatList = (...value: number[]) => ({ float_list: { value } });
+  const input = { example_list: { examples: [example({ inputs: floatList(1, 2, 3, 4) }), example({ inputs: floatList(0, 0, 0, 0) })] } };
+
+  it('answers a classify task over the shared examples as Classify does', async () => {
+    const spec = { name: 'classifier', version: { value: 1 } };
+    const multi = await client.call('prediction', 'MultiInference', { tasks: [{ model_spec: spec, method_name: 'tensorflow/serving/classify' }], input });
+    const single = await client.call('prediction', 'Classify', { model_spec: spec, input });
+    expect(multi.results).toHaveLength(1);
+    expect(multi.results[0].model_spec).toEqual(single.model_spec);
+    expect(multi.results[0].classification_result).toEqual(single.result);
+    const regress = await client.call('prediction', 'MultiInference', {
+      tasks: [{ model_spec: { name: 'regressor' }, method_name: 'tensorflow/serving/regress' }],
+      input: { example_list: { examples: [example({ inputs: floatList(1, 1, 1) })] } },
+    });
+    expect(regress.results[0].regression_result.regressions).toEqual([{ value: 5.5 }]);
+  });
+
+  it('refuses what TF Serving refuses, in its words', async () => {
+    const task = (name: string, method = 'tensorflow/serving/classify', signature_name = '') => ({ model_spec: { name, signature_name }, method_name: method });
+    const cases: [object, number, string][] = [
+      [{ tasks: [], input }, Status.INVALID_ARGUMENT, 'Expected at least one task'],
+      [{ tasks: [task('classifier'), task('regressor', 'tensorflow/serving/regress', 'other')], input }, Status.INVALID_ARGUMENT, 'All ModelSpecs in a MultiInferenceRequest must access the same model name.'],
+      [{ tasks: [task('classifier'), task('classifier', 'tensorflow/serving/regress', 'serving_default')], input }, Status.INVALID_ARGUMENT, 'Duplicate evaluation of signature: serving_default'],
+      [{ tasks: [task('classifier', 'tensorflow/serving/predict')], input }, Status.UNIMPLEMENTED, 'Unsupported signature method_name: tensorflow/serving/predict'],
+      [{ tasks: [task('')], input }, Status.INVALID_ARGUMENT, 'Found ModelSpec with an empty model name.'],
+    ];
+    for (const [request, code, details] of cases) expect(await grpcError(client.call('prediction', 'MultiInference', request)), details).toEqual({ code, details });
   });
 });
 

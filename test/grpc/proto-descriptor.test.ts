@@ -62,7 +62,7 @@ describe('proto descriptor', () => {
     expect([dt.DT_FLOAT, dt.DT_STRING, dt.DT_INT64, dt.DT_BOOL, dt.DT_HALF, dt.DT_UINT16, dt.DT_UINT32, dt.DT_UINT64]).toEqual([1, 7, 9, 10, 19, 17, 22, 23]);
     const state = protoRoot.lookupEnum('tensorflow.serving.ModelVersionStatus.State').values;
     expect(state).toEqual({ UNKNOWN: 0, START: 10, LOADING: 20, AVAILABLE: 30, UNLOADING: 40, END: 50 });
-    expect(Object.keys(protoRoot.lookupService('tensorflow.serving.PredictionService').methods)).toEqual(['Classify', 'Regress', 'Predict', 'GetModelMetadata']);
+    expect(Object.keys(protoRoot.lookupService('tensorflow.serving.PredictionService').methods)).toEqual(['Classify', 'Regress', 'Predict', 'MultiInference', 'GetModelMetadata']);
     expect(Object.keys(protoRoot.lookupService('tensorflow.serving.ModelService').methods)).toEqual(['GetModelStatus']);
     expect(protoRoot.lookupEnum('tensorflow.error.Code').values.UNAUTHENTICATED).toBe(16);
   });

@@ -1,5 +1,6 @@
 import { targetOf, type ApiCall } from '../../../core/apis/call.ts';
 import { classify, regress } from '../../../core/apis/classify.ts';
+import { multiInference } from '../../../core/apis/multi-inference.ts';
 import { modelMetadata, modelStatus } from '../../../core/apis/metadata.ts';
 import { encodePredictResult, predictRequestFromProto, requireModelSpec } from '../../../core/apis/predict-proto.ts';
 import { predict } from '../../../core/apis/predict.ts';
@@ -14,7 +15,7 @@ import { CODE_NUMBER } from './grpc-status.ts';
 import { encodeMessage, lookupType } from './proto-root.ts';
 
 /**
- * TF Serving's gRPC methods (PredictionService: Predict, Classify, Regress, GetModelMetadata;
+ * TF Serving's gRPC methods (PredictionService: Predict, Classify, Regress, MultiInference, GetModelMetadata;
  * ModelService: GetModelStatus), each as decode, one core API call (core/apis), encode, in TF
  * Serving's words (docs/tf-serving-compat.md 6, 7, 8, 11). Predict travels as raw bytes through
  * the hand codec (core/apis/predict-proto.ts); the other messages are protobufjs objects
@@ -41,6 +42,24 @@ export const predictionHandlers: Record<string, GrpcHandler> = {
     return {
       model_spec: modelSpecObject(result.model, result.version, result.signatureName),
       result: { regressions: result.regressions.map((value) => ({ value })) },
+    };
+  },
+  MultiInference: async (req: MultiInferenceRequestObject, call, { services }) => {
+    const tasks = (req.tasks ?? []).map((task) => {
+      const spec = modelSpecFromObject(task.model_spec) ?? { name: '', signatureName: '' };
+      // The model name is checked by multiInference, in TF Serving's words for this method.
+      const pin = spec.version !== undefined ? { version: spec.version } : spec.versionLabel !== undefined ? { label: spec.versionLabel } : {};
+      return { target: { model: spec.name, ...pin }, signatureName: spec.signatureName, methodName: task.method_name ?? '' };
+    });
+    call.model = tasks[0]?.target.model ?? '';
+    const results = await multiInference(services, call, tasks, inputExamples(req.input));
+    return {
+      results: results.map(({ method, result }) => ({
+        model_spec: modelSpecObject(result.model, result.version, result.signatureName),
+        ...(method === 'classify'
+          ? { classification_result: { classifications: result.classifications.map((classes) => ({ classes })) } }
+          : { regression_result: { regressions: result.regressions.map((value) => ({ value })) } }),
+      })),
     };
   },
   // Only "signature_def", packed in a google.protobuf.Any holding a SignatureDefMap; the
@@ -107,6 +126,11 @@ interface InputObject {
 }
 interface ExamplesRequestObject {
   model_spec?: ModelSpecObject | null;
+  input?: InputObject | null;
+}
+
+interface MultiInferenceRequestObject {
+  tasks?: { model_spec?: ModelSpecObject | null; method_name?: string }[] | null;
   input?: InputObject | null;
 }
 
