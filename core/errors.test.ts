@@ -70,7 +70,7 @@ describe('errors keep their cause', () => {
     const { manager } = setup();
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     const metrics = servingMetrics();
-    const host = { services: { manager, run: runDirect, maxTensorBytes: 1 << 24 }, recorder: { manager, metrics, now: () => 0 }, apiKeys: null, timeoutMs: 5000, maxBodyBytes: 1 << 20, tensorContent: false };
+    const host = { services: { manager, run: runDirect, maxTensorBytes: 1 << 24 }, recorder: { manager, metrics, now: () => 0 }, apiKeys: null, timeoutMs: 5000, maxBodyBytes: 1 << 20, tensorContent: false, reloadConfig: null };
     const app = createApp({ host });
     const request = new Request('http://x/v1/models/m:predict', { method: 'POST', body: '{"instances": [1]}', headers: { 'content-type': 'application/json' } });
     const response = await app(fromFetch(request));

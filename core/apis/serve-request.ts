@@ -3,6 +3,7 @@ import type { Manager } from '../manager/manager.ts';
 import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import type { ApiKeyCheck } from '../auth/api-keys.ts';
 import type { ApiCall, ApiServices } from './call.ts';
+import type { ModelConfig } from '../config/model-config.ts';
 
 /**
  * The one request wrapper, for every transport (REST JSON, binary HTTP, OIP over REST and gRPC,
@@ -31,6 +32,11 @@ export interface ApiHost {
   maxBodyBytes: number;
   /** Protobuf predict answers write tensor_content instead of typed *_val fields. */
   tensorContent: boolean;
+  /**
+   * Replaces the served model list (ModelService.HandleReloadConfigRequest, a re-read config
+   * file: Manager.reconfigure); null where the models are a repository root's folders.
+   */
+  reloadConfig: ((configs: ModelConfig[]) => void) | null;
 }
 
 export interface RequestRecorder {

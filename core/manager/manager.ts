@@ -71,6 +71,51 @@ export class Manager {
     return true;
   }
 
+  /**
+   * Replaces the model list (ModelService.HandleReloadConfigRequest, or --model_config_file read
+   * again), all or nothing. Models left out leave at once: new requests answer 404, and their
+   * loaded versions unload as soon as no request holds them. New models are added (listed and
+   * loaded on first use, or by preload). A model whose base path is unchanged keeps its loaded
+   * versions and takes the new version policy and labels (its model.json applies over them again
+   * at its next listing); a changed base path makes it a new model. As in TF Serving, a label of a
+   * model already served may only be set to a version that is AVAILABLE: otherwise nothing is
+   * applied and FAILED_PRECONDITION says which.
+   */
+  reconfigure(bindings: ModelBinding[]): void {
+    for (const { config } of bindings) {
+      const entry = this.models.get(config.name);
+      if (!entry || entry.config.basePath !== config.basePath) continue;
+      for (const [label, version] of Object.entries(config.labels)) {
+        if (entry.labels[label] === version) continue;
+        if (entry.slots.get(version)?.state !== 'AVAILABLE') {
+          throw new ServingError('FAILED_PRECONDITION', `Request to assign label to version ${version} of model ${config.name}, which is not currently available for inference`);
+        }
+      }
+    }
+    const next = new Map(bindings.map((b) => [b.config.name, b]));
+    for (const [name, entry] of this.models) {
+      if (next.get(name)?.config.basePath === entry.config.basePath) continue;
+      this.models.delete(name);
+      entry.aspired = [];
+      for (const slot of entry.slots.values()) slot.aspired = false;
+      this.budget.retire(entry);
+      this.rt.log(`model ${name}: removed from the model list; its versions unload once no request holds them`);
+    }
+    for (const binding of bindings) {
+      const entry = this.models.get(binding.config.name);
+      if (!entry) {
+        this.addModel(binding);
+        continue;
+      }
+      entry.config = binding.config;
+      entry.policy = binding.config.versionPolicy;
+      entry.labels = { ...binding.config.labels };
+      entry.settingsText = null;
+      entry.checkAtMs = 0;
+      this.discovery.reaspire(entry);
+    }
+  }
+
   modelNames(): string[] {
     return [...this.models.keys()];
   }

@@ -162,6 +162,8 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
     timeoutMs: settings.timeoutMs,
     maxBodyBytes: settings.maxBodyBytes,
     tensorContent: settings.tensorContent ?? false,
+    reloadConfig:
+      'configs' in models ? (configs) => manager.reconfigure(configs.map((config) => ({ config, source: sourceOf(models.sourceAt(config.basePath), config.name) }))) : null,
   };
   const app = createApp({ host, cors: settings.cors, refresh: catalog ? () => catalog.refresh() : undefined });
   const handle: HttpHandler = async (req) => {

@@ -44,7 +44,7 @@ beforeAll(async () => {
   const config = { name: 'm', basePath: 'memory:', platform: 'onnx', versionPolicy: { kind: 'latest' as const, numVersions: 1 }, labels: {} };
   const manager = new Manager([{ config, source }], { backend, cacheBytes: 1e6, pollIntervalMs: -1 });
   const services = { manager, run: runDirect, maxTensorBytes: 1 << 24 };
-  const host = { services, recorder: { manager, metrics, now: () => performance.now() }, apiKeys: null, timeoutMs: 60_000, maxBodyBytes: 1 << 20, tensorContent: false };
+  const host = { services, recorder: { manager, metrics, now: () => performance.now() }, apiKeys: null, timeoutMs: 60_000, maxBodyBytes: 1 << 20, tensorContent: false, reloadConfig: null };
   server = await startGrpcServer(host, { host: '127.0.0.1', port: 0, log: () => {} });
   client = grpcClient(`127.0.0.1:${server.port}`);
 });

@@ -5,7 +5,9 @@ import { modelMetadata, modelStatus } from '../../../core/apis/metadata.ts';
 import { encodePredictResult, predictRequestFromProto, requireModelSpec } from '../../../core/apis/predict-proto.ts';
 import { predict } from '../../../core/apis/predict.ts';
 import type { ApiHost } from '../../../core/apis/serve-request.ts';
-import { invalidArgument, quoted } from '../../../core/errors.ts';
+import { failedPrecondition, invalidArgument, quoted } from '../../../core/errors.ts';
+import { ConfigError } from '../../../core/config/config-error.ts';
+import { parseModelServerConfig } from '../../../core/config/model-config.ts';
 import type { VersionState } from '../../../core/manager/servable.ts';
 import { signatureDefMap } from '../../../core/tensor/signature-def.ts';
 import type { Feature, Features } from '../../../core/tensor/tf-example/decode.ts';
@@ -16,7 +18,7 @@ import { encodeMessage, lookupType } from './proto-root.ts';
 
 /**
  * TF Serving's gRPC methods (PredictionService: Predict, Classify, Regress, MultiInference, GetModelMetadata;
- * ModelService: GetModelStatus), each as decode, one core API call (core/apis), encode, in TF
+ * ModelService: GetModelStatus, HandleReloadConfigRequest), each as decode, one core API call (core/apis), encode, in TF
  * Serving's words (docs/tf-serving-compat.md 6, 7, 8, 11). Predict travels as raw bytes through
  * the hand codec (core/apis/predict-proto.ts); the other messages are protobufjs objects
  * (snake_case, int64 as bigint: proto-root.ts). Decoding names the model on the call for the
@@ -89,6 +91,22 @@ export const modelHandlers: Record<string, GrpcHandler> = {
         status: s.error ? { error_code: CODE_NUMBER[s.error.code], error_message: s.error.message } : {},
       })),
     };
+  },
+  // The new model list, as the config file's proto3 JSON form (relative base paths: from the
+  // server's working folder), applied all or nothing (Manager.reconfigure).
+  HandleReloadConfigRequest: async (req: { config?: { model_config_list?: object | null } | null }, _call, { reloadConfig }) => {
+    if (!reloadConfig) throw failedPrecondition('This server serves the folders of a repository root, not a model list: there is no config to reload');
+    if (!req.config?.model_config_list) throw invalidArgument('ReloadConfigRequest has no config.model_config_list');
+    const json = JSON.stringify(req.config, (_key, value) => (typeof value === 'bigint' ? Number(value) : value));
+    let configs;
+    try {
+      configs = parseModelServerConfig(json, 'ReloadConfigRequest.config', process.cwd());
+    } catch (err) {
+      if (err instanceof ConfigError) throw invalidArgument(err.message);
+      throw err;
+    }
+    reloadConfig(configs);
+    return { status: {} };
   },
 };
 
