@@ -13,6 +13,7 @@ const DEFAULTS: ServerFlags = {
   modelName: 'default',
   modelBasePath: '/models/default',
   fileSystemPollWaitSeconds: 1,
+  modelConfigFilePollWaitSeconds: 0,
   backend: 'node',
   cacheBytes: 1024 ** 3,
   apiKeys: [],

@@ -17,6 +17,7 @@ export interface ServerFlags {
   modelBasePath?: string;
   modelConfigFile?: string;
   fileSystemPollWaitSeconds: number;
+  modelConfigFilePollWaitSeconds: number;
   backend: 'node' | 'wasm';
   cacheBytes: number;
   /** Largest model version loaded (bytes of its files); unset: no limit. Edge targets set one. */
@@ -53,6 +54,7 @@ const DEFAULTS: ServerFlags = {
   port: 8500,
   modelName: 'default',
   fileSystemPollWaitSeconds: 1,
+  modelConfigFilePollWaitSeconds: 0,
   backend: 'node',
   cacheBytes: 1024 ** 3,
   apiKeys: [],
@@ -104,6 +106,11 @@ const FLAGS: Record<string, Flag> = {
   model_base_path: { key: 'modelBasePath', parse: text, help: 'folder or URL holding the model\'s version folders (env MODEL_BASE_PATH: its parent)' },
   model_config_file: { key: 'modelConfigFile', parse: text, help: 'ModelServerConfig file, text format or JSON; excludes --model_base_path' },
   file_system_poll_wait_seconds: { key: 'fileSystemPollWaitSeconds', parse: integer, help: 'seconds between version scans; 0 or negative = list once, on first use' },
+  model_config_file_poll_wait_seconds: {
+    key: 'modelConfigFilePollWaitSeconds',
+    parse: integer,
+    help: 'seconds between reads of --model_config_file, applying a changed model list without a restart; 0 = read once',
+  },
   backend: { key: 'backend', parse: backend, help: 'node (onnxruntime-node) or wasm (onnxruntime-web)' },
   cache_bytes: { key: 'cacheBytes', parse: bytes, help: 'byte budget of loaded models (suffixes KB, MB, GB, KiB, MiB, GiB)' },
   max_model_bytes: { key: 'maxModelBytes', parse: bytes, help: 'refuse model versions larger than this, before reading them; default: no limit' },

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Backend } from '../../core/backend/backend.ts';
 import type { OrtModule } from '../../core/backend/ort-session.ts';
 import { ConfigError } from '../../core/config/config-error.ts';
@@ -18,6 +18,7 @@ import { nodeSha256 } from './sha256.ts';
 import { sourceFactory } from './sources.ts';
 import { namedSteps } from '../../steps/index.ts';
 import { listenError } from '../../core/config/listen-error.ts';
+import type { ModelConfig } from '../../core/config/model-config.ts';
 
 /**
  * The Node server (functions/node/main.ts, `edgeserve serve`; bundled, the container images):
@@ -71,15 +72,51 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
     log(`edgeserve: gRPC API at ${grpc.address}`);
   }
   log(`edgeserve: serving ${configs.map((c) => c.name).join(', ')} with ${backend.name}; REST API at ${url}`);
+  const stopWatching = watchConfigFile(flags, service.host.reloadConfig!, log);
   return {
     url,
     grpcAddress: grpc?.address ?? null,
     manager,
     close: async () => {
+      stopWatching();
       service.close();
       await Promise.all([new Promise<void>((done) => server.close(() => done())), grpc?.close()]);
     },
   };
+}
+
+/**
+ * --model_config_file_poll_wait_seconds: reads --model_config_file again every so many seconds and,
+ * when its text changed, applies the new model list (Manager.reconfigure, as gRPC's
+ * HandleReloadConfigRequest). A file that cannot be read or parsed, or a list that cannot apply,
+ * is logged and the served list stays. Returns the stop function (a no-op when not polling).
+ */
+function watchConfigFile(flags: ServerFlags, reload: (configs: ModelConfig[]) => void, log: (message: string) => void): () => void {
+  if (!flags.modelConfigFile || flags.modelConfigFilePollWaitSeconds <= 0) return () => {};
+  let last: string | null = null;
+  let busy = false;
+  const check = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const text = await readFile(resolve(flags.modelConfigFile!), 'utf8');
+      const changed = last !== null && text !== last;
+      last = text;
+      if (changed) {
+        reload(await loadModelConfigs(flags, process.cwd(), '--model_config_file'));
+        log(`edgeserve: --model_config_file=${flags.modelConfigFile}: changed; the new model list is applied`);
+      }
+    } catch (err) {
+      // Said once per change of the file (or per failed read), and the served list stays.
+      log(`edgeserve: --model_config_file=${flags.modelConfigFile}: not applied, the served models stay: ${(err as Error).message}`);
+    } finally {
+      busy = false;
+    }
+  };
+  void check();
+  const timer = setInterval(() => void check(), flags.modelConfigFilePollWaitSeconds * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 async function readSetting(file: string, flag: string): Promise<string> {

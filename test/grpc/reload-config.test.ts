@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from '../e2e/server-process.ts';
@@ -60,4 +62,31 @@ describe('HandleReloadConfigRequest', () => {
     expect(await grpcError(client.call('model', 'HandleReloadConfigRequest', {}))).toEqual({ code: Status.INVALID_ARGUMENT, details: 'ReloadConfigRequest has no config.model_config_list' });
     expect(await fetch(`${server.url}/v1/models/classifier/labels/stable/metadata`).then((r) => r.status)).toBe(before);
   });
+});
+
+describe('--model_config_file_poll_wait_seconds', () => {
+  it('applies a changed config file without a restart, and keeps serving when the file breaks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgeserve-config-poll-'));
+    const file = join(dir, 'models.config');
+    const list = (...names: string[]) => `model_config_list { ${names.map((n) => `config { name: "${n}" base_path: "${join(MODELS, n)}" model_platform: "onnx" }`).join(' ')} }`;
+    writeFileSync(file, list('half_plus_two'));
+    const polled = await startServer([`--model_config_file=${file}`, '--model_config_file_poll_wait_seconds=1']);
+    const answered = (model: string) => fetch(`${polled.url}/v1/models/${model}/metadata`).then((r) => r.status);
+    const until = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 200 && !(await check()); i++) await new Promise((done) => setTimeout(done, 50));
+    };
+    try {
+      expect(await answered('regressor')).toBe(404);
+      writeFileSync(file, list('half_plus_two', 'regressor'));
+      await until(async () => (await answered('regressor')) === 200);
+      expect(await answered('regressor')).toBe(200);
+      writeFileSync(file, 'model_config_list { config { name: ');
+      await until(async () => polled.output().includes('not applied, the served models stay'));
+      expect(polled.output()).toContain(`--model_config_file=${file}: not applied, the served models stay`);
+      expect([await answered('half_plus_two'), await answered('regressor')]).toEqual([200, 200]);
+    } finally {
+      await polled.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
