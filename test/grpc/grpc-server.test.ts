@@ -115,14 +115,14 @@ describe('gRPC errors: TF Serving codes and messages', () => {
     expect(err.details).toBe(`Servable not found for request: Latest(${name})`.slice(0, 1024) + '...TRUNCATED');
   });
 
-  it('answers UNIMPLEMENTED for methods edgeserve does not serve', async () => {
+  it("answers UNIMPLEMENTED for TF Serving's SessionService (raw TensorFlow sessions), which edgeserve does not serve", async () => {
     const { makeGenericClientConstructor, credentials } = await import('@grpc/grpc-js');
     const Ctor = makeGenericClientConstructor(
-      { HandleReloadConfigRequest: { path: '/tensorflow.serving.ModelService/HandleReloadConfigRequest', requestStream: false, responseStream: false, requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b } },
+      { SessionRun: { path: '/tensorflow.serving.SessionService/SessionRun', requestStream: false, responseStream: false, requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b } },
       'x',
     );
     const c = new Ctor(server.grpcAddress!, credentials.createInsecure()) as any;
-    const err = await grpcError(new Promise((res, rej) => c.HandleReloadConfigRequest(Buffer.alloc(0), (e: unknown, r: unknown) => (e ? rej(e) : res(r)))));
+    const err = await grpcError(new Promise((res, rej) => c.SessionRun(Buffer.alloc(0), (e: unknown, r: unknown) => (e ? rej(e) : res(r)))));
     c.close();
     expect(err.code).toBe(Status.UNIMPLEMENTED);
   });

@@ -63,7 +63,7 @@ describe('proto descriptor', () => {
     const state = protoRoot.lookupEnum('tensorflow.serving.ModelVersionStatus.State').values;
     expect(state).toEqual({ UNKNOWN: 0, START: 10, LOADING: 20, AVAILABLE: 30, UNLOADING: 40, END: 50 });
     expect(Object.keys(protoRoot.lookupService('tensorflow.serving.PredictionService').methods)).toEqual(['Classify', 'Regress', 'Predict', 'MultiInference', 'GetModelMetadata']);
-    expect(Object.keys(protoRoot.lookupService('tensorflow.serving.ModelService').methods)).toEqual(['GetModelStatus']);
+    expect(Object.keys(protoRoot.lookupService('tensorflow.serving.ModelService').methods)).toEqual(['GetModelStatus', 'HandleReloadConfigRequest']);
     expect(protoRoot.lookupEnum('tensorflow.error.Code').values.UNAUTHENTICATED).toBe(16);
   });
 });
