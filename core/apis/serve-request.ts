@@ -1,9 +1,11 @@
 import { deadlineAfter, type RunSignal } from '../deadline.ts';
+import { asServingError, type ServingError } from '../errors.ts';
 import type { Manager } from '../manager/manager.ts';
 import type { ServingMetrics } from '../metrics/serving-metrics.ts';
 import type { ApiKeyCheck } from '../auth/api-keys.ts';
 import type { ApiCall, ApiServices } from './call.ts';
 import type { ModelConfig } from '../config/model-config.ts';
+import { logRequest, type RequestIdentity, type RequestLog } from './request-log.ts';
 
 /**
  * The one request wrapper, for every transport (REST JSON, binary HTTP, OIP over REST and gRPC,
@@ -44,6 +46,8 @@ export interface RequestRecorder {
   metrics: ServingMetrics;
   /** Monotonic milliseconds. */
   now: () => number;
+  /** --request_log (request-log.ts); absent: off. */
+  requestLog?: RequestLog;
 }
 
 /** How a transport answers: a failure as its answer, and any answer's HTTP status for the metrics. */
@@ -62,6 +66,8 @@ export interface RequestStart {
   timeoutMs: number;
   signal?: RunSignal;
   routingKey?: string;
+  /** x-request-id and traceparent as the client sent them (the request log's ids). */
+  identity?: RequestIdentity;
 }
 
 export async function serveRequest<A>(
@@ -73,12 +79,17 @@ export async function serveRequest<A>(
   const started = recorder.now();
   const call: ApiCall = { timeLeft: deadlineAfter(start.timeoutMs), signal: start.signal, routingKey: start.routingKey, model: start.model ?? '' };
   let answer: A;
+  let failure: ServingError | undefined;
   try {
     answer = await work(call);
   } catch (err) {
+    failure = asServingError(err);
     answer = answers.fail(err);
   }
-  record(recorder, start.api, call, answers.status(answer), (recorder.now() - started) / 1000);
+  const status = answers.status(answer);
+  const seconds = (recorder.now() - started) / 1000;
+  record(recorder, start.api, call, status, seconds);
+  logRequest(recorder.requestLog, call, { api: start.api, status, seconds, failure, identity: start.identity ?? {} });
   return answer;
 }
 

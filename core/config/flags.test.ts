@@ -26,6 +26,8 @@ const DEFAULTS: ServerFlags = {
   tensorflowInterOpParallelism: 0,
   onnxruntimeAllowSpinning: false,
   onnxruntimePrepacking: true,
+  requestLog: 'off',
+  requestLogSampleRate: 1,
   device: 'cpu',
   help: false,
 };

@@ -41,6 +41,9 @@ export interface ServerFlags {
   tensorflowInterOpParallelism: number;
   /** Let onnxruntime's idle threads busy-wait between runs (lower latency, one core burned). */
   onnxruntimeAllowSpinning: boolean;
+  /** One JSON line per request: off, errors (4xx and 5xx), or all (successes sampled by requestLogSampleRate). */
+  requestLog: 'off' | 'errors' | 'all';
+  requestLogSampleRate: number;
   /** onnxruntime's weight prepacking (a packed copy of MatMul weights for faster batches); off: a cold load holds the weights once. */
   onnxruntimePrepacking: boolean;
   /** Node server: the onnxruntime-node execution provider, cpu or gpu (CUDA with CPU fallback; runtime/node/device.ts). */
@@ -66,6 +69,8 @@ const DEFAULTS: ServerFlags = {
   tensorflowIntraOpParallelism: 0,
   tensorflowInterOpParallelism: 0,
   onnxruntimeAllowSpinning: false,
+  requestLog: 'off',
+  requestLogSampleRate: 1,
   onnxruntimePrepacking: true,
   device: 'cpu',
   help: false,
@@ -85,6 +90,8 @@ const text: Parse = (v) => (v !== '' ? v : fail('a non-empty value'));
 const bool: Parse = (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : fail('true or false'));
 const backend: Parse = (v) => (v === 'node' || v === 'wasm' ? v : fail('node or wasm'));
 const device: Parse = (v) => (v === 'cpu' || v === 'gpu' ? v : fail('cpu or gpu'));
+const requestLog: Parse = (v) => (v === 'off' || v === 'errors' || v === 'all' ? v : fail('off, errors or all'));
+const fraction: Parse = (v) => (/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(v) ? Number(v) : fail('a number from 0 to 1'));
 const list: Parse = (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
 const bytes: Parse = (v) => {
@@ -146,6 +153,12 @@ const FLAGS: Record<string, Flag> = {
     parse: bool,
     help: "let onnxruntime's idle pool threads spin between runs: lower latency, but a core stays busy",
   },
+  request_log: {
+    key: 'requestLog',
+    parse: requestLog,
+    help: 'one JSON line per request (request id, API, model, version, label, status, error, latency, trace id): off, errors, or all',
+  },
+  request_log_sample_rate: { key: 'requestLogSampleRate', parse: fraction, help: 'with --request_log=all, the share of successful requests logged (errors always are)' },
   onnxruntime_prepacking: {
     key: 'onnxruntimePrepacking',
     parse: bool,

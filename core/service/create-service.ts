@@ -22,6 +22,7 @@ import type { DiskTier } from '../repository/disk-tier.ts';
 import type { ImageCodecs } from '../pipeline/image.ts';
 import type { NamedStep } from '../pipeline/chain.ts';
 import { modelCaller } from '../apis/model-caller.ts';
+import type { RequestLogEntry } from '../apis/request-log.ts';
 
 /**
  * The one composition of the serving stack: metrics, the model cache (manager), the batcher and
@@ -68,6 +69,8 @@ export interface ServiceSettings {
   tensorContent?: boolean;
   /** Batching for every model (model.json may override per model); null: one run per request. */
   batching: BatchingParameters | null;
+  /** --request_log and its sample rate (core/apis/request-log.ts); absent: off. */
+  requestLog?: { mode: 'off' | 'errors' | 'all'; sampleRate: number };
 }
 
 /** Where the models come from: a list with a source per base path, or a repository root. */
@@ -98,6 +101,8 @@ export interface ServiceCapabilities {
   diskTier?: DiskTier;
   /** Image decoders for pipelines that take images (core/pipeline/wasm-codecs.ts: the target supplies MozJPEG's and libwebp's wasm). */
   imageCodecs?: ImageCodecs;
+  /** How a request log entry is written on this platform; default a JSON line through console.log. */
+  writeRequestLog?: (entry: RequestLogEntry) => void;
   /** The named TypeScript steps pipelines may call (core/pipeline/chain.ts's NamedStep; steps/index.ts registers them). */
   namedSteps?: Readonly<Record<string, NamedStep>>;
 }
@@ -157,7 +162,15 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
   const services: ApiServices = { manager, run, maxTensorBytes: settings.maxTensorBytes };
   const host: ApiHost = {
     services,
-    recorder: { manager, metrics, now: capabilities.now ?? monotonicNow },
+    recorder: {
+      manager,
+      metrics,
+      now: capabilities.now ?? monotonicNow,
+      ...(settings.requestLog &&
+        settings.requestLog.mode !== 'off' && {
+          requestLog: { ...settings.requestLog, write: capabilities.writeRequestLog ?? ((entry: RequestLogEntry) => console.log(JSON.stringify(entry))) },
+        }),
+    },
     apiKeys: settings.apiKeys.length ? apiKeyCheck(settings.apiKeys) : null,
     timeoutMs: settings.timeoutMs,
     maxBodyBytes: settings.maxBodyBytes,

@@ -34,6 +34,8 @@ const FLAG_VARIABLES = [
   'MAX_TENSOR_BYTES',
   'REST_API_TIMEOUT_IN_MS',
   'REST_API_ENABLE_CORS_SUPPORT',
+  'REQUEST_LOG',
+  'REQUEST_LOG_SAMPLE_RATE',
 ] as const;
 
 export function readIsolateSettings(vars: Vars, defaults: IsolateDefaults, where: string): ServiceSettings {

@@ -20,6 +20,7 @@ export function settingsFromFlags(flags: ServerFlags, batching: BatchingParamete
     cors: flags.restApiEnableCorsSupport,
     tensorContent: flags.enableSerializationAsTensorContent,
     batching,
+    requestLog: { mode: flags.requestLog, sampleRate: flags.requestLogSampleRate },
   };
 }
 

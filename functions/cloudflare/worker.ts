@@ -59,6 +59,8 @@ function workerService(env: Env): Service {
     // An isolate has 128 MB: decoding holds about 7 bytes a pixel (RGBA in the decoder's memory, then RGB).
     imageCodecs: wasmImageCodecs({ jpeg: async () => mozjpegWasm, webp: async () => webpWasm }, { maxPixels: WORKER_MAX_IMAGE_PIXELS }),
     namedSteps,
+    // Workers Logs index an object's fields: the request log goes out as one.
+    writeRequestLog: (entry) => console.log(entry),
     park: pollPark(setTimer, 1),
     yieldBeforeRun: timerYield(1),
     defer: (work) => requestContext.getStore()?.waitUntil(work),

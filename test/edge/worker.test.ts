@@ -174,3 +174,19 @@ describe('Cloudflare Worker: model chains (test/fixtures/real-chains.ts), as on 
     expect(res.body.predictions[0].text).toBe(OCR_TEXT);
   });
 });
+
+describe('Cloudflare Worker: the request log (REQUEST_LOG)', () => {
+  it('logs a failed request as an object through console.log, for Workers Logs', async () => {
+    const logging = await startWorker(bundle.dir, { REQUEST_LOG: 'errors' });
+    try {
+      await logging.fetch('/v1/models/nope:predict', { method: 'POST', body: '{"instances": [[1.0]]}', headers: { 'x-request-id': 'worker-1' } });
+      await logging.fetch('/healthz');
+      const text = logging.logs();
+      expect(text).toMatch(/request_id: 'worker-1'/);
+      expect(text).toMatch(/error_code: 'NOT_FOUND'/);
+      expect(text).toMatch(/status: 404/);
+    } finally {
+      await logging.stop();
+    }
+  });
+});

@@ -58,10 +58,15 @@ export async function startGrpcServer(apiHost: ApiHost, options: GrpcServerOptio
     };
     return (call, callback) => {
       const routingKey = call.metadata.get(ROUTING_KEY_HEADER)[0];
+      const text = (key: string) => {
+        const value = call.metadata.get(key)[0];
+        return typeof value === 'string' ? value : undefined;
+      };
       const start = {
         api: `grpc_${method}`,
         timeoutMs: timeLeftMs(call.getDeadline(), apiHost.timeoutMs),
         routingKey: typeof routingKey === 'string' ? routingKey : undefined,
+        identity: { requestId: text('x-request-id'), traceparent: text('traceparent') },
       };
       void serveRequest(apiHost.recorder, answers, start, async (apiCall) => {
         await authorize(apiHost, call.metadata);
