@@ -77,6 +77,10 @@ export async function ensureBuilt() {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  if (process.argv.includes('--if-changed')) await ensureBuilt();
+  // The package's prepare (npm install): an install without dev dependencies has no esbuild, and
+  // needs no build to install; the commands say so if they are run without one.
+  const optional = process.argv.includes('--unless-production') && !(await import('esbuild').then(() => true, () => false));
+  if (optional) console.log('edgeserve: esbuild is not installed (a production install): dist/node is not built');
+  else if (process.argv.includes('--if-changed') || process.argv.includes('--unless-production')) await ensureBuilt();
   else await build();
 }
