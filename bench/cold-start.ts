@@ -128,23 +128,26 @@ async function once(c: Case, base: string, width: number): Promise<number> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-console.log(`# Start to first answer (median of ${runs}, interleaved)\n`);
-console.log(`| how it starts | ${MODELS.map((m) => `${m.name} model`).join(' | ')} |`);
-console.log(`| --- | ${MODELS.map(() => '--:').join(' | ')} |`);
-const results = new Map<string, number[]>();
-for (const model of MODELS) {
-  const base = await modelBasePath(model);
-  const times = new Map(CASES.map((c) => [c.name, [] as number[]]));
-  for (let i = 0; i < runs; i++) for (const c of CASES) times.get(c.name)!.push(await once(c, base, model.layers[0]));
-  for (const c of CASES) results.set(`${c.name}|${model.name}`, [median(times.get(c.name)!)]);
+try {
+  console.log(`# Start to first answer (median of ${runs}, interleaved)\n`);
+  console.log(`| how it starts | ${MODELS.map((m) => `${m.name} model`).join(' | ')} |`);
+  console.log(`| --- | ${MODELS.map(() => '--:').join(' | ')} |`);
+  const results = new Map<string, number[]>();
+  for (const model of MODELS) {
+    const base = await modelBasePath(model);
+    const times = new Map(CASES.map((c) => [c.name, [] as number[]]));
+    for (let i = 0; i < runs; i++) for (const c of CASES) times.get(c.name)!.push(await once(c, base, model.layers[0]));
+    for (const c of CASES) results.set(`${c.name}|${model.name}`, [median(times.get(c.name)!)]);
+  }
+  for (const c of CASES) {
+    const cells = MODELS.map((m) => {
+      const ms = results.get(`${c.name}|${m.name}`)![0];
+      const raw = results.get(`${CASES[0].name}|${m.name}`)![0];
+      return c.raw ? `${ms.toFixed(0)} ms` : `${ms.toFixed(0)} ms (${(ms / raw).toFixed(2)}x)`;
+    });
+    console.log(`| ${c.name} | ${cells.join(' | ')} |`);
+  }
+} finally {
+  worker.remove();
+  for (const root of roots.values()) rmSync(root, { recursive: true, force: true });
 }
-for (const c of CASES) {
-  const cells = MODELS.map((m) => {
-    const ms = results.get(`${c.name}|${m.name}`)![0];
-    const raw = results.get(`${CASES[0].name}|${m.name}`)![0];
-    return c.raw ? `${ms.toFixed(0)} ms` : `${ms.toFixed(0)} ms (${(ms / raw).toFixed(2)}x)`;
-  });
-  console.log(`| ${c.name} | ${cells.join(' | ')} |`);
-}
-worker.remove();
-for (const root of roots.values()) rmSync(root, { recursive: true, force: true });
