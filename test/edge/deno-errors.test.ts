@@ -4,7 +4,7 @@ import { startDeno, type DenoProcess } from './deno-process.ts';
 
 // The Deno function's mistakes at start read as the Node server's do (one shared mapping,
 // core/config/listen-error.ts, and the Catalog's listing at start): one line and exit code 2 for a
-// busy port; a repository root with no models said in the log and by readiness.
+// busy port; a repository root with no models said in the log and by readiness. And its request log.
 const started: DenoProcess[] = [];
 afterAll(async () => {
   await Promise.all(started.map((d) => d.stop()));
@@ -33,5 +33,17 @@ describe('the Deno function at start', () => {
     expect(deno.output()).toContain(`edgeserve: ${why}`);
     const res = await fetch(`${deno.url}/readyz`);
     expect([res.status, await res.json()]).toEqual([503, { ready: false, error: why, models: [] }]);
+  }, 60_000);
+
+  it('writes the request log (REQUEST_LOG) as JSON lines', async () => {
+    const deno = await startDeno({ BACKEND: 'wasm', MODEL_BASE_PATH: './models', REQUEST_LOG: 'errors' });
+    started.push(deno);
+    await fetch(`${deno.url}/v1/models/nope:predict`, { method: 'POST', body: '{"instances": [[1.0]]}', headers: { 'x-request-id': 'deno-1' } });
+    let line: string | undefined;
+    for (let i = 0; i < 100 && !line; i++) {
+      line = deno.output().split('\n').find((l) => l.startsWith('{'));
+      if (!line) await new Promise((done) => setTimeout(done, 20));
+    }
+    expect(JSON.parse(line!)).toMatchObject({ request_id: 'deno-1', model: 'nope', status: 404, error_code: 'NOT_FOUND' });
   }, 60_000);
 });

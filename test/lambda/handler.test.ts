@@ -115,6 +115,22 @@ describe('model chains (test/fixtures/real-chains.ts) from S3', () => {
   });
 });
 
+describe('the request log (REQUEST_LOG)', () => {
+  it('writes a failed request as a JSON line, which Lambda\'s log stream carries', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
+    try {
+      const lambda = environment(bucket, env(freshTmp(), { REQUEST_LOG: 'errors' }));
+      await call(lambda.handler, eventFor('http-api-v2', { ...PREDICT, path: '/v1/models/nope:predict', headers: { 'x-request-id': 'lambda-1' } }));
+      await call(lambda.handler, eventFor('http-api-v2', PREDICT));
+    } finally {
+      spy.mockRestore();
+    }
+    const entries = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(entries).toEqual([expect.objectContaining({ request_id: 'lambda-1', model: 'nope', status: 404, error_code: 'NOT_FOUND' })]);
+  });
+});
+
 describe('the recorded events, unchanged', () => {
   it.each([
     ['http-api-v2-predict.json', 200, { predictions: [[2.5], [3.0], [4.5]] }],
