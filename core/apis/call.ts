@@ -1,3 +1,4 @@
+import type { RunTiming } from '../backend/backend.ts';
 import type { RunSignal } from '../deadline.ts';
 import { invalidArgument } from '../errors.ts';
 import type { RunFn } from '../manager/lease-run.ts';
@@ -47,6 +48,8 @@ export interface ApiCall {
   readonly routingKey?: string;
   model: string;
   ran?: Ran & { inference: boolean };
+  /** Where the run's time went (queue, run, batch size), when the request log asks for it. */
+  timing?: RunTiming;
 }
 
 /** A target from a model name and a version string (OIP's model_version, /versions/{v}): digits; '' is none. */

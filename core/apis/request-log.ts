@@ -10,7 +10,9 @@ import type { ApiCall } from './call.ts';
  * - errors logs the requests answered 4xx or 5xx;
  * - all logs them, and a sampleRate share of the others.
  * The request id is the client's x-request-id (gRPC metadata too) or a new UUID; the trace id is
- * the W3C traceparent's, when the client sends one. Nothing of the request's body is logged.
+ * the W3C traceparent's, when the client sends one. When inputs ran: the time queued for a batch,
+ * the run's time and the batch's rows (RunTiming, filled by the batcher or the direct run).
+ * Nothing of the request's body is logged.
  */
 export interface RequestLogEntry {
   time: string;
@@ -23,6 +25,10 @@ export interface RequestLogEntry {
   error_code?: string;
   error?: string;
   latency_ms: number;
+  /** Waiting in the batch queue, the run (the whole batch's), the batch's rows: when inputs ran. */
+  queue_ms?: number;
+  run_ms?: number;
+  batch_size?: number;
   trace_id?: string;
 }
 
@@ -59,6 +65,11 @@ export function logRequest(
     status: at.status,
     ...(at.failure && { error_code: at.failure.code, error: at.failure.message }),
     latency_ms: Math.round(at.seconds * 1e6) / 1e3,
+    ...(call.timing?.queueMs !== undefined && { queue_ms: ms(call.timing.queueMs) }),
+    ...(call.timing?.runMs !== undefined && { run_ms: ms(call.timing.runMs) }),
+    ...(call.timing?.batchSize !== undefined && { batch_size: call.timing.batchSize }),
     ...(trace && { trace_id: trace }),
   });
 }
+
+const ms = (x: number) => Math.round(x * 1e3) / 1e3;

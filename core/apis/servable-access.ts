@@ -22,7 +22,7 @@ export async function runOn(services: ApiServices, call: ApiCall, target: Target
   const lease = await services.manager.acquire(target.model, pick, { timeoutMs: call.timeLeft(), signal: call.signal });
   const { servable, label } = lease;
   call.ran = { model: servable.model, version: servable.version, label, inference: true };
-  const outputs = await runLeased(lease, services.run, prepare, call.timeLeft(), call.signal);
+  const outputs = await runLeased(lease, services.run, prepare, call.timeLeft(), call.signal, call.timing);
   return { model: servable.model, version: servable.version, label, servable, outputs };
 }
 

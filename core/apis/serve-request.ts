@@ -78,6 +78,7 @@ export async function serveRequest<A>(
 ): Promise<A> {
   const started = recorder.now();
   const call: ApiCall = { timeLeft: deadlineAfter(start.timeoutMs), signal: start.signal, routingKey: start.routingKey, model: start.model ?? '' };
+  if (recorder.requestLog) call.timing = {};
   let answer: A;
   let failure: ServingError | undefined;
   try {

@@ -58,4 +58,13 @@ export interface Session {
 export interface RunContext {
   signal?: RunSignal;
   timeLeft?: () => number;
+  /** Filled by whoever runs it (the batcher, or one direct run): for the request log. */
+  timing?: RunTiming;
+}
+
+/** Where a request's run time went: waiting in a batch queue, running (its batch's run), the batch's size. */
+export interface RunTiming {
+  queueMs?: number;
+  runMs?: number;
+  batchSize?: number;
 }

@@ -33,6 +33,27 @@ describe('batcher scheduling', () => {
     expect((await Promise.all(rest)).map(outValues)).toEqual([[20], [30, 40], [50]]);
   });
 
+  it("tells each caller where its time went: its wait in the queue, its batch's run and size (the request log)", async () => {
+    const clock = new FakeClock();
+    const { servable, runs } = fakeServable({ manual: true });
+    const batcher = createBatcher(params(), clock);
+    const firstTiming = {};
+    const laterTiming = {};
+    const first = batcher.run(servable, rows([1]), { timing: firstTiming });
+    const later = batcher.run(servable, rows([2, 3]), { timing: laterTiming });
+    await settle();
+    await clock.advance(3);
+    runs[0].release();
+    await first;
+    await settle();
+    await clock.advance(2);
+    runs[1].release();
+    await later;
+    expect(firstTiming).toEqual({ queueMs: 0, runMs: 3, batchSize: 1 });
+    // Queued for the 3 ms the first batch ran, then its own batch of 2 rows ran for 2.
+    expect(laterTiming).toEqual({ queueMs: 3, runMs: 2, batchSize: 2 });
+  });
+
   it('holds an under-full batch until its oldest row waited batch_timeout_micros, a full one not at all', async () => {
     const clock = new FakeClock();
     const { servable, runs, rowsPerRun } = fakeServable({ manual: true });

@@ -43,6 +43,7 @@ import { batchInputs, describeTask, joinChunks, splitOutputs } from './merge.ts'
 import type { BatchingMetrics } from './metrics.ts';
 import { Queue, type Batch, type Task } from './queue.ts';
 import { newWaiter, notifyPark, type Park, type SetTimer } from './wait.ts';
+import type { RunTiming } from '../backend/backend.ts';
 
 export interface BatcherDeps {
   /** Milliseconds on a monotonic clock (performance.now). */
@@ -70,7 +71,7 @@ export interface BatcherDeps {
  * close() fails every queued request with UNAVAILABLE and refuses new ones; runs in flight finish.
  */
 export interface Batcher {
-  run(servable: Servable, inputs: Record<string, Tensor>, options?: { signal?: RunSignal }): Promise<Record<string, Tensor>>;
+  run(servable: Servable, inputs: Record<string, Tensor>, options?: { signal?: RunSignal; timing?: RunTiming }): Promise<Record<string, Tensor>>;
   close(): void;
 }
 
@@ -129,7 +130,15 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
     try {
       const plan = plans.get(q.servable) as Extract<BatchPlan, { mode: 'batched' }>;
       const outputs = await q.servable.session.run(batchInputs(batch, padded - batch.rows, plan.inputs));
-      metrics?.runLatency.observe(lbl, (now() - startedMs) / 1000);
+      const ranMs = now() - startedMs;
+      metrics?.runLatency.observe(lbl, ranMs / 1000);
+      for (const c of batch.chunks) {
+        const timing = c.task.timing;
+        if (!timing) continue;
+        timing.queueMs ??= startedMs - c.task.enqueuedMs;
+        timing.runMs = (timing.runMs ?? 0) + ranMs;
+        timing.batchSize = Math.max(timing.batchSize ?? 0, padded);
+      }
       const parts = splitOutputs(batch, outputs, padded, plan.outputs);
       batch.chunks.forEach((c, i) => {
         c.outputs = parts[i];
@@ -146,8 +155,8 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
     }
   }
 
-  async function run(servable: Servable, inputs: Record<string, Tensor>, options: { signal?: RunSignal } = {}) {
-    const { signal } = options;
+  async function run(servable: Servable, inputs: Record<string, Tensor>, options: { signal?: RunSignal; timing?: RunTiming } = {}) {
+    const { signal, timing } = options;
     if (closed) throw unavailable('The batcher is shut down');
     if (signal?.aborted) throw cancelled();
     let q = queues.get(servable);
@@ -168,7 +177,7 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
         return servable.session.run(inputs);
       }
       const { rows, key } = described;
-      task = { inputs, rows, key, enqueuedMs, chunks: [], waiter: newWaiter(), done: 0, outcome: null };
+      task = { inputs, rows, key, enqueuedMs, chunks: [], waiter: newWaiter(), done: 0, outcome: null, timing };
       q.enqueue(task, enqueuedMs);
     } catch (err) {
       metrics?.requests.inc({ ...labels(q), outcome: 'rejected' });

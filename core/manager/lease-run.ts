@@ -1,4 +1,5 @@
-import type { RunContext } from '../backend/backend.ts';
+import type { RunContext, RunTiming } from '../backend/backend.ts';
+import { monotonicNow } from '../clock.ts';
 import { deadlineAfter, deadlineExceeded, RunAbort, type RunSignal } from '../deadline.ts';
 import { ServingError } from '../errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -15,8 +16,18 @@ export type RunFn = (
   options?: RunContext,
 ) => Promise<Record<string, Tensor>>;
 
-/** One session run per request. */
-export const runDirect: RunFn = (servable, inputs, options) => servable.session.run(inputs, options);
+/** One session run per request (timed for the request log when asked). */
+export const runDirect: RunFn = async (servable, inputs, options) => {
+  const timing = options?.timing;
+  if (!timing) return servable.session.run(inputs, options);
+  const started = monotonicNow();
+  try {
+    return await servable.session.run(inputs, options);
+  } finally {
+    timing.runMs = monotonicNow() - started;
+    timing.batchSize = Object.values(inputs)[0]?.dims[0];
+  }
+};
 
 /**
  * Prepares inputs on a leased servable (`prepare`: signature checks and decoding, which may
@@ -31,6 +42,7 @@ export function runLeased(
   prepare: (servable: Servable) => Record<string, Tensor>,
   timeoutMs: number,
   signal?: RunSignal,
+  timing?: RunTiming,
 ): Promise<Record<string, Tensor>> {
   const controller = new RunAbort();
   const abort = () => controller.abort();
@@ -41,7 +53,7 @@ export function runLeased(
     if (!(timeoutMs > 0)) throw deadlineExceeded(timeoutMs);
     if (signal?.aborted) throw new ServingError('CANCELLED', 'The request was cancelled');
     signal?.addEventListener('abort', abort);
-    work = run(lease.servable, inputs, { signal: controller, timeLeft: deadlineAfter(timeoutMs) });
+    work = run(lease.servable, inputs, { signal: controller, timeLeft: deadlineAfter(timeoutMs), ...(timing && { timing }) });
   } catch (err) {
     signal?.removeEventListener('abort', abort);
     lease.release();
