@@ -84,7 +84,7 @@ export async function serveRequest<A>(
   try {
     answer = await work(call);
   } catch (err) {
-    failure = asServingError(err);
+    if (recorder.requestLog) failure = asServingError(err);
     answer = answers.fail(err);
   }
   const status = answers.status(answer);

@@ -1,4 +1,4 @@
-import type { Manager } from '../manager/manager.ts';
+import type { Manager, ModelReadiness } from '../manager/manager.ts';
 import { jsonResponse, type HttpResponse } from './exchange.ts';
 
 /**
@@ -14,7 +14,7 @@ import { jsonResponse, type HttpResponse } from './exchange.ts';
  */
 export function readinessBody(manager: Manager): HttpResponse {
   const models = manager.readiness();
-  const ready = isReady(manager);
+  const ready = isReady(manager, models);
   const body = {
     ready,
     ...(manager.repositoryProblem && { error: manager.repositoryProblem }),
@@ -28,6 +28,6 @@ export function readinessBody(manager: Manager): HttpResponse {
 }
 
 /** The verdict of /readyz, also OIP's server ready (REST and gRPC). */
-export function isReady(manager: Manager): boolean {
-  return manager.repositoryProblem === null && manager.readiness().every((m) => m.problem === undefined);
+export function isReady(manager: Manager, models: ModelReadiness[] = manager.readiness()): boolean {
+  return manager.repositoryProblem === null && models.every((m) => m.problem === undefined);
 }

@@ -51,14 +51,9 @@ export class Loader {
     slot.error = null;
     slot.refused = false;
     try {
-      try {
-        checkPlacement(entry.name, entry.placement, options.tier ?? 'container', options.maxModelBytesAdvice);
-      } catch (err) {
-        slot.refused = true;
-        throw err;
-      }
+      refusal(slot, () => checkPlacement(entry.name, entry.placement, options.tier ?? 'container', options.maxModelBytesAdvice));
       const files = await readVersion(entry.source, slot.dir, {
-        checkSize: (size) => this.checkModelSize(entry, slot, size),
+        checkSize: (size) => refusal(slot, () => this.checkModelSize(entry, slot, size)),
         sha256: options.sha256,
         // Weights in external data go to disk only for a backend that opens them there.
         ...(options.backend.opensFiles && options.diskTier && { disk: options.diskTier }),
@@ -133,18 +128,23 @@ export class Loader {
 
   private checkModelSize(entry: Entry, slot: Slot, bytes: number): void {
     const max = this.rt.options.maxModelBytes;
-    slot.refused = true;
     // A version that can never fit the cache is refused before its files are downloaded too.
-    if (max === undefined || bytes <= max) {
-      this.budget.refuseOversize(entry.name, slot.version, bytes);
-      slot.refused = false;
-      return;
-    }
+    if (max === undefined || bytes <= max) return this.budget.refuseOversize(entry.name, slot.version, bytes);
     const advice = this.rt.options.maxModelBytesAdvice ? `: ${this.rt.options.maxModelBytesAdvice}` : '';
     throw new ServingError(
       'FAILED_PRECONDITION',
       `Version ${slot.version} of model ${entry.name} is ${bytes} bytes, more than this target loads (max_model_bytes=${max})${advice}`,
     );
+  }
+}
+
+/** Runs a check by which this target refuses a version (its placement, its size); a refusal marks the slot, which readiness then ignores. */
+function refusal(slot: Slot, check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    slot.refused = true;
+    throw err;
   }
 }
 
