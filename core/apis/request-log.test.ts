@@ -13,7 +13,7 @@ describe('the request log', () => {
   it('says what ran, how long it took, and the ids the client sent', () => {
     const { log, entries } = logger('all');
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    logRequest(log, call({ ran: { model: 'm', version: 3, label: 'canary', inference: true } }), { api: 'predict', status: 200, seconds: 0.0012345, identity: { requestId: 'abc', traceparent } });
+    logRequest(log, call({ ran: { model: 'm', version: 3, label: 'canary', inference: true } }), { api: 'predict', status: 200, seconds: 0.0012345, identity: () => ({ requestId: 'abc', traceparent }) });
     expect(entries).toEqual([
       { time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), request_id: 'abc', api: 'predict', model: 'm', version: 3, label: 'canary', status: 200, latency_ms: 1.235, trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' },
     ]);
@@ -23,13 +23,13 @@ describe('the request log', () => {
     const failure = { code: 'NOT_FOUND', message: 'Servable not found for request: Latest(x)' };
     for (const mode of ['off', 'errors', 'all'] as const) {
       const { log, entries } = logger(mode, 0.25);
-      logRequest(log, call(), { api: 'predict', status: 404, seconds: 0.001, failure, identity: {} });
-      logRequest(log, call(), { api: 'predict', status: 200, seconds: 0.001, identity: {} });
+      logRequest(log, call(), { api: 'predict', status: 404, seconds: 0.001, failure, identity: () => ({}) });
+      logRequest(log, call(), { api: 'predict', status: 200, seconds: 0.001, identity: () => ({}) });
       expect(entries.map((e) => e.status), mode).toEqual(mode === 'off' ? [] : [404]);
       if (mode !== 'off') expect(entries[0]).toMatchObject({ error_code: 'NOT_FOUND', error: failure.message, request_id: expect.stringMatching(/^[\da-f-]{36}$/) });
     }
     const sampledIn = logger('all', 0.25, () => 0.1);
-    logRequest(sampledIn.log, call(), { api: 'predict', status: 200, seconds: 0.001, identity: { traceparent: 'not a traceparent' } });
+    logRequest(sampledIn.log, call(), { api: 'predict', status: 200, seconds: 0.001, identity: () => ({ traceparent: 'not a traceparent' }) });
     expect(sampledIn.entries).toHaveLength(1);
     expect(sampledIn.entries[0].trace_id).toBeUndefined();
   });

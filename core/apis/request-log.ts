@@ -49,15 +49,16 @@ export interface RequestIdentity {
 export function logRequest(
   log: RequestLog | undefined,
   call: ApiCall,
-  at: { api: string; status: number; seconds: number; failure?: { code: string; message: string }; identity: RequestIdentity },
+  at: { api: string; status: number; seconds: number; failure?: { code: string; message: string }; identity?: () => RequestIdentity },
 ): void {
   if (!log || log.mode === 'off') return;
   const failed = at.status >= 400;
   if (!failed && (log.mode !== 'all' || (log.random ?? Math.random)() >= log.sampleRate)) return;
-  const trace = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/.exec(at.identity.traceparent?.trim() ?? '')?.[1];
+  const identity = at.identity?.() ?? {};
+  const trace = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/.exec(identity.traceparent?.trim() ?? '')?.[1];
   log.write({
     time: new Date().toISOString(),
-    request_id: at.identity.requestId || crypto.randomUUID(),
+    request_id: identity.requestId || crypto.randomUUID(),
     api: at.api,
     model: call.ran?.model ?? call.model,
     ...(call.ran && { version: call.ran.version }),

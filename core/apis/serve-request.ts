@@ -66,8 +66,8 @@ export interface RequestStart {
   timeoutMs: number;
   signal?: RunSignal;
   routingKey?: string;
-  /** x-request-id and traceparent as the client sent them (the request log's ids). */
-  identity?: RequestIdentity;
+  /** x-request-id and traceparent as the client sent them (the request log's ids), read only when an entry is written. */
+  identity?: () => RequestIdentity;
 }
 
 export async function serveRequest<A>(
@@ -90,7 +90,7 @@ export async function serveRequest<A>(
   const status = answers.status(answer);
   const seconds = (recorder.now() - started) / 1000;
   record(recorder, start.api, call, status, seconds);
-  logRequest(recorder.requestLog, call, { api: start.api, status, seconds, failure, identity: start.identity ?? {} });
+  logRequest(recorder.requestLog, call, { api: start.api, status, seconds, failure, identity: start.identity });
   return answer;
 }
 

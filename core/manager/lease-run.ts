@@ -53,7 +53,7 @@ export function runLeased(
     if (!(timeoutMs > 0)) throw deadlineExceeded(timeoutMs);
     if (signal?.aborted) throw new ServingError('CANCELLED', 'The request was cancelled');
     signal?.addEventListener('abort', abort);
-    work = run(lease.servable, inputs, { signal: controller, timeLeft: deadlineAfter(timeoutMs), ...(timing && { timing }) });
+    work = run(lease.servable, inputs, { signal: controller, timeLeft: deadlineAfter(timeoutMs), timing });
   } catch (err) {
     signal?.removeEventListener('abort', abort);
     lease.release();
