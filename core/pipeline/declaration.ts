@@ -159,8 +159,7 @@ function audioInput(v: unknown, what: string, signature: Signature, fail: Fail):
   const o = object(v, what, fail);
   const name = text(o.name, `${what}.name`, fail);
   const feeds = text(o.feeds, `${what}.feeds`, fail);
-  const spec = signature.inputs.find((s) => s.name === feeds);
-  if (!spec) throw fail(`${what}.feeds`, `the model has no input ${JSON.stringify(feeds)} (it has ${signature.inputs.map((s) => s.name).join(', ')})`);
+  const spec = modelInput(signature, feeds, `${what}.feeds`, fail);
   if (spec.dtype !== 'float32' || (spec.dims !== null && spec.dims.length !== 2)) {
     throw fail(`${what}.feeds`, `model input ${feeds} is ${spec.dtype} [${spec.dims?.join(', ') ?? '?'}]; audio becomes float32 [batch, samples]`);
   }
@@ -180,8 +179,7 @@ function imageInput(v: unknown, what: string, signature: Signature, fail: Fail):
   const o = object(v, what, fail);
   const name = text(o.name, `${what}.name`, fail);
   const feeds = text(o.feeds, `${what}.feeds`, fail);
-  const spec = signature.inputs.find((s) => s.name === feeds);
-  if (!spec) throw fail(`${what}.feeds`, `the model has no input ${JSON.stringify(feeds)} (it has ${signature.inputs.map((s) => s.name).join(', ')})`);
+  const spec = modelInput(signature, feeds, `${what}.feeds`, fail);
   if (name !== feeds && signature.inputs.some((s) => s.name === name)) throw fail(`${what}.name`, `${JSON.stringify(name)} is already a model input`);
   let size: [number, number] | null = null;
   const steps = array(o.steps ?? [], `${what}.steps`, fail).map((s, i): ImageStep => {
@@ -228,8 +226,7 @@ function textInput(v: unknown, what: string, signature: Signature, assets: Map<s
   const tokenInput = (key: string, required: boolean): TensorSpec | undefined => {
     if (feeds[key] === undefined && !required) return undefined;
     const inputName = text(feeds[key], `${what}.feeds.${key}`, fail);
-    const spec = signature.inputs.find((s) => s.name === inputName);
-    if (!spec) throw fail(`${what}.feeds.${key}`, `the model has no input ${JSON.stringify(inputName)} (it has ${signature.inputs.map((s) => s.name).join(', ')})`);
+    const spec = modelInput(signature, inputName, `${what}.feeds.${key}`, fail);
     if (spec.dtype !== 'int64' && spec.dtype !== 'int32') throw fail(`${what}.feeds.${key}`, `model input ${inputName} is ${spec.dtype}; token tensors are int64 or int32`);
     if (spec.dims !== null && spec.dims.length !== 2) throw fail(`${what}.feeds.${key}`, `model input ${inputName} is [${spec.dims.join(', ')}]; token tensors are [batch, tokens]`);
     return spec;
@@ -285,6 +282,13 @@ function toTensor(v: unknown, what: string, fail: Fail): ToTensor {
     mean: triple('mean', 0),
     std,
   };
+}
+
+/** The model input a declared input feeds; names the inputs the model has when there is none. */
+function modelInput(signature: Signature, name: string, where: string, fail: Fail): TensorSpec {
+  const spec = signature.inputs.find((s) => s.name === name);
+  if (!spec) throw fail(where, `the model has no input ${JSON.stringify(name)} (it has ${signature.inputs.map((s) => s.name).join(', ')})`);
+  return spec;
 }
 
 function checkFits(spec: TensorSpec, t: ToTensor, [h, w]: [number, number], what: string, fail: Fail): void {
