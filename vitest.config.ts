@@ -1,8 +1,11 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['core/**/*.test.ts', 'runtime/**/*.test.ts', 'functions/**/*.test.ts', 'cli/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
+    // The built images under a Docker daemon: npm run test:container (vitest.container.config.ts), which .ci/run
+    // runs after npm test once it has started a daemon. npm test needs none.
+    exclude: [...configDefaults.exclude, 'test/container/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // The tests' own S3 clients, on Node 20: the SDK's notice that later releases need Node 22
