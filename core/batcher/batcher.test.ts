@@ -91,6 +91,25 @@ describe('batcher scheduling', () => {
     expect((await Promise.all(rest)).map(outValues)).toEqual([[20], [30, 40]]);
   });
 
+  it('runs a batch whose timeout passes between two reads of the clock (a loaded machine), instead of parking its leader for good', async () => {
+    // The CI flake of test/e2e/batching-shapes.test.ts: the leader woke a little early, saw its
+    // batch not yet due, then read the clock again for its next wait, found the deadline passed
+    // and parked with no timer; no run was in flight to wake it, so its callers hung.
+    const clock = new FakeClock({ readTickMs: 0.3, earlyMs: 0.5 });
+    const { servable, runs, rowsPerRun } = fakeServable({ manual: true });
+    const batcher = createBatcher(params({ batchTimeoutMicros: 5000 }), clock);
+    const first = batcher.run(servable, rows([1]));
+    const second = batcher.run(servable, rows([2]));
+    await settle();
+    // The run saw two rows queued or running: the next batch waits for a second row, or the timeout.
+    runs[0].release();
+    expect(outValues(await first)).toEqual([10]);
+    await clock.advance(20);
+    expect(rowsPerRun()).toEqual([1, 1]);
+    runs[1].release();
+    expect(outValues(await second)).toEqual([20]);
+  });
+
   it('runs sequential requests at once however long the timeout (concurrency 1)', async () => {
     const clock = new FakeClock();
     const { servable, rowsPerRun } = fakeServable();

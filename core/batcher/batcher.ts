@@ -190,11 +190,15 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
     try {
       let yielded = !deps.yieldBeforeRun;
       while (!task.outcome) {
-        const batch = q.runnable(now());
+        // One reading of the clock for both questions: read twice, a deadline that passes in
+        // between (a preempted process) makes "not due yet" and "no wait left" both true, and
+        // the leader would park with no timer and nothing left to wake it.
+        const nowMs = now();
+        const batch = q.runnable(nowMs);
         if (batch && task.chunks.some((c) => c.batch === batch)) {
           if (yielded) await execute(q, batch);
           else await deps.yieldBeforeRun!().then(() => (yielded = true));
-        } else await park(task.waiter, q.leaderWaitMs(task, now()));
+        } else await park(task.waiter, q.leaderWaitMs(task, nowMs));
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);

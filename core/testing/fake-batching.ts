@@ -5,13 +5,20 @@ import type { Signature, Tensor } from '../tensor/tensor.ts';
 
 /** Test support for the batcher's tests (imported only by *.test.ts): a fake clock and session. */
 
-/** A clock whose timers fire only when advance() passes their time. */
+/**
+ * A clock whose timers fire only when advance() passes their time. `loaded` models a busy
+ * machine as Node shows it: every read of now() finds the clock moved on by `readTickMs` (the
+ * process was preempted between two reads), and timers fire up to `earlyMs` before their time
+ * against now() (Node's timers count from the event loop's cached time, which lags
+ * performance.now() by however long the current turn has run).
+ */
 export class FakeClock {
   private t = 0;
   private timers: { at: number; fn: () => void }[] = [];
-  readonly now = () => this.t;
+  constructor(private readonly loaded: { readTickMs: number; earlyMs: number } = { readTickMs: 0, earlyMs: 0 }) {}
+  readonly now = () => (this.t += this.loaded.readTickMs);
   readonly setTimer = (fn: () => void, ms: number) => {
-    const timer = { at: this.t + ms, fn };
+    const timer = { at: this.t + ms - this.loaded.earlyMs, fn };
     this.timers.push(timer);
     return () => {
       this.timers = this.timers.filter((x) => x !== timer);
