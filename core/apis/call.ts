@@ -1,9 +1,9 @@
-import type { RunTiming } from '../backend/backend.ts';
 import type { RunSignal } from '../deadline.ts';
 import { invalidArgument } from '../errors.ts';
 import type { RunFn } from '../manager/lease-run.ts';
 import type { Manager } from '../manager/manager.ts';
 import type { VersionRequest } from '../version/policy.ts';
+import type { SpanRecord } from '../trace/spans.ts';
 
 /**
  * What every API function (predict.ts, classify.ts, metadata.ts, oip.ts) is given, whichever
@@ -48,8 +48,8 @@ export interface ApiCall {
   readonly routingKey?: string;
   model: string;
   ran?: Ran & { inference: boolean };
-  /** Where the run's time went (queue, run, batch size), when the request log asks for it. */
-  timing?: RunTiming;
+  /** The request's span (core/trace/spans.ts), when the request log or a trace export records spans. */
+  span?: SpanRecord;
 }
 
 /** A target from a model name and a version string (OIP's model_version, /versions/{v}): digits; '' is none. */

@@ -20,7 +20,7 @@ export function modelCaller(services: () => ApiServices): ModelCaller {
       }
     },
     async run(target, inputs, context) {
-      const call = { timeLeft: context.timeLeft ?? (() => Infinity), signal: context.signal, model: target.model };
+      const call = { timeLeft: context.timeLeft ?? (() => Infinity), signal: context.signal, model: target.model, span: context.span };
       return (await runOn(services(), call, target, () => inputs)).outputs;
     },
   };

@@ -1,4 +1,5 @@
 import type { ApiCall } from './call.ts';
+import { parseTraceparent } from '../trace/trace-export.ts';
 
 /**
  * The request log (--request_log, REQUEST_LOG on the isolate targets): one structured entry per
@@ -11,7 +12,7 @@ import type { ApiCall } from './call.ts';
  * - all logs them, and a sampleRate share of the others.
  * The request id is the client's x-request-id (gRPC metadata too) or a new UUID; the trace id is
  * the W3C traceparent's, when the client sends one. When inputs ran: the time queued for a batch,
- * the run's time and the batch's rows (RunTiming, filled by the batcher or the direct run).
+ * the run's time and the batch's rows, read from the request's spans (core/trace/spans.ts).
  * Nothing of the request's body is logged.
  */
 export interface RequestLogEntry {
@@ -44,6 +45,7 @@ export interface RequestLog {
 export interface RequestIdentity {
   requestId?: string;
   traceparent?: string;
+  tracestate?: string;
 }
 
 export function logRequest(
@@ -55,7 +57,10 @@ export function logRequest(
   const failed = at.status >= 400;
   if (!failed && (log.mode !== 'all' || (log.random ?? Math.random)() >= log.sampleRate)) return;
   const identity = at.identity?.() ?? {};
-  const trace = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/.exec(identity.traceparent?.trim() ?? '')?.[1];
+  const trace = parseTraceparent(identity.traceparent)?.traceId;
+  const spans = call.span?.children ?? [];
+  const queue = spans.find((s) => s.name === 'queue');
+  const runs = spans.filter((s) => s.name === 'run' && s.endMs !== undefined);
   log.write({
     time: new Date().toISOString(),
     request_id: identity.requestId || crypto.randomUUID(),
@@ -66,9 +71,11 @@ export function logRequest(
     status: at.status,
     ...(at.failure && { error_code: at.failure.code, error: at.failure.message }),
     latency_ms: Math.round(at.seconds * 1e6) / 1e3,
-    ...(call.timing?.queueMs !== undefined && { queue_ms: ms(call.timing.queueMs) }),
-    ...(call.timing?.runMs !== undefined && { run_ms: ms(call.timing.runMs) }),
-    ...(call.timing?.batchSize !== undefined && { batch_size: call.timing.batchSize }),
+    ...(queue?.endMs !== undefined && { queue_ms: ms(queue.endMs - queue.startMs) }),
+    ...(runs.length > 0 && {
+      run_ms: ms(runs.reduce((sum, s) => sum + s.endMs! - s.startMs, 0)),
+      batch_size: Math.max(...runs.map((s) => Number(s.attributes.batch_size))),
+    }),
     ...(trace && { trace_id: trace }),
   });
 }

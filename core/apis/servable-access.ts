@@ -2,6 +2,8 @@ import type { Servable } from '../manager/servable.ts';
 import { runLeased } from '../manager/lease-run.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { ApiCall, ApiServices, Ran, Target } from './call.ts';
+import { monotonicNow } from '../clock.ts';
+import { inSpan } from '../trace/spans.ts';
 
 /**
  * The two ways an API reaches a servable, each recording on the call what it reached (call.ts):
@@ -19,10 +21,11 @@ export interface Run extends Ran {
 
 export async function runOn(services: ApiServices, call: ApiCall, target: Target, prepare: (servable: Servable) => Record<string, Tensor>): Promise<Run> {
   const pick = { version: target.version, label: target.label, routingKey: call.routingKey };
-  const lease = await services.manager.acquire(target.model, pick, { timeoutMs: call.timeLeft(), signal: call.signal });
+  const acquire = () => services.manager.acquire(target.model, pick, { timeoutMs: call.timeLeft(), signal: call.signal });
+  const lease = await (call.span ? inSpan(call.span, 'acquire', monotonicNow, acquire) : acquire());
   const { servable, label } = lease;
   call.ran = { model: servable.model, version: servable.version, label, inference: true };
-  const outputs = await runLeased(lease, services.run, prepare, call.timeLeft(), call.signal, call.timing);
+  const outputs = await runLeased(lease, services.run, prepare, call.timeLeft(), call.signal, call.span);
   return { model: servable.model, version: servable.version, label, servable, outputs };
 }
 

@@ -6,6 +6,8 @@ import type { ApiKeyCheck } from '../auth/api-keys.ts';
 import type { ApiCall, ApiServices } from './call.ts';
 import type { ModelConfig } from '../config/model-config.ts';
 import { logRequest, type RequestIdentity, type RequestLog } from './request-log.ts';
+import { endSpan, rootSpan } from '../trace/spans.ts';
+import { parseTraceparent, type TraceExport } from '../trace/trace-export.ts';
 
 /**
  * The one request wrapper, for every transport (REST JSON, binary HTTP, OIP over REST and gRPC,
@@ -48,6 +50,8 @@ export interface RequestRecorder {
   now: () => number;
   /** --request_log (request-log.ts); absent: off. */
   requestLog?: RequestLog;
+  /** The target's trace export (core/trace/trace-export.ts); absent: no traces. */
+  traces?: TraceExport;
 }
 
 /** How a transport answers: a failure as its answer, and any answer's HTTP status for the metrics. */
@@ -66,7 +70,7 @@ export interface RequestStart {
   timeoutMs: number;
   signal?: RunSignal;
   routingKey?: string;
-  /** x-request-id and traceparent as the client sent them (the request log's ids), read only when an entry is written. */
+  /** x-request-id, traceparent and tracestate as the client sent them, read only when a log entry or trace is written. */
   identity?: () => RequestIdentity;
 }
 
@@ -78,20 +82,44 @@ export async function serveRequest<A>(
 ): Promise<A> {
   const started = recorder.now();
   const call: ApiCall = { timeLeft: deadlineAfter(start.timeoutMs), signal: start.signal, routingKey: start.routingKey, model: start.model ?? '' };
-  if (recorder.requestLog) call.timing = {};
+  // Spans are recorded only for a consumer: the request log's timings, or a trace export.
+  const traced = recorder.requestLog !== undefined || recorder.traces !== undefined;
+  if (traced) call.span = rootSpan(start.api, started);
   let answer: A;
   let failure: ServingError | undefined;
   try {
     answer = await work(call);
   } catch (err) {
-    if (recorder.requestLog) failure = asServingError(err);
+    if (traced) failure = asServingError(err);
     answer = answers.fail(err);
   }
   const status = answers.status(answer);
-  const seconds = (recorder.now() - started) / 1000;
+  const ended = recorder.now();
+  const seconds = (ended - started) / 1000;
   record(recorder, start.api, call, status, seconds);
-  logRequest(recorder.requestLog, call, { api: start.api, status, seconds, failure, identity: start.identity });
+  if (traced) finishTrace(recorder, start, call, { status, seconds, ended, failure });
   return answer;
+}
+
+/** Ends the request's span, writes its log entry and hands its trace to the export. */
+function finishTrace(recorder: RequestRecorder, start: RequestStart, call: ApiCall, at: { status: number; seconds: number; ended: number; failure?: ServingError }): void {
+  let ids: RequestIdentity | undefined;
+  const identity = () => (ids ??= start.identity?.() ?? {});
+  logRequest(recorder.requestLog, call, { api: start.api, status: at.status, seconds: at.seconds, failure: at.failure, identity });
+  if (!recorder.traces || !call.span) return;
+  const span = call.span;
+  // A server span fails on a 5xx; a client's 4xx is the client's error (OpenTelemetry's HTTP conventions).
+  endSpan(span, at.ended, at.status >= 500 ? (at.failure?.message ?? String(at.status)) : undefined);
+  Object.assign(span.attributes, {
+    'edgeserve.api': start.api,
+    'edgeserve.model': call.ran?.model ?? call.model,
+    ...(call.ran && { 'edgeserve.version': call.ran.version }),
+    ...(call.ran?.label !== undefined && { 'edgeserve.label': call.ran.label }),
+    'http.response.status_code': at.status,
+    ...(at.failure && { 'error.type': at.failure.code }),
+  });
+  const { traceparent, tracestate } = identity();
+  recorder.traces.export({ root: span, parent: parseTraceparent(traceparent, tracestate), epochOffsetMs: Date.now() - at.ended });
 }
 
 function record({ manager, metrics }: RequestRecorder, api: string, call: ApiCall, status: number, seconds: number): void {

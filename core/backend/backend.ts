@@ -1,5 +1,6 @@
 import type { RunSignal } from '../deadline.ts';
 import type { Signature, Tensor } from '../tensor/tensor.ts';
+import type { SpanRecord } from '../trace/spans.ts';
 
 /**
  * A backend turns model bytes into a runnable session. Implementations are leaves (onnxruntime-node,
@@ -58,13 +59,9 @@ export interface Session {
 export interface RunContext {
   signal?: RunSignal;
   timeLeft?: () => number;
-  /** Filled by whoever runs it (the batcher, or one direct run): for the request log. */
-  timing?: RunTiming;
-}
-
-/** Where a request's run time went: waiting in a batch queue, running (its batch's run), the batch's size. */
-export interface RunTiming {
-  queueMs?: number;
-  runMs?: number;
-  batchSize?: number;
+  /**
+   * The span the run records under (core/trace/spans.ts): the batcher or a direct run adds its
+   * queue and run spans here, a pipeline its steps under the run's. Absent: nothing is recorded.
+   */
+  span?: SpanRecord;
 }

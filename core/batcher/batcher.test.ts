@@ -4,6 +4,7 @@ import { createBatcher } from './batcher.ts';
 import { FakeClock, fakeServable, outValues, params, rows, settle } from '../testing/fake-batching.ts';
 import { batchingMetrics } from './metrics.ts';
 import { pollPark } from './wait.ts';
+import { rootSpan, type SpanRecord } from '../trace/spans.ts';
 
 describe('batcher scheduling', () => {
   it('runs a request on an idle queue at once, on its own tensors, whatever the timeout', async () => {
@@ -33,14 +34,14 @@ describe('batcher scheduling', () => {
     expect((await Promise.all(rest)).map(outValues)).toEqual([[20], [30, 40], [50]]);
   });
 
-  it("tells each caller where its time went: its wait in the queue, its batch's run and size (the request log)", async () => {
+  it("records each caller's queue and run spans: its wait in the queue, its batch's run and size (request log, traces)", async () => {
     const clock = new FakeClock();
     const { servable, runs } = fakeServable({ manual: true });
     const batcher = createBatcher(params(), clock);
-    const firstTiming = {};
-    const laterTiming = {};
-    const first = batcher.run(servable, rows([1]), { timing: firstTiming });
-    const later = batcher.run(servable, rows([2, 3]), { timing: laterTiming });
+    const firstSpan = rootSpan('predict', 0);
+    const laterSpan = rootSpan('predict', 0);
+    const first = batcher.run(servable, rows([1]), { span: firstSpan });
+    const later = batcher.run(servable, rows([2, 3]), { span: laterSpan });
     await settle();
     await clock.advance(3);
     runs[0].release();
@@ -49,9 +50,16 @@ describe('batcher scheduling', () => {
     await clock.advance(2);
     runs[1].release();
     await later;
-    expect(firstTiming).toEqual({ queueMs: 0, runMs: 3, batchSize: 1 });
+    const spans = (root: SpanRecord) => root.children.map(({ name, startMs, endMs, attributes }) => ({ name, startMs, endMs, attributes }));
+    expect(spans(firstSpan)).toEqual([
+      { name: 'queue', startMs: 0, endMs: 0, attributes: {} },
+      { name: 'run', startMs: 0, endMs: 3, attributes: { batch_size: 1 } },
+    ]);
     // Queued for the 3 ms the first batch ran, then its own batch of 2 rows ran for 2.
-    expect(laterTiming).toEqual({ queueMs: 3, runMs: 2, batchSize: 2 });
+    expect(spans(laterSpan)).toEqual([
+      { name: 'queue', startMs: 0, endMs: 3, attributes: {} },
+      { name: 'run', startMs: 3, endMs: 5, attributes: { batch_size: 2 } },
+    ]);
   });
 
   it('holds an under-full batch until its oldest row waited batch_timeout_micros, a full one not at all', async () => {

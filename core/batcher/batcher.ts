@@ -35,7 +35,6 @@
  */
 import type { BatchingParameters } from '../config/batching.ts';
 import { ServingError, asServingError, unavailable } from '../errors.ts';
-import type { RunSignal } from '../deadline.ts';
 import type { Servable } from '../manager/servable.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { describePlan, planBatching, type BatchPlan } from './batchability.ts';
@@ -43,7 +42,9 @@ import { batchInputs, describeTask, joinChunks, splitOutputs } from './merge.ts'
 import type { BatchingMetrics } from './metrics.ts';
 import { Queue, type Batch, type Task } from './queue.ts';
 import { newWaiter, notifyPark, type Park, type SetTimer } from './wait.ts';
-import type { RunTiming } from '../backend/backend.ts';
+import type { RunContext } from '../backend/backend.ts';
+import { childSpan, endSpan } from '../trace/spans.ts';
+import { runDirect } from '../manager/lease-run.ts';
 
 export interface BatcherDeps {
   /** Milliseconds on a monotonic clock (performance.now). */
@@ -71,7 +72,7 @@ export interface BatcherDeps {
  * close() fails every queued request with UNAVAILABLE and refuses new ones; runs in flight finish.
  */
 export interface Batcher {
-  run(servable: Servable, inputs: Record<string, Tensor>, options?: { signal?: RunSignal; timing?: RunTiming }): Promise<Record<string, Tensor>>;
+  run(servable: Servable, inputs: Record<string, Tensor>, options?: RunContext): Promise<Record<string, Tensor>>;
   close(): void;
 }
 
@@ -130,22 +131,20 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
     try {
       const plan = plans.get(q.servable) as Extract<BatchPlan, { mode: 'batched' }>;
       const outputs = await q.servable.session.run(batchInputs(batch, padded - batch.rows, plan.inputs));
-      const ranMs = now() - startedMs;
-      metrics?.runLatency.observe(lbl, ranMs / 1000);
-      for (const c of batch.chunks) {
-        const timing = c.task.timing;
-        if (!timing) continue;
-        timing.queueMs ??= startedMs - c.task.enqueuedMs;
-        timing.runMs = (timing.runMs ?? 0) + ranMs;
-        timing.batchSize = Math.max(timing.batchSize ?? 0, padded);
-      }
+      const endedMs = now();
+      metrics?.runLatency.observe(lbl, (endedMs - startedMs) / 1000);
+      for (const c of batch.chunks) recordRun(c.task, startedMs, endedMs, padded);
       const parts = splitOutputs(batch, outputs, padded, plan.outputs);
       batch.chunks.forEach((c, i) => {
         c.outputs = parts[i];
         if (++c.task.done === c.task.chunks.length) finish(q, c.task, { outputs: joinChunks(c.task, plan.outputs) }, 'ok');
       });
     } catch (err) {
-      for (const c of batch.chunks) fail(q, c.task, asServingError(err));
+      const endedMs = now();
+      for (const c of batch.chunks) {
+        recordRun(c.task, startedMs, endedMs, padded, err);
+        fail(q, c.task, asServingError(err));
+      }
     } finally {
       metrics?.runs.inc(lbl);
       metrics?.batchSize.observe(lbl, padded);
@@ -155,8 +154,15 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
     }
   }
 
-  async function run(servable: Servable, inputs: Record<string, Tensor>, options: { signal?: RunSignal; timing?: RunTiming } = {}) {
-    const { signal, timing } = options;
+  /** The caller's queue span (its first chunk's wait) and this run's span, batch_size its padded rows. */
+  function recordRun(task: Task, startedMs: number, endedMs: number, padded: number, error?: unknown): void {
+    if (!task.span) return;
+    if (!task.span.children.some((s) => s.name === 'queue')) endSpan(childSpan(task.span, 'queue', task.enqueuedMs), startedMs);
+    endSpan(childSpan(task.span, 'run', startedMs, { batch_size: padded }), endedMs, error);
+  }
+
+  async function run(servable: Servable, inputs: Record<string, Tensor>, options: RunContext = {}) {
+    const { signal, span } = options;
     if (closed) throw unavailable('The batcher is shut down');
     if (signal?.aborted) throw cancelled();
     let q = queues.get(servable);
@@ -166,7 +172,7 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
       plans.set(servable, announce(q));
     }
     const plan = plans.get(servable)!;
-    if (plan.mode === 'unbatched') return servable.session.run(inputs);
+    if (plan.mode === 'unbatched') return runDirect(servable, inputs, options);
     active.add(q);
     const enqueuedMs = now();
     let task: Task;
@@ -174,10 +180,10 @@ export function createBatcher(parameters: BatchingParameters | ((servable: Serva
       const described = describeTask(inputs, q.params.maxBatchSize, plan.inputs);
       if (!described) {
         poke(q);
-        return servable.session.run(inputs);
+        return runDirect(servable, inputs, options);
       }
       const { rows, key } = described;
-      task = { inputs, rows, key, enqueuedMs, chunks: [], waiter: newWaiter(), done: 0, outcome: null, timing };
+      task = { inputs, rows, key, enqueuedMs, chunks: [], waiter: newWaiter(), done: 0, outcome: null, span };
       q.enqueue(task, enqueuedMs);
     } catch (err) {
       metrics?.requests.inc({ ...labels(q), outcome: 'rejected' });

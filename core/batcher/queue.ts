@@ -3,7 +3,7 @@ import { unavailable, type ServingError } from '../errors.ts';
 import type { Servable } from '../manager/servable.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Waiter } from './wait.ts';
-import type { RunTiming } from '../backend/backend.ts';
+import type { SpanRecord } from '../trace/spans.ts';
 
 /** One caller's request: its rows sit in one chunk, or in several when large-batch splitting cut it. */
 export interface Task {
@@ -18,8 +18,8 @@ export interface Task {
   done: number;
   /** Set once, by finish(); the caller returns or throws it. */
   outcome: { outputs: Record<string, Tensor> } | { error: ServingError } | null;
-  /** The caller's, filled when its rows run (the request log's queue, run and batch size). */
-  readonly timing?: RunTiming;
+  /** The caller's span: its rows' queue and run spans are recorded under it (core/trace/spans.ts). */
+  readonly span?: SpanRecord;
 }
 
 /** Rows [start, start + rows) of a task, placed in one batch; outputs arrive when that batch ran. */

@@ -45,7 +45,7 @@ export function createApp(options: AppOptions): HttpHandler {
   const authorize = host.apiKeys ? bearerCheck(host.apiKeys) : null;
   const answers: Answers<HttpResponse> = { fail: (err) => errorResponse(err, cors), status: (r) => r.status };
   const serve = (req: HttpRequest, api: string, model: string, work: (call: ApiCall) => Promise<HttpResponse>) =>
-    serveRequest(recorder, answers, { api, model, timeoutMs, signal: req.signal, routingKey: req.header(ROUTING_KEY_HEADER), identity: () => ({ requestId: req.header('x-request-id'), traceparent: req.header('traceparent') }) }, async (call) =>
+    serveRequest(recorder, answers, { api, model, timeoutMs, signal: req.signal, routingKey: req.header(ROUTING_KEY_HEADER), identity: () => ({ requestId: req.header('x-request-id'), traceparent: req.header('traceparent'), tracestate: req.header('tracestate') }) }, async (call) =>
       withCors(await work(call), cors),
     );
 

@@ -1,5 +1,6 @@
-import type { RunContext, RunTiming } from '../backend/backend.ts';
+import type { RunContext } from '../backend/backend.ts';
 import { monotonicNow } from '../clock.ts';
+import { childSpan, endSpan, type SpanRecord } from '../trace/spans.ts';
 import { deadlineAfter, deadlineExceeded, RunAbort, type RunSignal } from '../deadline.ts';
 import { ServingError } from '../errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -16,16 +17,21 @@ export type RunFn = (
   options?: RunContext,
 ) => Promise<Record<string, Tensor>>;
 
-/** One session run per request (timed for the request log when asked; untimed, no extra promise). */
-export const runDirect: RunFn = (servable, inputs, options) => (options?.timing ? timedRun(servable, inputs, options, options.timing) : servable.session.run(inputs, options));
+/**
+ * One session run per request; with a span to record under, a run span (batch_size: the first
+ * input's rows) that the session's own steps nest in. Unrecorded: no extra promise.
+ */
+export const runDirect: RunFn = (servable, inputs, options) => (options?.span ? recordedRun(servable, inputs, options, options.span) : servable.session.run(inputs, options));
 
-async function timedRun(servable: Servable, inputs: Record<string, Tensor>, options: RunContext, timing: RunTiming): Promise<Record<string, Tensor>> {
-  const started = monotonicNow();
+async function recordedRun(servable: Servable, inputs: Record<string, Tensor>, options: RunContext, parent: SpanRecord): Promise<Record<string, Tensor>> {
+  const span = childSpan(parent, 'run', monotonicNow(), { batch_size: Object.values(inputs)[0]?.dims[0] ?? 0 });
   try {
-    return await servable.session.run(inputs, options);
-  } finally {
-    timing.runMs = monotonicNow() - started;
-    timing.batchSize = Object.values(inputs)[0]?.dims[0];
+    const outputs = await servable.session.run(inputs, { ...options, span });
+    endSpan(span, monotonicNow());
+    return outputs;
+  } catch (err) {
+    endSpan(span, monotonicNow(), err);
+    throw err;
   }
 }
 
@@ -42,7 +48,7 @@ export function runLeased(
   prepare: (servable: Servable) => Record<string, Tensor>,
   timeoutMs: number,
   signal?: RunSignal,
-  timing?: RunTiming,
+  span?: SpanRecord,
 ): Promise<Record<string, Tensor>> {
   const controller = new RunAbort();
   const abort = () => controller.abort();
@@ -53,7 +59,7 @@ export function runLeased(
     if (!(timeoutMs > 0)) throw deadlineExceeded(timeoutMs);
     if (signal?.aborted) throw new ServingError('CANCELLED', 'The request was cancelled');
     signal?.addEventListener('abort', abort);
-    work = run(lease.servable, inputs, { signal: controller, timeLeft: deadlineAfter(timeoutMs), timing });
+    work = run(lease.servable, inputs, { signal: controller, timeLeft: deadlineAfter(timeoutMs), span });
   } catch (err) {
     signal?.removeEventListener('abort', abort);
     lease.release();

@@ -4,6 +4,8 @@ import { MemorySource } from '../repository/memory-source.ts';
 import { createService, type ServiceSettings } from '../service/create-service.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { NamedStep } from './chain.ts';
+import type { RequestTrace, TraceExport } from '../trace/trace-export.ts';
+import type { SpanRecord } from '../trace/spans.ts';
 
 // Model chains through the one composition (createService), with in-memory storage and a fake
 // backend whose model.onnx names what the "model" does. Each test's repository is its own.
@@ -27,7 +29,7 @@ const behaviours: Record<string, Behaviour> = {
   },
 };
 
-function setup(files: Record<string, string>, over: Partial<ServiceSettings> = {}, namedSteps: Record<string, NamedStep> = {}) {
+function setup(files: Record<string, string>, over: Partial<ServiceSettings> = {}, namedSteps: Record<string, NamedStep> = {}, traces?: TraceExport) {
   const runs: { model: string; dims: number[]; context?: RunContext }[] = [];
   const backend: Backend = {
     name: 'fake',
@@ -55,7 +57,7 @@ function setup(files: Record<string, string>, over: Partial<ServiceSettings> = {
     sources.get(model)!.put(rest.join('/'), content);
   }
   const settings: ServiceSettings = { cacheBytes: 1 << 20, pollIntervalMs: -1, apiKeys: [], maxBodyBytes: 1 << 20, maxTensorBytes: 1 << 24, timeoutMs: 5000, cors: false, batching: null, ...over };
-  const service = createService(settings, { models: { root, sourceFor: (name) => sources.get(name) ?? new MemorySource() }, backend, namedSteps });
+  const service = createService(settings, { models: { root, sourceFor: (name) => sources.get(name) ?? new MemorySource() }, backend, namedSteps, traces });
   const call = async (path: string, body?: unknown) => {
     const res = await service.fetch(new Request(`http://edge${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) }));
     return { status: res.status, body: (await res.json()) as any };
@@ -117,6 +119,19 @@ describe('a model chain', () => {
     expect(res.body).toEqual({ predictions: [16, 12] });
     // The own model is fixed at batch 1: each example's two pairs run one by one.
     expect(runs.filter((r) => r.model === 'sum').map((r) => r.dims)).toEqual(Array(4).fill([1, 2]));
+  });
+
+  it("traces each step inside the request's run, a model step with its own acquire and run", async () => {
+    const traces: RequestTrace[] = [];
+    const { call } = setup(repo(), {}, {}, { export: (t) => traces.push(t), flush: async () => {} });
+    expect((await call('/v1/models/pairsum:predict', { instances: [wav([1, 2, 3, 4])] })).status).toBe(200);
+    const tree = (s: SpanRecord): unknown => (s.children.length ? { [s.name]: s.children.map(tree) } : s.name);
+    expect(tree(traces[0].root)).toEqual({
+      predict: ['acquire', { run: ['preprocess', { step: ['acquire', 'run'] }, 'step', 'step', 'step', 'step', 'step', 'step', 'postprocess'] }],
+    });
+    const steps = traces[0].root.children[1].children.filter((s) => s.name === 'step');
+    expect(steps.map((s) => s.attributes['edgeserve.step.kind'])).toEqual(['model twice', 'tensor affine', 'tensor frames', 'tensor reshape', 'model @this', 'tensor max', 'tensor reshape']);
+    expect(steps.every((s) => s.endMs! >= s.startMs)).toBe(true);
   });
 
   it('shows the raw input and the declared outputs in its metadata', async () => {

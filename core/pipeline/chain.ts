@@ -3,6 +3,8 @@ import { invalidArgument } from '../errors.ts';
 import type { Signature, Tensor, TensorSpec } from '../tensor/tensor.ts';
 import { runRows } from './rows.ts';
 import { applyTensorOp, parseTensorOp, tensorOpSpec, type TensorOp } from './tensor-ops.ts';
+import { monotonicNow } from '../clock.ts';
+import { inSpan } from '../trace/spans.ts';
 
 /**
  * Model chains (pipeline.json "steps"; Triton calls them ensembles, KServe inference graphs): one
@@ -227,18 +229,29 @@ export async function runChain(steps: ChainStep[], own: Session, caller: ModelCa
     return t;
   };
   for (const step of steps) {
-    if (step.kind === 'tensor') {
-      tensors.set(step.output, applyTensorOp(step.op, get(step.input, step.where), step.where));
-      continue;
-    }
-    const inputs = Object.fromEntries(step.inputs.map(([input, from]) => [input, get(from, step.where)]));
-    let outputs: Record<string, Tensor>;
-    if (step.kind === 'call') outputs = await step.step.run(inputs, step.args);
-    else if (step.target) outputs = await runRows(step.signature, (rows) => caller!.run(step.target!, rows, context), inputs);
-    else outputs = await runRows(own.signature, (rows) => own.run(rows, context), inputs);
-    for (const [output, name] of step.outputs) {
-      if (!outputs[output]) throw invalidArgument(`${step.where}: made no ${output}`);
-      tensors.set(name, outputs[output]);
-    }
+    // Each step is a span under the run (core/trace/spans.ts); a model step's acquire, queue and run nest in it.
+    await inSpan(context.span, 'step', monotonicNow, async (span) => {
+      if (span) Object.assign(span.attributes, { 'edgeserve.step': step.where, 'edgeserve.step.kind': stepKind(step) });
+      if (step.kind === 'tensor') {
+        tensors.set(step.output, applyTensorOp(step.op, get(step.input, step.where), step.where));
+        return;
+      }
+      const inputs = Object.fromEntries(step.inputs.map(([input, from]) => [input, get(from, step.where)]));
+      const within = span ? { ...context, span } : context;
+      let outputs: Record<string, Tensor>;
+      if (step.kind === 'call') outputs = await step.step.run(inputs, step.args);
+      else if (step.target) outputs = await runRows(step.signature, (rows) => caller!.run(step.target!, rows, within), inputs);
+      else outputs = await runRows(own.signature, (rows) => own.run(rows, within), inputs);
+      for (const [output, name] of step.outputs) {
+        if (!outputs[output]) throw invalidArgument(`${step.where}: made no ${output}`);
+        tensors.set(name, outputs[output]);
+      }
+    });
   }
+}
+
+function stepKind(step: ChainStep): string {
+  if (step.kind === 'tensor') return `tensor ${step.op.op}`;
+  if (step.kind === 'call') return `call ${step.name}`;
+  return step.target ? `model ${step.target.model}` : 'model @this';
 }

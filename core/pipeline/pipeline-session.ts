@@ -10,6 +10,8 @@ import { decodeImage, type ImageCodecs } from './image.ts';
 import { applyImageStep, writeTensorRow } from './image-steps.ts';
 import type { Pixels } from './resample.ts';
 import { runOutputStep } from './post.ts';
+import { monotonicNow } from '../clock.ts';
+import { inSpan } from '../trace/spans.ts';
 
 /**
  * A model version with its pipeline, as one Session: what the manager loads, warms up, leases and
@@ -36,10 +38,11 @@ export function pipelineSession(model: Session, pipeline: Pipeline, labels: stri
     const anyBatch = (spec: TensorSpec): TensorSpec => (spec.dims?.[0] === 1 && pipeline.inputs.length > 0 ? { ...spec, dims: [-1, ...spec.dims.slice(1)] } : spec);
     return {
       signature: { inputs: takes, outputs: outputs.map(anyBatch) },
-      async run(inputs) {
-        const fed = await prepare(inputs, pipeline, codecs);
+      async run(inputs, context = {}) {
+        const fed = await inSpan(context.span, 'preprocess', monotonicNow, () => prepare(inputs, pipeline, codecs));
         for (const spec of model.signature.inputs) if (!(spec.name in fed)) fed[spec.name] = inputs[spec.name];
-        return answers(await runRows(model.signature, (rows) => model.run(rows), fed), pipeline, labels);
+        const outputs = await runRows(model.signature, (rows) => model.run(rows), fed);
+        return inSpan(context.span, 'postprocess', monotonicNow, () => answers(outputs, pipeline, labels));
       },
       release: () => model.release(),
     };
@@ -61,9 +64,10 @@ export function pipelineSession(model: Session, pipeline: Pipeline, labels: stri
       const each = await Promise.all(
         Array.from({ length: n }, async (_, i) => {
           try {
-            const tensors = new Map(Object.entries(await prepare(n === 1 ? inputs : exampleOf(inputs, i), pipeline, codecs)));
+            const fed = await inSpan(context.span, 'preprocess', monotonicNow, () => prepare(n === 1 ? inputs : exampleOf(inputs, i), pipeline, codecs));
+            const tensors = new Map(Object.entries(fed));
             await runChain(steps, model, caller, tensors, context);
-            return answers(Object.fromEntries(tensors), pipeline, labels);
+            return inSpan(context.span, 'postprocess', monotonicNow, () => answers(Object.fromEntries(tensors), pipeline, labels));
           } catch (err) {
             throw n === 1 || !(err instanceof ServingError) ? err : new ServingError(err.code, `example ${i}: ${err.message}`);
           }

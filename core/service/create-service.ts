@@ -23,6 +23,7 @@ import type { ImageCodecs } from '../pipeline/image.ts';
 import type { NamedStep } from '../pipeline/chain.ts';
 import { modelCaller } from '../apis/model-caller.ts';
 import type { RequestLogEntry } from '../apis/request-log.ts';
+import type { TraceExport } from '../trace/trace-export.ts';
 
 /**
  * The one composition of the serving stack: metrics, the model cache (manager), the batcher and
@@ -103,6 +104,8 @@ export interface ServiceCapabilities {
   imageCodecs?: ImageCodecs;
   /** How a request log entry is written on this platform; default a JSON line through console.log. */
   writeRequestLog?: (entry: RequestLogEntry) => void;
+  /** Where request traces go (core/trace/trace-export.ts); absent: no spans are recorded for traces. */
+  traces?: TraceExport;
   /** The named TypeScript steps pipelines may call (core/pipeline/chain.ts's NamedStep; steps/index.ts registers them). */
   namedSteps?: Readonly<Record<string, NamedStep>>;
 }
@@ -170,6 +173,7 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
         settings.requestLog.mode !== 'off' && {
           requestLog: { ...settings.requestLog, write: capabilities.writeRequestLog ?? ((entry: RequestLogEntry) => console.log(JSON.stringify(entry))) },
         }),
+      ...(capabilities.traces && { traces: capabilities.traces }),
     },
     apiKeys: settings.apiKeys.length ? apiKeyCheck(settings.apiKeys) : null,
     timeoutMs: settings.timeoutMs,

@@ -20,6 +20,7 @@ import { namedSteps } from '../../steps/index.ts';
 import { listenError } from '../../core/config/listen-error.ts';
 import type { ModelConfig } from '../../core/config/model-config.ts';
 import type { RequestLogEntry } from '../../core/apis/request-log.ts';
+import { traceExportFrom } from './trace-setup.ts';
 
 /**
  * The Node server (functions/node/main.ts, `edgeserve serve`; bundled, the container images):
@@ -40,6 +41,7 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
   const backend = await createBackend(flags, log);
   const file = flags.batchingParametersFile;
   const batching = flags.enableBatching ? batchingFrom(file ? await readSetting(file, '--batching_parameters_file') : undefined, file ?? '') : null;
+  const traces = await traceExportFrom(process.env);
   const service = createService(settingsFromFlags(flags, batching), {
     models: { configs, sourceAt: sourceFactory({ endpoint: flags.s3Endpoint, env: process.env }) },
     backend,
@@ -49,6 +51,7 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
     imageCodecs: nodeImageCodecs(),
     namedSteps,
     writeRequestLog: requestLogLines(),
+    traces,
     // Models with external data: onnxruntime-node opens them from disk (a folder source where it lies).
     diskTier: nodeDiskTier({ root: join(tmpdir(), 'edgeserve-external'), log }),
     log,
@@ -83,6 +86,8 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
       stopWatching();
       service.close();
       await Promise.all([new Promise<void>((done) => server.close(() => done())), grpc?.close()]);
+      // Spans of the last requests go out before the process ends.
+      await traces?.flush();
     },
   };
 }

@@ -66,7 +66,7 @@ export async function startGrpcServer(apiHost: ApiHost, options: GrpcServerOptio
         api: `grpc_${method}`,
         timeoutMs: timeLeftMs(call.getDeadline(), apiHost.timeoutMs),
         routingKey: typeof routingKey === 'string' ? routingKey : undefined,
-        identity: () => ({ requestId: text('x-request-id'), traceparent: text('traceparent') }),
+        identity: () => ({ requestId: text('x-request-id'), traceparent: text('traceparent'), tracestate: text('tracestate') }),
       };
       void serveRequest(apiHost.recorder, answers, start, async (apiCall) => {
         await authorize(apiHost, call.metadata);

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { parseTraceparent } from './trace-export.ts';
+import { inSpan, rootSpan } from './spans.ts';
+
+describe('W3C trace context', () => {
+  const id = '4bf92f3577b34da6a3ce929d0e0e4736';
+  it("reads a traceparent's ids and sampled flag, and passes tracestate on", () => {
+    expect(parseTraceparent(`00-${id}-00f067aa0ba902b7-01`, ' congo=t61rcWkgMzE ')).toEqual({ traceId: id, spanId: '00f067aa0ba902b7', sampled: true, traceState: 'congo=t61rcWkgMzE' });
+    expect(parseTraceparent(`00-${id}-00f067aa0ba902b7-00`)).toEqual({ traceId: id, spanId: '00f067aa0ba902b7', sampled: false });
+    // A later version is read by its first four fields.
+    expect(parseTraceparent(`01-${id}-00f067aa0ba902b7-03-extra`)?.sampled).toBe(true);
+  });
+
+  it('starts a new trace on an invalid traceparent', () => {
+    for (const bad of [undefined, '', 'garbage', `00-${'0'.repeat(32)}-00f067aa0ba902b7-01`, `00-${id}-${'0'.repeat(16)}-01`, `ff-${id}-00f067aa0ba902b7-01`, `00-${id}-00f067aa0ba902b7-01-extra`, `00-${id.toUpperCase()}-00f067aa0ba902b7-01`]) {
+      expect(parseTraceparent(bad), String(bad)).toBeUndefined();
+    }
+  });
+});
+
+describe('spans', () => {
+  it('records a child with its times, and a failed one with its error; nothing without a parent', async () => {
+    let t = 0;
+    const now = () => ++t;
+    const root = rootSpan('predict', 0);
+    expect(await inSpan(root, 'ok', now, () => 'done')).toBe('done');
+    await expect(inSpan(root, 'bad', now, () => Promise.reject(new Error('no')))).rejects.toThrow('no');
+    expect(root.children).toEqual([
+      { name: 'ok', startMs: 1, endMs: 2, attributes: {}, children: [] },
+      { name: 'bad', startMs: 3, endMs: 4, attributes: {}, children: [], error: 'no' },
+    ]);
+    expect(await inSpan(undefined, 'none', now, (span) => span)).toBeUndefined();
+    expect(t).toBe(4);
+  });
+});
