@@ -29,7 +29,11 @@ export function lazyHandler(compose: () => Promise<LambdaService>, log: (m: stri
       log(err instanceof ConfigError ? `edgeserve: ${err.message}` : `edgeserve: cannot start: ${String(err)}`);
       return c.json({ error: 'The model server is misconfigured; see the function logs' }, 500);
     }
-    return ready.fetch(c.req.raw);
+    const response = await ready.fetch(c.req.raw);
+    // The request's spans are sent before the invocation ends: Lambda freezes the environment
+    // after it, and a batch left waiting would go out minutes later or never.
+    await ready.traces?.flush();
+    return response;
   });
   return handle(entry);
 }

@@ -10,6 +10,8 @@ import { sourceFactory } from '../../runtime/node/sources.ts';
 import type { LambdaConfig } from './config.ts';
 import { diskCached } from './disk-cache.ts';
 import { namedSteps } from '../../steps/index.ts';
+import { traceExportFrom } from '../../runtime/node/trace-setup.ts';
+import type { TraceExport } from '../../core/trace/trace-export.ts';
 
 /**
  * The Lambda composition root: config -> model list -> sources (S3 behind the /tmp disk tier, or a
@@ -32,6 +34,8 @@ export interface LambdaDeps {
 export interface LambdaService extends Service {
   /** The disk tier's cache of remote model files, or null when TMP_CACHE_BYTES is 0. */
   disk: NodeDiskTier | null;
+  /** OTLP traces when OpenTelemetry's variables ask for them; handler.ts flushes them before each invocation ends. */
+  traces?: TraceExport;
 }
 
 export async function createLambdaService(config: LambdaConfig, deps: LambdaDeps = {}): Promise<LambdaService> {
@@ -50,6 +54,7 @@ export async function createLambdaService(config: LambdaConfig, deps: LambdaDeps
   const disk = config.tmpCacheBytes > 0 ? tier : null;
   // Batching only on Lambda Managed Instances (config.ts), with TF Serving's default parameters.
   const batching = flags.enableBatching ? batchingFrom(undefined, 'environment') : null;
+  const traces = await traceExportFrom(config.env);
   const service = createService(settingsFromFlags(flags, batching), {
     models: { configs, sourceAt: sourceFactory({ endpoint: flags.s3Endpoint, env: config.env }) },
     // Only remote sources go through the disk tier: a folder in the package is already on disk.
@@ -59,7 +64,8 @@ export async function createLambdaService(config: LambdaConfig, deps: LambdaDeps
     sha256: nodeSha256,
     imageCodecs: nodeImageCodecs(),
     namedSteps,
+    traces,
     log,
   });
-  return { ...service, disk };
+  return { ...service, disk, traces };
 }

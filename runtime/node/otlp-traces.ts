@@ -25,7 +25,7 @@ export function otlpTraceExport(env: Record<string, string | undefined>): TraceE
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || 'edgeserve' }),
     sampler: samplerFrom(env.OTEL_TRACES_SAMPLER, env.OTEL_TRACES_SAMPLER_ARG),
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batchOptionsFrom(env) })],
+    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: tracesUrl(env) }), ...batchOptionsFrom(env) })],
   });
   const tracer = provider.getTracer('edgeserve');
   return {
@@ -67,6 +67,12 @@ function samplerFrom(name = 'parentbased_always_on', arg?: string): Sampler {
   if (roots[key]) return roots[key]();
   const root = roots[key.replace(/^parentbased_/, '')] ?? roots.always_on;
   return new ParentBasedSampler({ root: root() });
+}
+
+/** The signal's own endpoint as given, else the base endpoint's /v1/traces (the OTLP exporter specification's rule). */
+function tracesUrl(env: Record<string, string | undefined>): string {
+  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  return `${env.OTEL_EXPORTER_OTLP_ENDPOINT!.replace(/\/+$/, '')}/v1/traces`;
 }
 
 /** The batch span processor's standard variables (the bare trace SDK leaves them to the SDK for Node). */

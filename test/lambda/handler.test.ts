@@ -8,6 +8,7 @@ import { AUDIO, OCR_IMAGE, OCR_TEXT, writeRealChains } from '../fixtures/real-ch
 import { pushRepository, startBucket, type TestBucket } from './bucket.ts';
 import { call, eventFor, fixture, type EventKind } from './events.ts';
 import { environment, environmentsIdle, writeS3ModelConfig, type TestEnvironment } from './service.ts';
+import { startOtlpReceiver } from '../support/otlp-receiver.ts';
 
 /** The files the disk tier keeps under `tmp`: <location digest>/<version>/<file>, digest dropped. */
 const keptFiles = (tmp: string) =>
@@ -128,6 +129,24 @@ describe('the request log (REQUEST_LOG)', () => {
     }
     const entries = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     expect(entries).toEqual([expect.objectContaining({ request_id: 'lambda-1', model: 'nope', status: 404, error_code: 'NOT_FOUND' })]);
+  });
+});
+
+describe('traces (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)', () => {
+  it("sends the request's spans, parented to its traceparent, before the invocation ends", async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      // A schedule far longer than the test: only the handler's flush can have sent them.
+      const lambda = environment(bucket, env(freshTmp(), { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '600000' }));
+      const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+      const res = await call(lambda.handler, eventFor('http-api-v2', { ...PREDICT, headers: { traceparent } }));
+      expect(res.status).toBe(200);
+      const root = receiver.spans.find((s) => s.parentSpanId === 'b7ad6b7169203331');
+      expect(root).toMatchObject({ traceId: '0af7651916cd43dd8448eb211c80319c', name: 'predict', service: 'edgeserve' });
+      expect(receiver.spans.filter((s) => s.parentSpanId === root!.spanId).map((s) => s.name)).toEqual(['acquire', 'run']);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 
