@@ -3,7 +3,7 @@ import type { SpanRecord } from './spans.ts';
 /**
  * Traces: how a target sends a request's spans (spans.ts) on, parented to the client's trace.
  * Core records; the target exports its platform's way (Node, the container and Lambda: the
- * OpenTelemetry SDK over OTLP/HTTP, runtime/node/otlp-traces.ts). Without a TraceExport no span
+ * OpenTelemetry SDK over OTLP/HTTP, runtime/otel/otlp-traces.ts). Without a TraceExport no span
  * is recorded for it and nothing is read from the request.
  *
  * Contract of TraceExport:

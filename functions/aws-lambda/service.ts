@@ -10,7 +10,7 @@ import { sourceFactory } from '../../runtime/node/sources.ts';
 import type { LambdaConfig } from './config.ts';
 import { diskCached } from './disk-cache.ts';
 import { namedSteps } from '../../steps/index.ts';
-import { traceExportFrom } from '../../runtime/node/trace-setup.ts';
+import { traceExportFrom } from '../../runtime/otel/trace-setup.ts';
 import type { TraceExport } from '../../core/trace/trace-export.ts';
 
 /**

@@ -11,6 +11,8 @@ import { childLocation, type ObjectLocation } from '../../core/repository/object
 import { r2Source, type R2BucketLike } from '../../core/repository/r2-source.ts';
 import { readWorkerConfig } from './config.ts';
 import { namedSteps } from '../../steps/index.ts';
+import { otlpJsonExport } from '../../runtime/otel/otlp-json.ts';
+import { tracingConfigured } from '../../runtime/otel/trace-setup.ts';
 
 /**
  * The Cloudflare Worker (module syntax): TF Serving's REST API over the models in the R2 bucket
@@ -61,6 +63,8 @@ function workerService(env: Env): Service {
     namedSteps,
     // Workers Logs index an object's fields: the request log goes out as one.
     writeRequestLog: (entry) => console.log(entry),
+    // Each request's spans go out in its own waitUntil (runtime/otel/otlp-json.ts says why not the SDK).
+    traces: tracingConfigured(env) ? otlpJsonExport(env, (url, init) => requestContext.getStore()?.waitUntil(sendSpans(url, init))) : undefined,
     park: pollPark(setTimer, 1),
     yieldBeforeRun: timerYield(1),
     defer: (work) => requestContext.getStore()?.waitUntil(work),
@@ -81,3 +85,13 @@ export default {
     return response;
   },
 };
+
+/** Posts one request's spans; a collector that is down or refuses them never fails the request. */
+async function sendSpans(url: string, init: RequestInit): Promise<void> {
+  try {
+    const res = await fetch(url, init);
+    await res.body?.cancel();
+  } catch {
+    // Dropped: traces are best effort.
+  }
+}

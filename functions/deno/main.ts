@@ -8,6 +8,7 @@ import { chooseBackend } from './backend.ts';
 import { readDenoConfig, type DenoConfig } from './config.ts';
 import { folderSource } from './folder-source.ts';
 import { namedSteps } from '../../steps/index.ts';
+import { traceExportFrom } from '../../runtime/otel/trace-setup.ts';
 
 /**
  * The Deno entry (`deno run --allow-net --allow-read --allow-env functions/deno/main.ts`, or Deno
@@ -40,6 +41,8 @@ async function main(): Promise<void> {
     // MozJPEG's decoder for pipelines that take images, read from the npm package on first use.
     imageCodecs: wasmImageCodecs({ jpeg: packagedWasm('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'), webp: packagedWasm('@jsquash/webp/codec/dec/webp_dec.wasm') }),
     namedSteps,
+    // OTLP traces when OpenTelemetry's variables ask for them (runtime/otel).
+    traces: await traceExportFrom(Deno.env.toObject()),
     log: (message) => console.log(message),
   });
   // The root is listed once now, so that a mistyped MODEL_BASE_PATH is said at start (and fails

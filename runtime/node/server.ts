@@ -20,7 +20,7 @@ import { namedSteps } from '../../steps/index.ts';
 import { listenError } from '../../core/config/listen-error.ts';
 import type { ModelConfig } from '../../core/config/model-config.ts';
 import type { RequestLogEntry } from '../../core/apis/request-log.ts';
-import { traceExportFrom } from './trace-setup.ts';
+import { traceExportFrom } from '../otel/trace-setup.ts';
 
 /**
  * The Node server (functions/node/main.ts, `edgeserve serve`; bundled, the container images):

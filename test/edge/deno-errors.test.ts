@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import { startOtlpReceiver } from '../support/otlp-receiver.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDeno, type DenoProcess } from './deno-process.ts';
 
@@ -45,5 +46,21 @@ describe('the Deno function at start', () => {
       if (!line) await new Promise((done) => setTimeout(done, 20));
     }
     expect(JSON.parse(line!)).toMatchObject({ request_id: 'deno-1', model: 'nope', status: 404, error_code: 'NOT_FOUND' });
+  }, 60_000);
+
+  it("sends traces over OTLP/HTTP (OpenTelemetry's SDK under Deno), parented to the client's traceparent", async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const deno = await startDeno({ BACKEND: 'wasm', MODEL_BASE_PATH: './models', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '20' });
+      started.push(deno);
+      const traceparent = '00-6bf92f3577b34da6a3ce929d0e0e4736-20f067aa0ba902b7-01';
+      const res = await fetch(`${deno.url}/v1/models/half_plus_two:predict`, { method: 'POST', body: '{"instances": [[1.0]]}', headers: { traceparent } });
+      expect(res.status).toBe(200);
+      const spans = await receiver.waitFor((all) => all.some((s) => s.parentSpanId === '20f067aa0ba902b7'));
+      const root = spans.find((s) => s.parentSpanId === '20f067aa0ba902b7')!;
+      expect(root).toMatchObject({ traceId: '6bf92f3577b34da6a3ce929d0e0e4736', name: 'predict', kind: 2, service: 'edgeserve' });
+    } finally {
+      await receiver.close();
+    }
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import { largeModel } from '../fixtures/onnx-writer.ts';
 import { AUDIO, OCR_IMAGE, OCR_TEXT, realChainModels } from '../fixtures/real-chains.ts';
 import { putExampleRepository, putVersion } from './r2-repository.ts';
 import { buildBundle, startWorker, type WorkerUnderTest } from './worker-harness.ts';
+import { startOtlpReceiver } from '../support/otlp-receiver.ts';
 
 // The built Worker bundle in workerd (miniflare) with wrangler.toml's settings and a real R2
 // binding holding the example repository, as `edgeserve push` lays it out. One isolate for the
@@ -187,6 +188,28 @@ describe('Cloudflare Worker: the request log (REQUEST_LOG)', () => {
       expect(text).toMatch(/status: 404/);
     } finally {
       await logging.stop();
+    }
+  });
+});
+
+describe('Cloudflare Worker: traces (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)', () => {
+  it("posts each request's spans as OTLP JSON from its own waitUntil, parented to the client's traceparent", async () => {
+    const receiver = await startOtlpReceiver();
+    const tracing = await startWorker(bundle.dir, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'edge' });
+    try {
+      await putVersion(tracing.put, 'half_plus_two/1', { 'model.onnx': HALF_PLUS_TWO });
+      const traceparent = '00-5bf92f3577b34da6a3ce929d0e0e4736-10f067aa0ba902b7-01';
+      const res = await tracing.fetch('/v1/models/half_plus_two:predict', { method: 'POST', body: '{"instances": [[1.0]]}', headers: { traceparent, tracestate: 'edge=1' } });
+      expect(await res.json()).toEqual({ predictions: [[2.5]] });
+      const spans = await receiver.waitFor((all) => all.some((s) => s.parentSpanId === '10f067aa0ba902b7'));
+      const root = spans.find((s) => s.parentSpanId === '10f067aa0ba902b7')!;
+      expect(root).toMatchObject({ traceId: '5bf92f3577b34da6a3ce929d0e0e4736', name: 'predict', kind: 2, traceState: 'edge=1', service: 'edge' });
+      expect(root.attributes).toMatchObject({ 'edgeserve.model': 'half_plus_two', 'edgeserve.version': 1, 'http.response.status_code': 200 });
+      // The Worker batches by default: the request waited in its model's queue, then ran.
+      expect(spans.filter((s) => s.parentSpanId === root.spanId).map((s) => s.name)).toEqual(['acquire', 'queue', 'run']);
+    } finally {
+      await tracing.stop();
+      await receiver.close();
     }
   });
 });

@@ -4,9 +4,10 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type Sampler } from '@opentelemetry/sdk-trace';
 import type { SpanRecord } from '../../core/trace/spans.ts';
 import type { TraceExport } from '../../core/trace/trace-export.ts';
+import { samplingFrom, tracesUrl } from './trace-setup.ts';
 
 /**
- * Traces on Node, the container and Lambda (core/trace/trace-export.ts): OpenTelemetry's own SDK
+ * Traces on Node, the container, Lambda and Deno (core/trace/trace-export.ts): OpenTelemetry's own SDK
  * and OTLP/HTTP exporter, configured by OpenTelemetry's standard variables, so an operator's
  * collector settings carry over unchanged (docs/observability.md):
  * - OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the full URL) or OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces):
@@ -24,7 +25,7 @@ import type { TraceExport } from '../../core/trace/trace-export.ts';
 export function otlpTraceExport(env: Record<string, string | undefined>): TraceExport {
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || 'edgeserve' }),
-    sampler: samplerFrom(env.OTEL_TRACES_SAMPLER, env.OTEL_TRACES_SAMPLER_ARG),
+    sampler: samplerFrom(env),
     spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: tracesUrl(env) }), ...batchOptionsFrom(env) })],
   });
   const tracer = provider.getTracer('edgeserve');
@@ -55,24 +56,11 @@ function emit(tracer: Tracer, record: SpanRecord, parent: Context, kind: SpanKin
   span.end((record.endMs ?? record.startMs) + offsetMs);
 }
 
-/** OpenTelemetry's OTEL_TRACES_SAMPLER values (the SDK for Node reads them; the bare trace SDK does not). */
-function samplerFrom(name = 'parentbased_always_on', arg?: string): Sampler {
-  const ratio = arg === undefined || arg.trim() === '' || !(Number(arg) >= 0 && Number(arg) <= 1) ? 1 : Number(arg);
-  const roots: Record<string, () => Sampler> = {
-    always_on: () => new AlwaysOnSampler(),
-    always_off: () => new AlwaysOffSampler(),
-    traceidratio: () => new TraceIdRatioBasedSampler(ratio),
-  };
-  const key = name.trim().toLowerCase();
-  if (roots[key]) return roots[key]();
-  const root = roots[key.replace(/^parentbased_/, '')] ?? roots.always_on;
-  return new ParentBasedSampler({ root: root() });
-}
-
-/** The signal's own endpoint as given, else the base endpoint's /v1/traces (the OTLP exporter specification's rule). */
-function tracesUrl(env: Record<string, string | undefined>): string {
-  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  return `${env.OTEL_EXPORTER_OTLP_ENDPOINT!.replace(/\/+$/, '')}/v1/traces`;
+/** The SDK's samplers for OTEL_TRACES_SAMPLER (trace-setup.ts reads it; the bare trace SDK does not). */
+function samplerFrom(env: Record<string, string | undefined>): Sampler {
+  const { parentBased, ratio } = samplingFrom(env);
+  const root = ratio === 1 ? new AlwaysOnSampler() : ratio === 0 ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(ratio);
+  return parentBased ? new ParentBasedSampler({ root }) : root;
 }
 
 /** The batch span processor's standard variables (the bare trace SDK leaves them to the SDK for Node). */

@@ -1,0 +1,46 @@
+import type { TraceExport } from '../../core/trace/trace-export.ts';
+
+/** Environment variables, or a Worker's env (whose bindings are not all strings). */
+type Env = Record<string, unknown>;
+
+const text = (env: Env, name: string) => (typeof env[name] === 'string' ? (env[name] as string) : undefined);
+
+/**
+ * Whether OpenTelemetry's standard variables ask for traces: an OTLP endpoint is set
+ * (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT) and neither
+ * OTEL_SDK_DISABLED=true nor OTEL_TRACES_EXPORTER=none turns them off.
+ */
+export function tracingConfigured(env: Env): boolean {
+  const endpoint = text(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') || text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  return Boolean(endpoint) && text(env, 'OTEL_SDK_DISABLED')?.trim().toLowerCase() !== 'true' && text(env, 'OTEL_TRACES_EXPORTER')?.trim().toLowerCase() !== 'none';
+}
+
+/** The signal's own endpoint as given, else the base endpoint's /v1/traces (the OTLP exporter specification's rule). */
+export function tracesUrl(env: Env): string {
+  const own = text(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  if (own) return own;
+  return `${(text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? '').replace(/\/+$/, '')}/v1/traces`;
+}
+
+/**
+ * OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (default parentbased_always_on): whether a
+ * client's sampled flag decides (parent-based), and the share of other traces kept.
+ */
+export function samplingFrom(env: Env): { parentBased: boolean; ratio: number } {
+  const name = (text(env, 'OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on').trim().toLowerCase();
+  const arg = text(env, 'OTEL_TRACES_SAMPLER_ARG')?.trim();
+  const given = arg ? Number(arg) : 1;
+  const root = name.replace(/^parentbased_/, '');
+  const ratio = root === 'always_off' ? 0 : root === 'traceidratio' && given >= 0 && given <= 1 ? given : 1;
+  return { parentBased: name.startsWith('parentbased_') || !['always_on', 'always_off', 'traceidratio'].includes(name), ratio };
+}
+
+/**
+ * The trace export the environment asks for on Node, the container, Lambda and Deno
+ * (otlp-traces.ts: OpenTelemetry's SDK), or undefined. The SDK is imported only then: a server
+ * without traces neither loads nor pays for it at start.
+ */
+export async function traceExportFrom(env: Record<string, string | undefined>): Promise<TraceExport | undefined> {
+  if (!tracingConfigured(env)) return undefined;
+  return (await import('./otlp-traces.ts')).otlpTraceExport(env);
+}
