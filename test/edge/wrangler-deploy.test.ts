@@ -17,7 +17,7 @@ const logs: string[] = [];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'edgeserve-deploy-'));
-  for (const path of ['core', 'steps', 'functions/cloudflare', 'wrangler.toml', 'package.json', 'tsconfig.json']) cpSync(join(ROOT, path), join(dir, path), { recursive: true });
+  for (const path of ['core', 'steps', 'functions/cloudflare', 'runtime/otel', 'wrangler.toml', 'package.json', 'tsconfig.json']) cpSync(join(ROOT, path), join(dir, path), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
 });
 afterAll(() => {
