@@ -7,7 +7,7 @@ import type { ApiCall, ApiServices } from './call.ts';
 import type { ModelConfig } from '../config/model-config.ts';
 import { logRequest, type RequestIdentity, type RequestLog } from './request-log.ts';
 import { endSpan, rootSpan } from '../trace/spans.ts';
-import { parseTraceparent, type TraceExport } from '../trace/trace-export.ts';
+import { parseTraceparent, type TraceContext, type TraceExport } from '../trace/trace-export.ts';
 
 /**
  * The one request wrapper, for every transport (REST JSON, binary HTTP, OIP over REST and gRPC,
@@ -82,8 +82,12 @@ export async function serveRequest<A>(
 ): Promise<A> {
   const started = recorder.now();
   const call: ApiCall = { timeLeft: deadlineAfter(start.timeoutMs), signal: start.signal, routingKey: start.routingKey, model: start.model ?? '' };
-  // Spans are recorded only for a consumer: the request log's timings, or a trace export.
-  const traced = recorder.requestLog !== undefined || recorder.traces !== undefined;
+  // Spans are recorded only for a consumer: the request log's timings, or a sampled trace.
+  let ids: RequestIdentity | undefined;
+  const identity = () => (ids ??= start.identity?.() ?? {});
+  const parent = recorder.traces && parseTraceparent(identity().traceparent, identity().tracestate);
+  const sampled = recorder.traces?.sampled(parent) === true;
+  const traced = recorder.requestLog !== undefined || sampled;
   if (traced) call.span = rootSpan(start.api, started);
   let answer: A;
   let failure: ServingError | undefined;
@@ -97,17 +101,16 @@ export async function serveRequest<A>(
   const ended = recorder.now();
   const seconds = (ended - started) / 1000;
   record(recorder, start.api, call, status, seconds);
-  if (traced) finishTrace(recorder, start, call, { status, seconds, ended, failure });
+  if (traced) {
+    logRequest(recorder.requestLog, call, { api: start.api, status, seconds, failure, identity });
+    if (sampled) exportTrace(recorder.traces!, start, call, { status, ended, failure, parent });
+  }
   return answer;
 }
 
-/** Ends the request's span, writes its log entry and hands its trace to the export. */
-function finishTrace(recorder: RequestRecorder, start: RequestStart, call: ApiCall, at: { status: number; seconds: number; ended: number; failure?: ServingError }): void {
-  let ids: RequestIdentity | undefined;
-  const identity = () => (ids ??= start.identity?.() ?? {});
-  logRequest(recorder.requestLog, call, { api: start.api, status: at.status, seconds: at.seconds, failure: at.failure, identity });
-  if (!recorder.traces || !call.span) return;
-  const span = call.span;
+/** Ends the request's span, names what it reached, and hands the trace to the export. */
+function exportTrace(traces: TraceExport, start: RequestStart, call: ApiCall, at: { status: number; ended: number; failure?: ServingError; parent?: TraceContext }): void {
+  const span = call.span!;
   // A server span fails on a 5xx; a client's 4xx is the client's error (OpenTelemetry's HTTP conventions).
   endSpan(span, at.ended, at.status >= 500 ? (at.failure?.message ?? String(at.status)) : undefined);
   Object.assign(span.attributes, {
@@ -118,8 +121,7 @@ function finishTrace(recorder: RequestRecorder, start: RequestStart, call: ApiCa
     'http.response.status_code': at.status,
     ...(at.failure && { 'error.type': at.failure.code }),
   });
-  const { traceparent, tracestate } = identity();
-  recorder.traces.export({ root: span, parent: parseTraceparent(traceparent, tracestate), epochOffsetMs: Date.now() - at.ended });
+  traces.export({ root: span, parent: at.parent, epochOffsetMs: Date.now() - at.ended });
 }
 
 function record({ manager, metrics }: RequestRecorder, api: string, call: ApiCall, status: number, seconds: number): void {

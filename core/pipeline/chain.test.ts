@@ -123,7 +123,7 @@ describe('a model chain', () => {
 
   it("traces each step inside the request's run, a model step with its own acquire and run", async () => {
     const traces: RequestTrace[] = [];
-    const { call } = setup(repo(), {}, {}, { export: (t) => traces.push(t), flush: async () => {} });
+    const { call } = setup(repo(), {}, {}, { sampled: () => true, export: (t) => traces.push(t), flush: async () => {} });
     expect((await call('/v1/models/pairsum:predict', { instances: [wav([1, 2, 3, 4])] })).status).toBe(200);
     const tree = (s: SpanRecord): unknown => (s.children.length ? { [s.name]: s.children.map(tree) } : s.name);
     expect(tree(traces[0].root)).toEqual({

@@ -7,13 +7,16 @@ import type { SpanRecord } from './spans.ts';
  * is recorded for it and nothing is read from the request.
  *
  * Contract of TraceExport:
- * - export() is called once per finished request, after its answer is made, from the request's
- *   own context; it must not throw or block (queue and send later), and it decides sampling
- *   (the client's sampled flag, a ratio for new traces).
+ * - sampled() is asked once per request, as it starts, with the client's trace context: false,
+ *   and nothing of the request is recorded or exported for traces (an unsampled request costs a
+ *   header read). The export decides it (the client's sampled flag, a ratio for new traces).
+ * - export() is called once per finished, sampled request, after its answer is made, from the
+ *   request's own context; it must not throw or block (queue and send later).
  * - flush() resolves once everything exported so far was sent or given up on: Lambda awaits it
  *   before an invocation ends, a server before it exits.
  */
 export interface TraceExport {
+  sampled(parent: TraceContext | undefined): boolean;
   export(trace: RequestTrace): void;
   flush(): Promise<void>;
 }

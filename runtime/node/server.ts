@@ -86,8 +86,9 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
       stopWatching();
       service.close();
       await Promise.all([new Promise<void>((done) => server.close(() => done())), grpc?.close()]);
-      // Spans of the last requests go out before the process ends.
-      await traces?.flush();
+      // Spans of the last requests go out before the process ends, within 5 s: a collector that
+      // is down or slow must not hold the exit past a container's grace period.
+      if (traces) await Promise.race([traces.flush(), new Promise((done) => setTimeout(done, 5000).unref())]);
     },
   };
 }

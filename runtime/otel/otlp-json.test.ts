@@ -14,7 +14,8 @@ function trace(parent?: RequestTrace['parent']): RequestTrace {
 
 function sent(env: Record<string, unknown>, t: RequestTrace, random = () => 0.5) {
   const posts: { url: string; init: RequestInit }[] = [];
-  otlpJsonExport(env, (url, init) => posts.push({ url, init }), random).export(t);
+  const traces = otlpJsonExport(env, (url, init) => posts.push({ url, init }), random);
+  if (traces.sampled(t.parent)) traces.export(t);
   return posts;
 }
 

@@ -1,6 +1,6 @@
 import type { SpanRecord } from '../../core/trace/spans.ts';
 import type { RequestTrace, TraceExport } from '../../core/trace/trace-export.ts';
-import { samplingFrom, tracesUrl } from './trace-setup.ts';
+import { samplerFrom, tracesUrl } from './trace-setup.ts';
 
 /**
  * Traces on Cloudflare Workers: each request's spans go out as one OTLP/HTTP JSON request
@@ -24,11 +24,9 @@ export function otlpJsonExport(env: Record<string, unknown>, send: (url: string,
     if (at > 0) headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
   }
   const service = text('OTEL_SERVICE_NAME') || 'edgeserve';
-  const { parentBased, ratio } = samplingFrom(env);
   return {
+    sampled: samplerFrom(env, random),
     export(trace) {
-      const sampled = trace.parent && parentBased ? trace.parent.sampled : random() < ratio;
-      if (!sampled) return;
       send(url, { method: 'POST', headers, body: JSON.stringify(exportRequest(trace, service)) });
     },
     flush: async () => {},

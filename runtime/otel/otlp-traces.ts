@@ -1,10 +1,10 @@
 import { createTraceState, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type Sampler } from '@opentelemetry/sdk-trace';
+import { AlwaysOnSampler, BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { SpanRecord } from '../../core/trace/spans.ts';
 import type { TraceExport } from '../../core/trace/trace-export.ts';
-import { samplingFrom, tracesUrl } from './trace-setup.ts';
+import { samplerFrom, tracesUrl } from './trace-setup.ts';
 
 /**
  * Traces on Node, the container, Lambda and Deno (core/trace/trace-export.ts): OpenTelemetry's own SDK
@@ -25,11 +25,13 @@ import { samplingFrom, tracesUrl } from './trace-setup.ts';
 export function otlpTraceExport(env: Record<string, string | undefined>): TraceExport {
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || 'edgeserve' }),
-    sampler: samplerFrom(env),
+    // Sampling is decided as each request starts (TraceExport.sampled); what is exported is kept.
+    sampler: new AlwaysOnSampler(),
     spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: tracesUrl(env) }), ...batchOptionsFrom(env) })],
   });
   const tracer = provider.getTracer('edgeserve');
   return {
+    sampled: samplerFrom(env),
     export({ root, parent, epochOffsetMs }) {
       const context = parent
         ? trace.setSpanContext(ROOT_CONTEXT, {
@@ -48,19 +50,10 @@ export function otlpTraceExport(env: Record<string, string | undefined>): TraceE
 
 function emit(tracer: Tracer, record: SpanRecord, parent: Context, kind: SpanKind, offsetMs: number): void {
   const span = tracer.startSpan(record.name, { kind, startTime: record.startMs + offsetMs, attributes: record.attributes }, parent);
-  // Not sampled: neither it nor its children are recorded.
-  if (!span.isRecording()) return;
   if (record.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: record.error });
   const context = trace.setSpan(parent, span);
   for (const child of record.children) emit(tracer, child, context, SpanKind.INTERNAL, offsetMs);
   span.end((record.endMs ?? record.startMs) + offsetMs);
-}
-
-/** The SDK's samplers for OTEL_TRACES_SAMPLER (trace-setup.ts reads it; the bare trace SDK does not). */
-function samplerFrom(env: Record<string, string | undefined>): Sampler {
-  const { parentBased, ratio } = samplingFrom(env);
-  const root = ratio === 1 ? new AlwaysOnSampler() : ratio === 0 ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(ratio);
-  return parentBased ? new ParentBasedSampler({ root }) : root;
 }
 
 /** The batch span processor's standard variables (the bare trace SDK leaves them to the SDK for Node). */

@@ -1,4 +1,4 @@
-import type { TraceExport } from '../../core/trace/trace-export.ts';
+import type { TraceContext, TraceExport } from '../../core/trace/trace-export.ts';
 
 /** Environment variables, or a Worker's env (whose bindings are not all strings). */
 type Env = Record<string, unknown>;
@@ -23,10 +23,16 @@ export function tracesUrl(env: Env): string {
 }
 
 /**
- * OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (default parentbased_always_on): whether a
- * client's sampled flag decides (parent-based), and the share of other traces kept.
+ * TraceExport.sampled for OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (default
+ * parentbased_always_on): under a parent-based sampler the client's sampled flag decides; other
+ * traces are kept with the ratio's probability. Decided once, as the request starts.
  */
-export function samplingFrom(env: Env): { parentBased: boolean; ratio: number } {
+export function samplerFrom(env: Env, random: () => number = Math.random): (parent: TraceContext | undefined) => boolean {
+  const { parentBased, ratio } = samplingFrom(env);
+  return (parent) => (parent && parentBased ? parent.sampled : ratio > 0 && (ratio >= 1 || random() < ratio));
+}
+
+function samplingFrom(env: Env): { parentBased: boolean; ratio: number } {
   const name = (text(env, 'OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on').trim().toLowerCase();
   const arg = text(env, 'OTEL_TRACES_SAMPLER_ARG')?.trim();
   const given = arg ? Number(arg) : 1;
