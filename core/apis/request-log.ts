@@ -12,7 +12,8 @@ import { parseTraceparent } from '../trace/trace-export.ts';
  * - all logs them, and a sampleRate share of the others.
  * The request id is the client's x-request-id (gRPC metadata too) or a new UUID; the trace id is
  * the W3C traceparent's, when the client sends one. When inputs ran: the time queued for a batch,
- * the run's time and the batch's rows, read from the request's spans (core/trace/spans.ts).
+ * the run's time, the batch's rows and the answer's encoding, read from the request's spans
+ * (core/trace/spans.ts).
  * Nothing of the request's body is logged.
  */
 export interface RequestLogEntry {
@@ -30,6 +31,8 @@ export interface RequestLogEntry {
   queue_ms?: number;
   run_ms?: number;
   batch_size?: number;
+  /** From the run's end to the answer: encoding the outputs (a pipeline's output steps are inside the run). */
+  encode_ms?: number;
   trace_id?: string;
 }
 
@@ -61,6 +64,7 @@ export function logRequest(
   const spans = call.span?.children ?? [];
   const queue = spans.find((s) => s.name === 'queue');
   const runs = spans.filter((s) => s.name === 'run' && s.endMs !== undefined);
+  const encode = spans.find((s) => s.name === 'encode');
   log.write({
     time: new Date().toISOString(),
     request_id: identity.requestId || crypto.randomUUID(),
@@ -76,6 +80,7 @@ export function logRequest(
       run_ms: ms(runs.reduce((sum, s) => sum + s.endMs! - s.startMs, 0)),
       batch_size: Math.max(...runs.map((s) => Number(s.attributes.batch_size))),
     }),
+    ...(encode?.endMs !== undefined && { encode_ms: ms(encode.endMs - encode.startMs) }),
     ...(trace && { trace_id: trace }),
   });
 }

@@ -6,7 +6,7 @@ import type { ApiKeyCheck } from '../auth/api-keys.ts';
 import type { ApiCall, ApiServices } from './call.ts';
 import type { ModelConfig } from '../config/model-config.ts';
 import { logRequest, type RequestIdentity, type RequestLog } from './request-log.ts';
-import { endSpan, rootSpan } from '../trace/spans.ts';
+import { childSpan, endSpan, rootSpan, type SpanRecord } from '../trace/spans.ts';
 import { parseTraceparent, type TraceContext, type TraceExport } from '../trace/trace-export.ts';
 
 /**
@@ -93,6 +93,7 @@ export async function serveRequest<A>(
   let failure: ServingError | undefined;
   try {
     answer = await work(call);
+    if (call.span) recordEncode(call.span, recorder.now());
   } catch (err) {
     if (traced) failure = asServingError(err);
     answer = answers.fail(err);
@@ -106,6 +107,13 @@ export async function serveRequest<A>(
     if (sampled) exportTrace(recorder.traces!, start, call, { status, ended, failure, parent });
   }
   return answer;
+}
+
+/** The answer's encoding: from the end of the request's last run to its answer (the work's end). */
+function recordEncode(span: SpanRecord, answeredMs: number): void {
+  let run: SpanRecord | undefined;
+  for (const child of span.children) if (child.name === 'run' && child.endMs !== undefined) run = child;
+  if (run) endSpan(childSpan(span, 'encode', run.endMs!), answeredMs);
 }
 
 /** Ends the request's span, names what it reached, and hands the trace to the export. */

@@ -127,7 +127,7 @@ describe('a model chain', () => {
     expect((await call('/v1/models/pairsum:predict', { instances: [wav([1, 2, 3, 4])] })).status).toBe(200);
     const tree = (s: SpanRecord): unknown => (s.children.length ? { [s.name]: s.children.map(tree) } : s.name);
     expect(tree(traces[0].root)).toEqual({
-      predict: ['acquire', { run: ['preprocess', { step: ['acquire', 'run'] }, 'step', 'step', 'step', 'step', 'step', 'step', 'postprocess'] }],
+      predict: ['acquire', { run: ['preprocess', { step: ['acquire', 'run'] }, 'step', 'step', 'step', 'step', 'step', 'step', 'postprocess'] }, 'encode'],
     });
     const steps = traces[0].root.children[1].children.filter((s) => s.name === 'step');
     expect(steps.map((s) => s.attributes['edgeserve.step.kind'])).toEqual(['model twice', 'tensor affine', 'tensor frames', 'tensor reshape', 'model @this', 'tensor max', 'tensor reshape']);

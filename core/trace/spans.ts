@@ -10,11 +10,12 @@
  *     queue     waiting in a batch queue (batcher.ts)
  *     run       the session's run; batch_size rows (batcher.ts, lease-run.ts)
  *       preprocess, postprocess   a pipeline's decoding and output steps (pipeline-session.ts)
- *       step <i>                  a chain's steps, each with its own acquire/queue/run (chain.ts)
+ *       step                      a chain's steps, each with its own acquire/queue/run (chain.ts)
+ *     encode    from the last run's end to the answer: encoding the outputs (serve-request.ts)
  *
  * Times are the monotonic clock's milliseconds (clock.ts); a batched run's span is the batch's,
  * recorded under each member request. Consumers: the request log (request-log.ts: queue_ms,
- * run_ms, batch_size) and the target's trace export (trace-export.ts).
+ * run_ms, batch_size, encode_ms) and the target's trace export (trace-export.ts).
  */
 export interface SpanRecord {
   readonly name: string;

@@ -38,7 +38,7 @@ describe('--request_log', () => {
       client.close();
     }
     const byId = Object.fromEntries((await logged(all, 3)).map((e) => [e.request_id, e]));
-    expect(byId['rest-1']).toMatchObject({ api: 'predict', model: 'half_plus_two', version: 1, status: 200, trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', latency_ms: expect.any(Number), run_ms: expect.any(Number), batch_size: 1 });
+    expect(byId['rest-1']).toMatchObject({ api: 'predict', model: 'half_plus_two', version: 1, status: 200, trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', latency_ms: expect.any(Number), run_ms: expect.any(Number), batch_size: 1, encode_ms: expect.any(Number) });
     expect(byId['rest-2'].run_ms).toBeUndefined();
     expect(byId['rest-2']).toMatchObject({ model: 'nope', status: 404, error_code: 'NOT_FOUND', error: 'Servable not found for request: Latest(nope)' });
     expect(byId['grpc-1']).toMatchObject({ api: 'grpc_predict', model: 'half_plus_two', version: 1, status: 200 });

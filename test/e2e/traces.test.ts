@@ -33,11 +33,11 @@ describe('traces over OTLP/HTTP', () => {
     const client = clientTrace();
     const res = await fetch(`${server.url}/v1/models/half_plus_two:predict`, { method: 'POST', body: '{"instances": [[1.0]]}', headers: { traceparent: client.traceparent, tracestate: 'vendor=x1' } });
     expect(res.status).toBe(200);
-    const spans = ofTrace(client.traceId)(await receiver.waitFor((all) => ofTrace(client.traceId)(all).length >= 3));
+    const spans = ofTrace(client.traceId)(await receiver.waitFor((all) => ofTrace(client.traceId)(all).length >= 4));
     const root = spans.find((s) => s.parentSpanId === client.spanId)!;
     expect(root).toMatchObject({ name: 'predict', kind: 2, traceState: 'vendor=x1', service: 'edgeserve-test' });
     expect(root.attributes).toMatchObject({ 'edgeserve.model': 'half_plus_two', 'edgeserve.version': 1, 'http.response.status_code': 200 });
-    expect(childrenOf(spans, root)).toEqual(['acquire', 'run']);
+    expect(childrenOf(spans, root)).toEqual(['acquire', 'run', 'encode']);
     const run = spans.find((s) => s.name === 'run')!;
     expect(run.attributes.batch_size).toBe(1);
     // Children lie within the request's span, on the wall clock.

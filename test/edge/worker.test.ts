@@ -206,7 +206,7 @@ describe('Cloudflare Worker: traces (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)', () =>
       expect(root).toMatchObject({ traceId: '5bf92f3577b34da6a3ce929d0e0e4736', name: 'predict', kind: 2, traceState: 'edge=1', service: 'edge' });
       expect(root.attributes).toMatchObject({ 'edgeserve.model': 'half_plus_two', 'edgeserve.version': 1, 'http.response.status_code': 200 });
       // The Worker batches by default: the request waited in its model's queue, then ran.
-      expect(spans.filter((s) => s.parentSpanId === root.spanId).map((s) => s.name)).toEqual(['acquire', 'queue', 'run']);
+      expect(spans.filter((s) => s.parentSpanId === root.spanId).map((s) => s.name)).toEqual(['acquire', 'queue', 'run', 'encode']);
     } finally {
       await tracing.stop();
       await receiver.close();

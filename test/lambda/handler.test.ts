@@ -143,7 +143,7 @@ describe('traces (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)', () => {
       expect(res.status).toBe(200);
       const root = receiver.spans.find((s) => s.parentSpanId === 'b7ad6b7169203331');
       expect(root).toMatchObject({ traceId: '0af7651916cd43dd8448eb211c80319c', name: 'predict', service: 'edgeserve' });
-      expect(receiver.spans.filter((s) => s.parentSpanId === root!.spanId).map((s) => s.name)).toEqual(['acquire', 'run']);
+      expect(receiver.spans.filter((s) => s.parentSpanId === root!.spanId).map((s) => s.name)).toEqual(['acquire', 'run', 'encode']);
     } finally {
       await receiver.close();
     }
