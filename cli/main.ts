@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/config/config-error.ts';
 import { ServingError } from '../core/errors.ts';
 import { UsageError } from './args.ts';
-import { INSPECT_USAGE, LABEL_USAGE, LS_USAGE, PUSH_USAGE, TRAFFIC_USAGE } from './usage.ts';
+import { INSPECT_USAGE, LABEL_USAGE, LS_USAGE, PUSH_USAGE, REPLAY_USAGE, TRAFFIC_USAGE } from './usage.ts';
 
 /*
  * The `edgeserve` command (bin/edgeserve.js): one subcommand per file. With no subcommand but
@@ -18,6 +18,7 @@ Commands:
   ${TRAFFIC_USAGE.replace(/\n/g, '\n  ')}
   ${LS_USAGE.replace(/\n/g, '\n  ')}
   ${INSPECT_USAGE.replace(/\n/g, '\n  ')}
+  ${REPLAY_USAGE.replace(/\n/g, '\n  ')}
 
 REPO is s3://bucket/prefix or a local folder (default: $EDGESERVE_REPOSITORY). For S3-compatible
 stores (MinIO, R2) pass --s3_endpoint or set AWS_ENDPOINT_URL_S3; credentials come from the AWS
@@ -46,6 +47,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return 0;
       case 'inspect':
         await (await import('./inspect.ts')).inspect(rest);
+        return 0;
+      case 'replay':
+        await (await import('./replay.ts')).replay(rest, env);
         return 0;
       case undefined:
       case 'help':

@@ -34,3 +34,12 @@ export const INSPECT_USAGE = `edgeserve inspect <model.onnx>
   TF Serving's saved_model_cli show do; -1 is a dimension of any size. Then whether the batcher
   merges requests for it and why (with batch_axes from <model>/model.json when the file sits in a
   <model>/<version>/ folder).`;
+
+export const REPLAY_USAGE = `edgeserve replay CAPTURES --model NAME --version N --to REPO [--tolerance T] [--warmup FILE] [--s3_endpoint URL]
+  Runs captured requests (model.json "capture": a .jsonl file or a folder of them, as written under
+  <model>/captures/) against version N of the model, as the server runs it (pipeline included), and
+  reports per output how its answers differ from the captured ones: max absolute and relative
+  difference, the share of requests over the tolerance (default 1e-5, relative as in ${WARMUP_FILE}),
+  and for classifiers the share whose top class agrees. Captured failures are skipped.
+  --warmup FILE writes the requests with version N's answers as ${WARMUP_FILE} golden outputs: push
+  it with the next version (edgeserve push --warmup FILE) and servers refuse one that answers otherwise.`;

@@ -4,6 +4,7 @@ import type { RunFn } from '../manager/lease-run.ts';
 import type { Manager } from '../manager/manager.ts';
 import type { VersionRequest } from '../version/policy.ts';
 import type { SpanRecord } from '../trace/spans.ts';
+import type { Tensor, TensorSpec } from '../tensor/tensor.ts';
 
 /**
  * What every API function (predict.ts, classify.ts, metadata.ts, oip.ts) is given, whichever
@@ -50,6 +51,8 @@ export interface ApiCall {
   ran?: Ran & { inference: boolean };
   /** The request's span (core/trace/spans.ts), when the request log or a trace export records spans. */
   span?: SpanRecord;
+  /** The tensors the servable was given and answered (references, for model.json's capture: core/capture). */
+  io?: { inputs: Record<string, Tensor>; inputSpecs: readonly TensorSpec[]; outputs?: Record<string, Tensor> };
 }
 
 /** A target from a model name and a version string (OIP's model_version, /versions/{v}): digits; '' is none. */

@@ -25,7 +25,13 @@ export async function runOn(services: ApiServices, call: ApiCall, target: Target
   const lease = await (call.span ? inSpan(call.span, 'acquire', monotonicNow, acquire) : acquire());
   const { servable, label } = lease;
   call.ran = { model: servable.model, version: servable.version, label, inference: true };
-  const outputs = await runLeased(lease, services.run, prepare, call.timeLeft(), call.signal, call.span);
+  const inputsOf = (s: Servable) => {
+    const inputs = prepare(s);
+    call.io = { inputs, inputSpecs: s.session.signature.inputs };
+    return inputs;
+  };
+  const outputs = await runLeased(lease, services.run, inputsOf, call.timeLeft(), call.signal, call.span);
+  call.io!.outputs = outputs;
   return { model: servable.model, version: servable.version, label, servable, outputs };
 }
 

@@ -8,6 +8,7 @@ import type { ModelConfig } from '../config/model-config.ts';
 import { logRequest, type RequestIdentity, type RequestLog } from './request-log.ts';
 import { childSpan, endSpan, rootSpan, type SpanRecord } from '../trace/spans.ts';
 import { parseTraceparent, type TraceContext, type TraceExport } from '../trace/trace-export.ts';
+import type { Capture } from '../capture/capture.ts';
 
 /**
  * The one request wrapper, for every transport (REST JSON, binary HTTP, OIP over REST and gRPC,
@@ -52,6 +53,8 @@ export interface RequestRecorder {
   requestLog?: RequestLog;
   /** The target's trace export (core/trace/trace-export.ts); absent: no traces. */
   traces?: TraceExport;
+  /** model.json's captured requests (core/capture); absent: the target cannot write them. */
+  capture?: Capture;
 }
 
 /** How a transport answers: a failure as its answer, and any answer's HTTP status for the metrics. */
@@ -95,7 +98,7 @@ export async function serveRequest<A>(
     answer = await work(call);
     if (call.span) recordEncode(call.span, recorder.now());
   } catch (err) {
-    if (traced) failure = asServingError(err);
+    if (traced || recorder.capture) failure = asServingError(err);
     answer = answers.fail(err);
   }
   const status = answers.status(answer);
@@ -106,7 +109,29 @@ export async function serveRequest<A>(
     logRequest(recorder.requestLog, call, { api: start.api, status, seconds, failure, identity });
     if (sampled) exportTrace(recorder.traces!, start, call, { status, ended, failure, parent });
   }
+  if (recorder.capture && call.ran?.inference) offerCapture(recorder.capture, recorder.manager, start.api, call, status, failure, identity);
   return answer;
+}
+
+/** Offers the request to model.json's capture, when the model asks for one (core/capture/capture.ts). */
+function offerCapture(capture: Capture, manager: Manager, api: string, call: ApiCall, status: number, failure: ServingError | undefined, identity: () => RequestIdentity): void {
+  const ran = call.ran!;
+  const wanted = manager.captureFor(ran.model);
+  if (!wanted) return;
+  capture.offer(
+    {
+      requestId: identity().requestId,
+      api,
+      model: ran.model,
+      version: ran.version,
+      label: ran.label,
+      status,
+      ...(failure && { error: { code: failure.code, message: failure.message } }),
+      ...(call.io && { inputs: call.io.inputs, inputSpecs: call.io.inputSpecs, outputs: call.io.outputs }),
+    },
+    wanted.settings,
+    wanted.location,
+  );
 }
 
 /** The answer's encoding: from the end of the request's last run to its answer (the work's end). */

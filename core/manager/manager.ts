@@ -1,4 +1,5 @@
 import type { BatchingParameters } from '../config/batching.ts';
+import type { CaptureSettings } from '../capture/capture-settings.ts';
 import { ServingError, asServingError, errorLogText, notFound, quoted } from '../errors.ts';
 import { resolveVersion, servableNotFound, unrecognizedLabel, type VersionRequest } from '../version/policy.ts';
 import { Budget } from './budget.ts';
@@ -123,6 +124,12 @@ export class Manager {
   /** Whether a model of this name is served (metrics label only known names). */
   has(name: string): boolean {
     return this.models.has(name);
+  }
+
+  /** What model.json asks to capture of the model's requests, and where its folder or bucket is; undefined: nothing. */
+  captureFor(name: string): { settings: CaptureSettings; location: string } | undefined {
+    const entry = this.models.get(name);
+    return entry?.capture && { settings: entry.capture, location: entry.source.location };
   }
 
   /** The batching parameters a model's model.json sets (as of its last listing), or undefined. */

@@ -3,6 +3,7 @@ import type { ModelConfig, VersionPolicy } from '../config/model-config.ts';
 import type { Placement } from '../config/placement.ts';
 import type { ServingError } from '../errors.ts';
 import type { RollbackGuard } from '../repository/delivery-settings.ts';
+import type { CaptureSettings } from '../capture/capture-settings.ts';
 import type { ModelSource } from '../repository/source.ts';
 import type { Servable, VersionState, VersionStatus } from './servable.ts';
 
@@ -56,6 +57,8 @@ export interface Entry {
   rollback: RollbackGuard | undefined;
   /** model.json's "warmup": {"num_request_iterations": N}: replays of each TF Serving warmup record. */
   warmupIterations: number | undefined;
+  /** model.json's "capture" (core/capture); undefined: nothing is captured. */
+  capture: CaptureSettings | undefined;
   /** The model.json text last applied or rejected (null: none), so an unchanged file is skipped. */
   settingsText: string | null;
   discovered: boolean;
@@ -88,6 +91,7 @@ export function newEntry(config: ModelConfig, source: ModelSource): Entry {
     traffic: undefined,
     rollback: undefined,
     warmupIterations: undefined,
+    capture: undefined,
     settingsText: null,
     discovered: false,
     checkAtMs: 0,

@@ -22,6 +22,7 @@ export function servingMetrics(registry = new Registry()) {
     ),
     labelLatency: registry.histogram('edgeserve_label_request_latency_seconds', 'Request latency by model, label and version.', LATENCY_BUCKETS_S),
     rollbacks: registry.counter('edgeserve_rollbacks_total', 'Versions taken out of the traffic split by the rollback guard, by model, version and label.'),
+    captures: registry.counter('edgeserve_capture_records_total', 'Captured requests (model.json "capture") by model and outcome: written, or dropped (buffer full or the write failed).'),
     storageCalls: registry.counter(
       'edgeserve_storage_calls_total',
       'Model repository calls (list, read) by model, operation and outcome (ok, missing, error).',

@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config-error.ts';
 import type { VersionPolicy } from '../config/model-config.ts';
 import { readPlacement, type Placement } from '../config/placement.ts';
 import { readRollback, readTraffic, readWarmupOptions, type RollbackGuard } from './delivery-settings.ts';
+import { readCapture, type CaptureSettings } from '../capture/capture-settings.ts';
 
 /*
  * `<base>/model.json`: per-model settings that live next to the versions, so that changing them is
@@ -19,6 +20,7 @@ import { readRollback, readTraffic, readWarmupOptions, type RollbackGuard } from
  *     "traffic": {"stable": 90, "canary": 10}, "rollback": {"max_error_rate": 0.05, "min_requests": 200}
  *                 (progressive delivery: delivery-settings.ts, core/version/traffic.ts)
  *     "warmup": {"num_request_iterations": 1}   (replays of each TF Serving warmup record)
+ *     "capture": {"sample_rate": 0.01, "errors": true, ...}   (core/capture: requests kept for replay)
  *   }
  *
  * The manager reads it at discovery and on each revalidation; the CLI writes it (`edgeserve label`).
@@ -36,6 +38,7 @@ export interface ModelSettings {
   traffic?: Record<string, number>;
   rollback?: RollbackGuard;
   warmupIterations?: number;
+  capture?: CaptureSettings;
 }
 
 const POLICY_FORMS = '{"latest": {"num_versions": N}}, {"all": {}} or {"specific": {"versions": [N, ...]}}';
@@ -48,7 +51,7 @@ export function parseModelJson(input: Uint8Array | string, where: string, defaul
     throw new ConfigError(`${where}: invalid JSON: ${(err as Error).message}`);
   }
   const root = object(doc, where);
-  expectOnly(root, ['version_policy', 'labels', 'batching', 'placement', 'traffic', 'rollback', 'warmup'], where);
+  expectOnly(root, ['version_policy', 'labels', 'batching', 'placement', 'traffic', 'rollback', 'warmup', 'capture'], where);
   const settings: ModelSettings = {};
   if (root.placement !== undefined) settings.placement = readPlacement(root.placement, `${where}: placement`);
   if (root.version_policy !== undefined) settings.versionPolicy = readPolicy(root.version_policy, `${where}: version_policy`);
@@ -56,6 +59,7 @@ export function parseModelJson(input: Uint8Array | string, where: string, defaul
   if (root.traffic !== undefined) settings.traffic = readTraffic(root.traffic, settings.labels, `${where}: traffic`);
   if (root.rollback !== undefined) settings.rollback = readRollback(root.rollback, `${where}: rollback`);
   if (root.warmup !== undefined) settings.warmupIterations = readWarmupOptions(root.warmup, `${where}: warmup`);
+  if (root.capture !== undefined) settings.capture = readCapture(root.capture, `${where}: capture`);
   if (root.batching !== undefined) {
     const { batch_axes: axes, ...parameters } = object(root.batching, `${where}: batching`);
     settings.batching = parseBatchingParameters(parameters, `${where}: batching`, defaults);

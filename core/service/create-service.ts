@@ -24,6 +24,7 @@ import type { NamedStep } from '../pipeline/chain.ts';
 import { modelCaller } from '../apis/model-caller.ts';
 import type { RequestLogEntry } from '../apis/request-log.ts';
 import type { TraceExport } from '../trace/trace-export.ts';
+import { createCapture, type CaptureSink } from '../capture/capture.ts';
 
 /**
  * The one composition of the serving stack: metrics, the model cache (manager), the batcher and
@@ -106,6 +107,12 @@ export interface ServiceCapabilities {
   writeRequestLog?: (entry: RequestLogEntry) => void;
   /** Where request traces go (core/trace/trace-export.ts); absent: no spans are recorded for traces. */
   traces?: TraceExport;
+  /**
+   * How model.json's captured requests are written to a model's folder or bucket (core/capture);
+   * absent: nothing is captured. flushAfterMs: written this long after the first is held; absent:
+   * only when the target calls flushCaptures (Lambda, before an invocation ends).
+   */
+  capture?: { sink: CaptureSink; flushAfterMs?: number };
   /** The named TypeScript steps pipelines may call (core/pipeline/chain.ts's NamedStep; steps/index.ts registers them). */
   namedSteps?: Readonly<Record<string, NamedStep>>;
 }
@@ -120,6 +127,8 @@ export interface Service {
   metrics: ServingMetrics;
   /** Lists the repository root now (targets that serve one: the Worker, Deno); nothing for a model list. Rejects as a request would. */
   refresh(): Promise<void>;
+  /** Writes the captured requests held now (core/capture); resolves when written or given up. */
+  flushCaptures(): Promise<void>;
   close(): void;
 }
 
@@ -163,6 +172,14 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
   // A chain is not batched itself: each of its steps is, in its own model's batcher.
   const run: RunFn = batcher ? (servable, inputs, options) => (servable.session.chain ? runDirect(servable, inputs, options) : batcher.run(servable, inputs, options)) : runDirect;
   const services: ApiServices = { manager, run, maxTensorBytes: settings.maxTensorBytes };
+  const capture =
+    capabilities.capture &&
+    createCapture({
+      sink: capabilities.capture.sink,
+      counter: metrics.captures,
+      ...(capabilities.capture.flushAfterMs !== undefined && { flushAfterMs: capabilities.capture.flushAfterMs, setTimer: capabilities.setTimer ?? timeoutTimer }),
+      log: (m) => log(m),
+    });
   const host: ApiHost = {
     services,
     recorder: {
@@ -174,6 +191,7 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
           requestLog: { ...settings.requestLog, write: capabilities.writeRequestLog ?? ((entry: RequestLogEntry) => console.log(JSON.stringify(entry))) },
         }),
       ...(capabilities.traces && { traces: capabilities.traces }),
+      ...(capture && { capture }),
     },
     apiKeys: settings.apiKeys.length ? apiKeyCheck(settings.apiKeys) : null,
     timeoutMs: settings.timeoutMs,
@@ -193,6 +211,7 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
     metrics,
     host,
     refresh: async () => catalog?.refresh(),
+    flushCaptures: async () => capture?.flush(),
     close: () => batcher?.close(),
     handle,
     fetch: async (request) => toFetch(await handle(fromFetch(request)), request.method),

@@ -30,9 +30,9 @@ export function lazyHandler(compose: () => Promise<LambdaService>, log: (m: stri
       return c.json({ error: 'The model server is misconfigured; see the function logs' }, 500);
     }
     const response = await ready.fetch(c.req.raw);
-    // The request's spans are sent before the invocation ends: Lambda freezes the environment
-    // after it, and a batch left waiting would go out minutes later or never.
-    await ready.traces?.flush();
+    // The request's spans and captured payload are written before the invocation ends: Lambda
+    // freezes the environment after it, and what is left waiting would go out minutes later or never.
+    await Promise.all([ready.traces?.flush(), ready.flushCaptures()]);
     return response;
   });
   return handle(entry);

@@ -11,6 +11,7 @@ import type { LambdaConfig } from './config.ts';
 import { diskCached } from './disk-cache.ts';
 import { namedSteps } from '../../steps/index.ts';
 import { traceExportFrom } from '../../runtime/otel/trace-setup.ts';
+import { nodeCaptureSink } from '../../runtime/node/capture-sink.ts';
 import type { TraceExport } from '../../core/trace/trace-export.ts';
 
 /**
@@ -65,6 +66,8 @@ export async function createLambdaService(config: LambdaConfig, deps: LambdaDeps
     imageCodecs: nodeImageCodecs(),
     namedSteps,
     traces,
+    // Captured requests are written when handler.ts flushes them, before the invocation ends.
+    capture: { sink: nodeCaptureSink({ endpoint: flags.s3Endpoint, env: config.env }) },
     log,
   });
   return { ...service, disk, traces };

@@ -21,6 +21,7 @@ import { listenError } from '../../core/config/listen-error.ts';
 import type { ModelConfig } from '../../core/config/model-config.ts';
 import type { RequestLogEntry } from '../../core/apis/request-log.ts';
 import { traceExportFrom } from '../otel/trace-setup.ts';
+import { nodeCaptureSink } from './capture-sink.ts';
 
 /**
  * The Node server (functions/node/main.ts, `edgeserve serve`; bundled, the container images):
@@ -52,6 +53,8 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
     namedSteps,
     writeRequestLog: requestLogLines(),
     traces,
+    // model.json "capture": requests written to the model's folder or bucket, a second after the first is held.
+    capture: { sink: nodeCaptureSink({ endpoint: flags.s3Endpoint, env: process.env }), flushAfterMs: 1000 },
     // Models with external data: onnxruntime-node opens them from disk (a folder source where it lies).
     diskTier: nodeDiskTier({ root: join(tmpdir(), 'edgeserve-external'), log }),
     log,
@@ -85,6 +88,7 @@ export async function startServer(flags: ServerFlags, log = (m: string) => conso
     close: async () => {
       stopWatching();
       service.close();
+      await service.flushCaptures();
       await Promise.all([new Promise<void>((done) => server.close(() => done())), grpc?.close()]);
       // Spans of the last requests go out before the process ends, within 5 s: a collector that
       // is down or slow must not hold the exit past a container's grace period.
