@@ -7,7 +7,7 @@ import { pollPark } from '../../core/batcher/wait.ts';
 import { setTimer, timerYield } from '../../core/clock.ts';
 import { createService, type Service } from '../../core/service/create-service.ts';
 import { wasmImageCodecs } from '../../core/pipeline/wasm-codecs.ts';
-import { childLocation, type ObjectLocation } from '../../core/repository/object-url.ts';
+import { childLocation, parseObjectUrl, type ObjectLocation } from '../../core/repository/object-url.ts';
 import { r2Source, type R2BucketLike } from '../../core/repository/r2-source.ts';
 import { readWorkerConfig } from './config.ts';
 import { namedSteps } from '../../steps/index.ts';
@@ -34,7 +34,7 @@ import { tracingConfigured } from '../../runtime/otel/trace-setup.ts';
  *   (yieldBeforeRun): requests that have arrived meanwhile join its batch.
  */
 export interface Env {
-  MODELS: R2BucketLike;
+  MODELS: R2BucketLike & { put(key: string, value: string): Promise<unknown> };
   [variable: string]: unknown;
 }
 
@@ -65,6 +65,15 @@ function workerService(env: Env): Service {
     writeRequestLog: (entry) => console.log(entry),
     // Each request's spans go out in its own waitUntil (runtime/otel/otlp-json.ts says why not the SDK).
     traces: tracingConfigured(env) ? otlpJsonExport(env, (url, init) => requestContext.getStore()?.waitUntil(sendSpans(url, init))) : undefined,
+    // model.json "capture": written to the bucket after each response, in that request's waitUntil.
+    capture: {
+      sink: {
+        write: async (location, key, text) => {
+          const { prefix } = parseObjectUrl(location, 'r2');
+          await env.MODELS.put(prefix ? `${prefix}/${key}` : key, text);
+        },
+      },
+    },
     park: pollPark(setTimer, 1),
     yieldBeforeRun: timerYield(1),
     defer: (work) => requestContext.getStore()?.waitUntil(work),
@@ -81,7 +90,8 @@ export default {
       return Promise.resolve(Response.json({ error: (err as Error).message }, { status: 500 }));
     }
     const response = requestContext.run(ctx, () => service!.fetch(request));
-    ctx.waitUntil(response.catch(() => {}));
+    // The request's captured payload, if model.json asked for one, is written once it is answered.
+    ctx.waitUntil(response.then(() => service!.flushCaptures()).catch(() => {}));
     return response;
   },
 };

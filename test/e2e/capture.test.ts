@@ -46,7 +46,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'colors', 'model.json'), JSON.stringify({ capture: { sample_rate: 1, outputs: false } }));
   writeFileSync(join(dir, 'models.config'), `model_config_list { config { name: "half_plus_two" base_path: "${join(dir, 'half_plus_two')}" model_platform: "onnx" } config { name: "colors" base_path: "${join(dir, 'colors')}" model_platform: "onnx" } }`);
   server = await startServer([`--model_config_file=${join(dir, 'models.config')}`]);
-  const post = (path: string, body: string | Uint8Array, headers: Record<string, string> = {}) => fetch(`${server.url}/v1/models/${path}`, { method: 'POST', body, headers });
+  const post = (path: string, body: string | Uint8Array, headers: Record<string, string> = {}) => fetch(`${server.url}/v1/models/${path}`, { method: 'POST', body: body as BodyInit, headers });
   for (const [i, x] of [[1], [2, 5], [-3.25]].entries()) {
     expect((await post('half_plus_two:predict', JSON.stringify({ instances: x.map((v) => [v]) }), { 'x-request-id': `r${i}` })).status).toBe(200);
   }

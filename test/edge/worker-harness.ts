@@ -16,6 +16,8 @@ export interface WorkerUnderTest {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Puts an object into the bucket bound as MODELS. */
   put(key: string, bytes: Uint8Array | string): Promise<void>;
+  /** The text of every object in MODELS under `prefix`, by key. */
+  objects(prefix: string): Promise<Record<string, string>>;
   /** Everything the Worker logged so far. */
   logs(): string;
   stop(): Promise<void>;
@@ -54,11 +56,19 @@ export async function startWorker(bundleDir: string, vars: Record<string, string
   });
   await mf.ready;
   // Typed against @cloudflare/workers-types, which this project does not install.
-  const bucket = (await mf.getR2Bucket('MODELS')) as unknown as { put(key: string, value: Uint8Array | string): Promise<unknown> };
+  const bucket = (await mf.getR2Bucket('MODELS')) as unknown as {
+    put(key: string, value: Uint8Array | string): Promise<unknown>;
+    list(options: { prefix: string }): Promise<{ objects: { key: string }[] }>;
+    get(key: string): Promise<{ text(): Promise<string> } | null>;
+  };
   return {
     fetch: (path, init) => mf.dispatchFetch(`http://worker.test${path}`, init as never) as unknown as Promise<Response>,
     put: async (key, bytes) => {
       await bucket.put(key, typeof bytes === 'string' ? bytes : new Uint8Array(bytes));
+    },
+    objects: async (prefix) => {
+      const { objects } = await bucket.list({ prefix });
+      return Object.fromEntries(await Promise.all(objects.map(async ({ key }) => [key, (await (await bucket.get(key))!.text())])));
     },
     logs: () => logs,
     stop: () => mf.dispose(),

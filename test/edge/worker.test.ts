@@ -213,3 +213,26 @@ describe('Cloudflare Worker: traces (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)', () =>
     }
   });
 });
+
+describe('Cloudflare Worker: captured requests (model.json "capture")', () => {
+  it("writes a request's inputs and outputs to the model's R2 prefix after answering it", async () => {
+    const capturing = await startWorker(bundle.dir);
+    try {
+      await putVersion(capturing.put, 'half_plus_two/1', { 'model.onnx': HALF_PLUS_TWO });
+      await capturing.put('half_plus_two/model.json', JSON.stringify({ capture: { sample_rate: 1 } }));
+      const res = await capturing.fetch('/v1/models/half_plus_two:predict', { method: 'POST', body: '{"instances": [[1.0]]}', headers: { 'x-request-id': 'edge-1' } });
+      expect(await res.json()).toEqual({ predictions: [[2.5]] });
+      // Written in the request's waitUntil, after the response: wait for the object to appear.
+      let objects: Record<string, string> = {};
+      for (let i = 0; i < 100 && Object.keys(objects).length === 0; i++) {
+        objects = await capturing.objects('half_plus_two/captures/');
+        if (Object.keys(objects).length === 0) await new Promise((done) => setTimeout(done, 20));
+      }
+      const [[key, text]] = Object.entries(objects);
+      expect(key).toMatch(/^half_plus_two\/captures\/\d{4}-\d{2}-\d{2}\/.*\.jsonl$/);
+      expect(JSON.parse(text)).toMatchObject({ request_id: 'edge-1', model: 'half_plus_two', version: 1, status: 200, request: { inputs: { x: [[1]] } }, outputs: { y: [[2.5]] } });
+    } finally {
+      await capturing.stop();
+    }
+  });
+});

@@ -5,7 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lazyHandler } from '../../functions/aws-lambda/handler.ts';
 import { AUDIO, OCR_IMAGE, OCR_TEXT, writeRealChains } from '../fixtures/real-chains.ts';
-import { pushRepository, startBucket, type TestBucket } from './bucket.ts';
+import { PREFIX, pushRepository, put, startBucket, type TestBucket } from './bucket.ts';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { call, eventFor, fixture, type EventKind } from './events.ts';
 import { environment, environmentsIdle, writeS3ModelConfig, type TestEnvironment } from './service.ts';
 import { startOtlpReceiver } from '../support/otlp-receiver.ts';
@@ -146,6 +147,25 @@ describe('traces (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)', () => {
       expect(receiver.spans.filter((s) => s.parentSpanId === root!.spanId).map((s) => s.name)).toEqual(['acquire', 'run', 'encode']);
     } finally {
       await receiver.close();
+    }
+  });
+});
+
+describe('captured requests (model.json "capture")', () => {
+  it("writes the request's payload to the model's S3 prefix before the invocation ends", async () => {
+    const own = await startBucket('edgeserve-capture');
+    try {
+      await put(own.client, own.bucket, `${PREFIX}/half_plus_two/model.json`, JSON.stringify({ capture: { sample_rate: 1 } }));
+      const lambda = environment(own, { MODEL_CONFIG_FILE: writeS3ModelConfig(own, join(root, 'capture.config')), TMP_CACHE_DIR: freshTmp() });
+      const res = await call(lambda.handler, eventFor('http-api-v2', { ...PREDICT, headers: { 'x-request-id': 'lambda-capture' } }));
+      expect(res.status, res.text).toBe(200);
+      // Listed as soon as the invocation returned: nothing is left for a frozen environment.
+      const listed = await own.client.send(new ListObjectsV2Command({ Bucket: own.bucket, Prefix: `${PREFIX}/half_plus_two/captures/` }));
+      expect(listed.Contents).toHaveLength(1);
+      const object = await own.client.send(new GetObjectCommand({ Bucket: own.bucket, Key: listed.Contents![0].Key! }));
+      expect(JSON.parse(await object.Body!.transformToString())).toMatchObject({ request_id: 'lambda-capture', status: 200, request: { inputs: { x: [[1], [2], [5]] } }, outputs: { y: [[2.5], [3], [4.5]] } });
+    } finally {
+      await own.stop();
     }
   });
 });
