@@ -9,6 +9,7 @@ import { readDenoConfig, type DenoConfig } from './config.ts';
 import { folderSource } from './folder-source.ts';
 import { namedSteps } from '../../steps/index.ts';
 import { traceExportFrom } from '../../runtime/otel/trace-setup.ts';
+import type { CaptureSink } from '../../core/capture/capture.ts';
 
 /**
  * The Deno entry (`deno run --allow-net --allow-read --allow-env functions/deno/main.ts`, or Deno
@@ -19,10 +20,10 @@ import { traceExportFrom } from '../../runtime/otel/trace-setup.ts';
  * (x-backend) and in the metrics (edgeserve_backend_info). The root is listed at start; models
  * load on their first request. Errors at start are one line, as on the Node server (exit code 2).
  */
-async function repository(config: DenoConfig): Promise<{ root: ModelSource; sourceFor: (name: string) => ModelSource }> {
+async function repository(config: DenoConfig): Promise<{ root: ModelSource; sourceFor: (name: string) => ModelSource; captures: CaptureSink }> {
   const repo = config.repository;
   if (repo.kind === 'folder') {
-    return { root: folderSource(repo.path, { foldersOnly: true }), sourceFor: (name) => folderSource(`${repo.path}/${name}`) };
+    return { root: folderSource(repo.path, { foldersOnly: true }), sourceFor: (name) => folderSource(`${repo.path}/${name}`), captures: folderCaptures };
   }
   const { s3Repository } = await import('./s3.ts'); // the AWS SDK loads only for s3:// repositories
   return s3Repository(repo.location);
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const config = readDenoConfig(Deno.env.toObject());
   if (config.backend !== 'wasm') quietWayland();
   const { backend, adapter } = await chooseBackend(config.backend);
-  const { root, sourceFor } = await repository(config);
+  const { root, sourceFor, captures } = await repository(config);
   const service = createService(config.settings, {
     models: { root, sourceFor },
     backend,
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
     namedSteps,
     // OTLP traces when OpenTelemetry's variables ask for them (runtime/otel).
     traces: await traceExportFrom(Deno.env.toObject()),
+    // model.json "capture": requests written to the model's folder or prefix, a second after the first is held.
+    capture: { sink: captures, flushAfterMs: 1000 },
     log: (message) => console.log(message),
   });
   // The root is listed once now, so that a mistyped MODEL_BASE_PATH is said at start (and fails
@@ -89,3 +92,13 @@ function quietWayland(): void {
 function packagedWasm(specifier: string): () => Promise<WebAssembly.Module> {
   return () => WebAssembly.compile(Deno.readFileSync(new URL(import.meta.resolve(specifier))));
 }
+
+/** Captured requests in a model's folder: written beside, then renamed into place (never half a file). */
+const folderCaptures: CaptureSink = {
+  async write(location, key, text) {
+    const file = `${location}/${key}`;
+    await Deno.mkdir(file.slice(0, file.lastIndexOf('/')), { recursive: true });
+    await Deno.writeTextFile(`${file}.partial`, text);
+    await Deno.rename(`${file}.partial`, file);
+  },
+};

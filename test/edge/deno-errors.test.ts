@@ -1,4 +1,7 @@
 import { createServer, type Server } from 'node:net';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startOtlpReceiver } from '../support/otlp-receiver.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDeno, type DenoProcess } from './deno-process.ts';
@@ -46,6 +49,25 @@ describe('the Deno function at start', () => {
       if (!line) await new Promise((done) => setTimeout(done, 20));
     }
     expect(JSON.parse(line!)).toMatchObject({ request_id: 'deno-1', model: 'nope', status: 404, error_code: 'NOT_FOUND' });
+  }, 60_000);
+
+  it('writes captured requests (model.json "capture") into the model folder it may write to', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'edgeserve-deno-capture-'));
+    try {
+      cpSync('models/half_plus_two', join(repo, 'half_plus_two'), { recursive: true });
+      writeFileSync(join(repo, 'half_plus_two', 'model.json'), JSON.stringify({ capture: { sample_rate: 1 } }));
+      const deno = await startDeno({ BACKEND: 'wasm', MODEL_BASE_PATH: repo }, [`--allow-write=${repo}`]);
+      started.push(deno);
+      const res = await fetch(`${deno.url}/v1/models/half_plus_two:predict`, { method: 'POST', body: '{"instances": [[1.0]]}', headers: { 'x-request-id': 'deno-capture' } });
+      expect(res.status).toBe(200);
+      // Written a second after it is held: wait for the file.
+      const files = () => (existsSync(join(repo, 'half_plus_two', 'captures')) ? readdirSync(join(repo, 'half_plus_two', 'captures'), { recursive: true }).map(String).filter((f) => f.endsWith('.jsonl')) : []);
+      for (let i = 0; i < 200 && files().length === 0; i++) await new Promise((done) => setTimeout(done, 25));
+      const [file] = files();
+      expect(JSON.parse(readFileSync(join(repo, 'half_plus_two', 'captures', file), 'utf8'))).toMatchObject({ request_id: 'deno-capture', status: 200, outputs: { y: [[2.5]] } });
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it("sends traces over OTLP/HTTP (OpenTelemetry's SDK under Deno), parented to the client's traceparent", async () => {

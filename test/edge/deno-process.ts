@@ -16,8 +16,9 @@ export interface DenoProcess {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const DENO = join(ROOT, 'node_modules/.bin/deno');
 
-export async function startDeno(env: Record<string, string>): Promise<DenoProcess> {
-  const child = spawn(DENO, ['run', '--unstable-no-legacy-abort', '--allow-net', '--allow-read', '--allow-env', '--allow-sys', 'functions/deno/main.ts'], {
+/** `permissions`: more of Deno's flags, e.g. --allow-write=<folder> for captured requests. */
+export async function startDeno(env: Record<string, string>, permissions: string[] = []): Promise<DenoProcess> {
+  const child = spawn(DENO, ['run', '--unstable-no-legacy-abort', '--allow-net', '--allow-read', '--allow-env', '--allow-sys', ...permissions, 'functions/deno/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
