@@ -5,6 +5,7 @@ import type { Manager } from '../manager/manager.ts';
 import type { VersionRequest } from '../version/policy.ts';
 import type { SpanRecord } from '../trace/spans.ts';
 import type { Tensor, TensorSpec } from '../tensor/tensor.ts';
+import type { Shadow } from '../shadow/shadow.ts';
 
 /**
  * What every API function (predict.ts, classify.ts, metadata.ts, oip.ts) is given, whichever
@@ -17,6 +18,8 @@ export interface ApiServices {
   run: RunFn;
   /** Bytes one request's input tensors may take in all (core/tensor/budget.ts). */
   maxTensorBytes: number;
+  /** model.json's shadow runs (core/shadow); absent where the target cannot run work after a response (Lambda). */
+  shadow?: Shadow;
 }
 
 /** The model a request names, and the version or label it pins (neither: the manager's latest). */

@@ -32,6 +32,7 @@ export async function runOn(services: ApiServices, call: ApiCall, target: Target
   };
   const outputs = await runLeased(lease, services.run, inputsOf, call.timeLeft(), call.signal, call.span);
   call.io!.outputs = outputs;
+  services.shadow?.offer(servable.model, servable.version, call.io!.inputs, outputs);
   return { model: servable.model, version: servable.version, label, servable, outputs };
 }
 

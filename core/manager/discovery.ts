@@ -114,6 +114,7 @@ export class Discovery {
       entry.rollback = settings.rollback;
       entry.warmupIterations = settings.warmupIterations;
       entry.capture = settings.capture;
+      entry.shadow = settings.shadow;
       if (text !== null) this.rt.log(`model ${entry.name}: applied ${where}: labels ${JSON.stringify(entry.labels)}${entry.traffic ? `, traffic ${JSON.stringify(entry.traffic)}` : ''}`);
     } catch (err) {
       this.rt.log(`model ${entry.name}: ignoring ${where}, keeping the previous settings: ${(err as Error).message}`);

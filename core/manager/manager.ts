@@ -1,5 +1,6 @@
 import type { BatchingParameters } from '../config/batching.ts';
 import type { CaptureSettings } from '../capture/capture-settings.ts';
+import type { ShadowSettings } from '../shadow/shadow-settings.ts';
 import { ServingError, asServingError, errorLogText, notFound, quoted } from '../errors.ts';
 import { resolveVersion, servableNotFound, unrecognizedLabel, type VersionRequest } from '../version/policy.ts';
 import { Budget } from './budget.ts';
@@ -130,6 +131,23 @@ export class Manager {
   captureFor(name: string): { settings: CaptureSettings; location: string } | undefined {
     const entry = this.models.get(name);
     return entry?.capture && { settings: entry.capture, location: entry.source.location };
+  }
+
+  /** model.json's "shadow" for the model, if any (core/shadow). */
+  shadowFor(name: string): ShadowSettings | undefined {
+    return this.models.get(name)?.shadow;
+  }
+
+  /**
+   * A lease on the version `label` points at, only if it is warm and healthy now: loaded, not
+   * warming, not failed, not pulled by the rollback guard. Never loads anything (shadow runs).
+   */
+  leaseIfWarm(name: string, label: string): Lease | null {
+    const entry = this.models.get(name);
+    const version = entry && Object.hasOwn(entry.labels, label) ? entry.labels[label] : undefined;
+    const slot = version === undefined ? undefined : entry!.slots.get(version);
+    if (!slot?.servable || slot.warming || slot.pulled || slot.state !== 'AVAILABLE') return null;
+    return this.lease(entry!, slot.servable, label);
   }
 
   /** The batching parameters a model's model.json sets (as of its last listing), or undefined. */

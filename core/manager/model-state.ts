@@ -4,6 +4,7 @@ import type { Placement } from '../config/placement.ts';
 import type { ServingError } from '../errors.ts';
 import type { RollbackGuard } from '../repository/delivery-settings.ts';
 import type { CaptureSettings } from '../capture/capture-settings.ts';
+import type { ShadowSettings } from '../shadow/shadow-settings.ts';
 import type { ModelSource } from '../repository/source.ts';
 import type { Servable, VersionState, VersionStatus } from './servable.ts';
 
@@ -59,6 +60,8 @@ export interface Entry {
   warmupIterations: number | undefined;
   /** model.json's "capture" (core/capture); undefined: nothing is captured. */
   capture: CaptureSettings | undefined;
+  /** model.json's "shadow" (core/shadow); undefined: no shadow runs. */
+  shadow: ShadowSettings | undefined;
   /** The model.json text last applied or rejected (null: none), so an unchanged file is skipped. */
   settingsText: string | null;
   discovered: boolean;
@@ -92,6 +95,7 @@ export function newEntry(config: ModelConfig, source: ModelSource): Entry {
     rollback: undefined,
     warmupIterations: undefined,
     capture: undefined,
+    shadow: undefined,
     settingsText: null,
     discovered: false,
     checkAtMs: 0,

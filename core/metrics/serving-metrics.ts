@@ -23,6 +23,12 @@ export function servingMetrics(registry = new Registry()) {
     labelLatency: registry.histogram('edgeserve_label_request_latency_seconds', 'Request latency by model, label and version.', LATENCY_BUCKETS_S),
     rollbacks: registry.counter('edgeserve_rollbacks_total', 'Versions taken out of the traffic split by the rollback guard, by model, version and label.'),
     captures: registry.counter('edgeserve_capture_records_total', 'Captured requests (model.json "capture") by model and outcome: written, or dropped (buffer full or the write failed).'),
+    shadowRequests: registry.counter('edgeserve_shadow_requests_total', 'Requests run again on a shadow version (model.json "shadow"), by model, the shadow version and outcome: match, differ, failed, skipped.'),
+    shadowDifference: registry.histogram(
+      'edgeserve_shadow_max_abs_difference',
+      "A differing shadow answer's largest absolute difference from the served answer, by model, shadow version and output.",
+      [1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1, 10],
+    ),
     storageCalls: registry.counter(
       'edgeserve_storage_calls_total',
       'Model repository calls (list, read) by model, operation and outcome (ok, missing, error).',

@@ -5,6 +5,7 @@ import type { VersionPolicy } from '../config/model-config.ts';
 import { readPlacement, type Placement } from '../config/placement.ts';
 import { readRollback, readTraffic, readWarmupOptions, type RollbackGuard } from './delivery-settings.ts';
 import { readCapture, type CaptureSettings } from '../capture/capture-settings.ts';
+import { readShadow, type ShadowSettings } from '../shadow/shadow-settings.ts';
 
 /*
  * `<base>/model.json`: per-model settings that live next to the versions, so that changing them is
@@ -21,6 +22,7 @@ import { readCapture, type CaptureSettings } from '../capture/capture-settings.t
  *                 (progressive delivery: delivery-settings.ts, core/version/traffic.ts)
  *     "warmup": {"num_request_iterations": 1}   (replays of each TF Serving warmup record)
  *     "capture": {"sample_rate": 0.01, "errors": true, ...}   (core/capture: requests kept for replay)
+ *     "shadow": {"label": "canary", "share": 0.1}   (core/shadow: requests run again there and compared)
  *   }
  *
  * The manager reads it at discovery and on each revalidation; the CLI writes it (`edgeserve label`).
@@ -39,6 +41,7 @@ export interface ModelSettings {
   rollback?: RollbackGuard;
   warmupIterations?: number;
   capture?: CaptureSettings;
+  shadow?: ShadowSettings;
 }
 
 const POLICY_FORMS = '{"latest": {"num_versions": N}}, {"all": {}} or {"specific": {"versions": [N, ...]}}';
@@ -51,7 +54,7 @@ export function parseModelJson(input: Uint8Array | string, where: string, defaul
     throw new ConfigError(`${where}: invalid JSON: ${(err as Error).message}`);
   }
   const root = object(doc, where);
-  expectOnly(root, ['version_policy', 'labels', 'batching', 'placement', 'traffic', 'rollback', 'warmup', 'capture'], where);
+  expectOnly(root, ['version_policy', 'labels', 'batching', 'placement', 'traffic', 'rollback', 'warmup', 'capture', 'shadow'], where);
   const settings: ModelSettings = {};
   if (root.placement !== undefined) settings.placement = readPlacement(root.placement, `${where}: placement`);
   if (root.version_policy !== undefined) settings.versionPolicy = readPolicy(root.version_policy, `${where}: version_policy`);
@@ -60,6 +63,10 @@ export function parseModelJson(input: Uint8Array | string, where: string, defaul
   if (root.rollback !== undefined) settings.rollback = readRollback(root.rollback, `${where}: rollback`);
   if (root.warmup !== undefined) settings.warmupIterations = readWarmupOptions(root.warmup, `${where}: warmup`);
   if (root.capture !== undefined) settings.capture = readCapture(root.capture, `${where}: capture`);
+  if (root.shadow !== undefined) {
+    settings.shadow = readShadow(root.shadow, `${where}: shadow`);
+    if (settings.labels && !Object.hasOwn(settings.labels, settings.shadow.label)) throw new ConfigError(`${where}: shadow: label ${JSON.stringify(settings.shadow.label)} is not one of the model's labels`);
+  }
   if (root.batching !== undefined) {
     const { batch_axes: axes, ...parameters } = object(root.batching, `${where}: batching`);
     settings.batching = parseBatchingParameters(parameters, `${where}: batching`, defaults);

@@ -25,6 +25,7 @@ import { modelCaller } from '../apis/model-caller.ts';
 import type { RequestLogEntry } from '../apis/request-log.ts';
 import type { TraceExport } from '../trace/trace-export.ts';
 import { createCapture, type CaptureSink } from '../capture/capture.ts';
+import { createShadow } from '../shadow/shadow.ts';
 
 /**
  * The one composition of the serving stack: metrics, the model cache (manager), the batcher and
@@ -113,6 +114,8 @@ export interface ServiceCapabilities {
    * only when the target calls flushCaptures (Lambda, before an invocation ends).
    */
   capture?: { sink: CaptureSink; flushAfterMs?: number };
+  /** false where nothing may run after a response (Lambda freezes the environment): no model.json "shadow" runs. Default true. */
+  shadow?: boolean;
   /** The named TypeScript steps pipelines may call (core/pipeline/chain.ts's NamedStep; steps/index.ts registers them). */
   namedSteps?: Readonly<Record<string, NamedStep>>;
 }
@@ -171,7 +174,11 @@ export function createService(settings: ServiceSettings, capabilities: ServiceCa
   const batcher = settings.batching ? batcherFor(settings.batching, manager, metrics, capabilities, log) : null;
   // A chain is not batched itself: each of its steps is, in its own model's batcher.
   const run: RunFn = batcher ? (servable, inputs, options) => (servable.session.chain ? runDirect(servable, inputs, options) : batcher.run(servable, inputs, options)) : runDirect;
-  const services: ApiServices = { manager, run, maxTensorBytes: settings.maxTensorBytes };
+  const shadow =
+    capabilities.shadow !== false
+      ? createShadow({ manager, run, setTimer: capabilities.setTimer ?? timeoutTimer, requests: metrics.shadowRequests, difference: metrics.shadowDifference, defer: capabilities.defer, log })
+      : undefined;
+  const services: ApiServices = { manager, run, maxTensorBytes: settings.maxTensorBytes, ...(shadow && { shadow }) };
   const capture =
     capabilities.capture &&
     createCapture({

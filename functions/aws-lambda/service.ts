@@ -68,6 +68,8 @@ export async function createLambdaService(config: LambdaConfig, deps: LambdaDeps
     traces,
     // Captured requests are written when handler.ts flushes them, before the invocation ends.
     capture: { sink: nodeCaptureSink({ endpoint: flags.s3Endpoint, env: config.env }) },
+    // No model.json "shadow" runs: Lambda freezes the environment once the response is returned.
+    shadow: false,
     log,
   });
   return { ...service, disk, traces };
