@@ -33,7 +33,7 @@ describe('parseModelJson', () => {
     [{ version_policy: { specific: { versions: [] } } }, 'specific.versions: must be a non-empty list'],
     [{ version_policy: { specific: { versions: [1.5] } } }, 'specific.versions[0]: must be a positive integer'],
     [{ version_policy: { all: { x: 1 } } }, 'version_policy.all: unknown field "x" (expected no fields)'],
-    [{ lables: {} }, 'unknown field "lables" (expected one of: version_policy, labels, batching, placement, traffic, rollback, warmup)'],
+    [{ lables: {} }, 'unknown field "lables" (expected one of: version_policy, labels, batching, placement, traffic, rollback, warmup, capture, shadow)'],
     [{ batching: { max_batch_size: 0 } }, 'm/model.json: batching: max_batch_size: max_batch_size must be positive'],
     [{ batching: { batch_axes: { h: -1 } } }, 'm/model.json: batching.batch_axes.h: must be an axis number (0, 1, ...) or "shared", got -1'],
     [{ batching: { batch_axes: [1] } }, 'm/model.json: batching.batch_axes: must be a JSON object'],

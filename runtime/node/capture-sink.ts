@@ -10,11 +10,11 @@ import type { S3ClientOptions } from './s3-endpoint.ts';
  * file) or its S3 prefix (one PutObject; the AWS SDK loads on the first s3:// write).
  */
 export function nodeCaptureSink(options: S3ClientOptions): CaptureSink {
-  let s3: Promise<{ put: (bucket: string, key: string, body: string) => Promise<unknown> }> | undefined;
+  let s3: Promise<{ put: (bucket: string, key: string, body: string) => Promise<void> }> | undefined;
   const client = () =>
-    (s3 ??= Promise.all([import('./s3-client.ts'), import('@aws-sdk/client-s3')]).then(([{ createS3Client }, { PutObjectCommand }]) => {
+    (s3 ??= import('./s3-client.ts').then(({ createS3Client, putText }) => {
       const c = createS3Client(options);
-      return { put: (Bucket: string, Key: string, Body: string) => c.send(new PutObjectCommand({ Bucket, Key, Body, ContentType: 'application/x-ndjson' })) };
+      return { put: (bucket: string, key: string, body: string) => putText(c, bucket, key, body, 'application/x-ndjson') };
     }));
   return {
     async write(location, key, text) {

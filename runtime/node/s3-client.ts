@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { s3Endpoint, type S3ClientOptions } from './s3-endpoint.ts';
 
 /**
@@ -31,4 +31,9 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+}
+
+/** Writes one small text object (captured requests: core/capture). */
+export async function putText(client: S3Client, bucket: string, key: string, text: string, contentType: string): Promise<void> {
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }));
 }
