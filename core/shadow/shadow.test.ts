@@ -11,9 +11,14 @@ const f32 = (...values: number[]): Tensor => ({ dtype: 'float32', dims: [values.
 function setup(options: { warm?: number | null; share?: number } = {}) {
   const settings = readShadow({ label: 'next', share: options.share ?? 1 }, 'w');
   const released: number[] = [];
+  const acquired: string[] = [];
   const runs: ((outputs: Record<string, Tensor>) => void)[] = [];
   const manager = {
     shadowFor: () => settings,
+    acquire: async () => {
+      acquired.push('next');
+      return { release: () => {} };
+    },
     leaseIfWarm: (): Lease | null =>
       options.warm === null ? null : { servable: { model: 'm', version: options.warm ?? 2 } as Servable, label: 'next', release: () => released.push(options.warm ?? 2) },
   } as unknown as Manager;
@@ -33,7 +38,7 @@ function setup(options: { warm?: number | null; share?: number } = {}) {
   const settle = async () => {
     for (let i = 0; i < 20; i++) await Promise.resolve();
   };
-  return { shadow, runs, timers, released, outcome, logs, settle };
+  return { shadow, runs, timers, released, acquired, outcome, logs, settle };
 }
 
 describe('shadow runs', () => {
@@ -49,10 +54,10 @@ describe('shadow runs', () => {
     expect(s.logs).toEqual(['model m: shadow version 2 (label next) differs from version 1: y max abs difference 0.500']);
   });
 
-  it('skip (counted) a cold shadow and a second run while one is in flight; nothing when the label is the serving version', async () => {
+  it('skip (counted) a cold shadow, loading it meanwhile, and a second run while one is in flight; nothing when the label is the serving version', async () => {
     const cold = setup({ warm: null });
     cold.shadow.offer('m', 1, { x: f32(1) }, { y: f32(2.5) });
-    expect([cold.outcome('skipped'), cold.timers.length]).toEqual([1, 0]);
+    expect([cold.outcome('skipped'), cold.timers.length, cold.acquired]).toEqual([1, 0, ['next']]);
 
     const busy = setup();
     busy.shadow.offer('m', 1, { x: f32(1) }, { y: f32(2.5) });

@@ -11,8 +11,10 @@ import type { Tensor } from '../tensor/tensor.ts';
  * request's path:
  * - it starts on a timer after the request's outputs exist (the answer is encoded and sent first),
  *   on the same RunFn (so it batches like any request);
- * - only a warm, healthy shadow runs (Manager.leaseIfWarm: no load is ever started for it), and
- *   at most one shadow run per model is in flight: the rest are skipped, counted;
+ * - only a warm, healthy shadow runs (Manager.leaseIfWarm), and at most one shadow run per model
+ *   is in flight: the rest are skipped, counted. A cold shadow is loaded in the background (as a
+ *   request for its label would load it; the manager loads it once) and skipped until it is warm,
+ *   so targets that load versions lazily (Workers, Deno) shadow too;
  * - a run on the serving version itself (the label points at it) is not a comparison: none.
  * Outcomes land in edgeserve_shadow_requests_total{model, version (the shadow's), outcome =
  * match | differ | failed | skipped}, each differing output's largest difference in
@@ -55,6 +57,7 @@ export function createShadow(deps: ShadowDeps): Shadow {
     if (!lease || inFlight.has(model)) {
       lease?.release();
       deps.requests.inc({ model, version, outcome: 'skipped' });
+      if (!lease) warm(model, settings.label);
       return;
     }
     inFlight.add(model);
@@ -77,6 +80,15 @@ export function createShadow(deps: ShadowDeps): Shadow {
         lease.release();
       });
     deps.defer?.(work);
+  }
+
+  /** Loads the shadow in the background (a failed or unknown label stays skipped: nothing to log per request). */
+  function warm(model: string, label: string): void {
+    const loading = deps.manager.acquire(model, { label }).then(
+      (lease) => lease.release(),
+      () => {},
+    );
+    deps.defer?.(loading);
   }
 
   function report(model: string, served: number, shadow: number, label: string, differing: Difference[]): void {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initOf, runOipConformance } from '../conformance/oip-run.ts';
 import { pathOf, runConformance } from '../conformance/run.ts';
-import { largeModel } from '../fixtures/onnx-writer.ts';
+import { graph, largeModel } from '../fixtures/onnx-writer.ts';
 import { AUDIO, OCR_IMAGE, OCR_TEXT, realChainModels } from '../fixtures/real-chains.ts';
 import { putExampleRepository, putVersion } from './r2-repository.ts';
 import { buildBundle, startWorker, type WorkerUnderTest } from './worker-harness.ts';
@@ -233,6 +233,33 @@ describe('Cloudflare Worker: captured requests (model.json "capture")', () => {
       expect(JSON.parse(text)).toMatchObject({ request_id: 'edge-1', model: 'half_plus_two', version: 1, status: 200, request: { inputs: { x: [[1]] } }, outputs: { y: [[2.5]] } });
     } finally {
       await capturing.stop();
+    }
+  });
+});
+
+describe('Cloudflare Worker: shadow traffic (model.json "shadow")', () => {
+  it("runs requests again on the shadow label's version in their waitUntil, and reports that it differs", async () => {
+    const shadowing = await startWorker(bundle.dir);
+    try {
+      const changed = graph({
+        inputs: [{ name: 'x', dtype: 'float32', dims: ['batch', 1] }],
+        outputs: [{ name: 'y', dtype: 'float32', dims: ['batch', 1] }],
+        initializers: [{ name: 'b', dtype: 'float32', dims: [], data: [3] }],
+        nodes: [{ op: 'Add', inputs: ['x', 'b'], outputs: ['y'] }],
+      });
+      await putVersion(shadowing.put, 'm/1', { 'model.onnx': HALF_PLUS_TWO });
+      await putVersion(shadowing.put, 'm/2', { 'model.onnx': changed });
+      await shadowing.put('m/model.json', JSON.stringify({ version_policy: { all: {} }, labels: { stable: 1, next: 2 }, traffic: { stable: 100 }, shadow: { label: 'next' } }));
+      const differ = async () => counter(await (await shadowing.fetch('/monitoring/prometheus/metrics')).text(), 'edgeserve_shadow_requests_total{model="m",version="2",outcome="differ"}');
+      // The first requests find the shadow cold (it loads meanwhile); later ones are compared.
+      for (let i = 0; i < 100 && (await differ()) === 0; i++) {
+        const res = await shadowing.fetch('/v1/models/m:predict', { method: 'POST', body: '{"instances": [[1.0]]}' });
+        expect([res.headers.get('x-model-version'), await res.json()]).toEqual(['1', { predictions: [[2.5]] }]);
+      }
+      expect(await differ()).toBeGreaterThan(0);
+      expect(shadowing.logs()).toContain('model m: shadow version 2 (label next) differs from version 1: y max abs difference 1.50');
+    } finally {
+      await shadowing.stop();
     }
   });
 });
