@@ -1,5 +1,5 @@
 import { parseFlags, usage } from '../core/config/flags.ts';
-import { startServer } from '../runtime/node/server.ts';
+import { startServer, type RunningServer } from '../runtime/node/server.ts';
 
 /**
  * `edgeserve serve` and `npm start`: tensorflow_model_server's command line over ONNX models.
@@ -11,8 +11,19 @@ export async function serve(argv: string[], env: Record<string, string | undefin
     console.log(usage());
     return;
   }
-  const server = await startServer(flags);
-  const shutdown = () => void server.close().then(() => process.exit(0));
+  // The handlers go in before anything starts. As a container's PID 1, a process without a SIGTERM
+  // handler ignores the signal, so one that arrived while the server was starting (Kubernetes
+  // stopping a pod that is still starting; the REST port answers before gRPC is up) was lost, and
+  // the process lived on until the grace period ended in SIGKILL.
+  let server: RunningServer | null = null;
+  let stopping = false;
+  const stop = (running: RunningServer) => void running.close().then(() => process.exit(0));
+  const shutdown = () => {
+    stopping = true;
+    if (server) stop(server);
+  };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  server = await startServer(flags);
+  if (stopping) stop(server);
 }

@@ -12,14 +12,21 @@ const internal = (): HttpResponse => ({ status: 500, headers: { 'content-type': 
  * adapter built them (docs/performance.md).
  */
 export function httpListener(handle: HttpHandler): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const request = nodeRequest(req, res);
+    const answer = (response: HttpResponse) => {
+      // Once the server is closing, a request in flight gets its answer and its connection is
+      // closed after it: a keep-alive connection would otherwise hold the exit for its timeout.
+      if (!server.listening) response.headers.connection = 'close';
+      send(res, request.method, response);
+    };
     handle(request).then(
-      (response) => send(res, request.method, response),
+      answer,
       // The handler answers its own errors; this is a last resort that never shows the error.
-      () => send(res, request.method, internal()),
+      () => answer(internal()),
     );
   });
+  return server;
 }
 
 function nodeRequest(req: IncomingMessage, res: ServerResponse): HttpRequest {
