@@ -105,8 +105,14 @@ export function createCapture(deps: CaptureDeps): Capture {
         const time = now();
         const key = `captures/${new Date(time).toISOString().slice(0, 10)}/${new Date(time).toISOString().replace(/[:.]/g, '-')}-${Math.floor(random() * 0xffffff).toString(16).padStart(6, '0')}.jsonl`;
         try {
-          const text = held.map((h) => captureLine(h.entry, h.settings, h.time) + '\n').join('');
-          await deps.sink.write(location, key, text);
+          // Encoded a slice at a time, yielding between slices: a second's records at full rate
+          // took 300 ms in one go (bench/results/2026-12-07-capture.md), stalling the requests behind it.
+          const lines: string[] = [];
+          for (let i = 0; i < held.length; i++) {
+            if (i > 0 && i % ENCODE_SLICE === 0) await yieldToRequests();
+            lines.push(captureLine(held[i].entry, held[i].settings, held[i].time) + '\n');
+          }
+          await deps.sink.write(location, key, lines.join(''));
           count(model, 'written', held.length);
         } catch (err) {
           count(model, 'dropped', held.length);
@@ -118,6 +124,10 @@ export function createCapture(deps: CaptureDeps): Capture {
 
   return { offer, flush };
 }
+
+/** Records encoded between two yields to the event loop (about 1 ms of work for a small model's records). */
+const ENCODE_SLICE = 64;
+const yieldToRequests = () => new Promise<void>((resume) => setTimeout(resume, 0));
 
 const kept = (settings: CaptureSettings, tensors: Record<string, Tensor> | undefined): [string, Tensor][] =>
   Object.entries(tensors ?? {}).filter(([name]) => !settings.names || settings.names.includes(name));
