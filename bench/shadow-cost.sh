@@ -7,13 +7,7 @@
 #   npm run build && bench/shadow-cost.sh
 set -eu
 cd "$(dirname "$0")/.."
-BASE=$(npx tsx -e "import { modelBasePath, MODELS } from './bench/models.ts'; modelBasePath(MODELS[0]).then((p) => process.stdout.write(p))")
-npx tsx -e "import { predictBody, MODELS } from './bench/models.ts'; process.stdout.write(predictBody(MODELS[0]))" > /tmp/edgeserve-shadow-body.json
-cat > /tmp/edgeserve-shadow-post.lua <<'LUA'
-wrk.method = "POST"
-local f = io.open("/tmp/edgeserve-shadow-body.json", "r"); wrk.body = f:read("*a"); f:close()
-wrk.headers["content-type"] = "application/json"
-LUA
+. bench/wrk-small.sh
 REPO=$(mktemp -d /tmp/edgeserve-shadow-bench-XXXX)
 trap 'rm -rf "$REPO"' EXIT
 mkdir -p "$REPO/m/1" "$REPO/m/2"
@@ -22,12 +16,7 @@ run() {
   local label=$1 json=$2
   echo "$json" > "$REPO/m/model.json"
   node dist/node/main.mjs --model_name=m --model_base_path="$REPO/m" --rest_api_port=8612 --port=0 > /dev/null 2>&1 & local server=$!
-  for _ in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:8612/v1/models/m && break; sleep 0.1; done
-  wrk -t1 -c32 -d2s -s /tmp/edgeserve-shadow-post.lua http://127.0.0.1:8612/v1/models/m:predict > /dev/null
-  for c in 1 32; do
-    wrk -t1 -c$c -d3s --latency -s /tmp/edgeserve-shadow-post.lua http://127.0.0.1:8612/v1/models/m:predict \
-      | awk -v l="$label" -v c=$c '/ 50%/ {p50=$2} / 99%/ {p99=$2} /Requests\/sec/ {r=$2} END {printf "%s, %d callers: p50 %s, p99 %s, %s req/s\n", l, c, p50, p99, r}'
-  done
+  measure 8612 "$label"
   kill $server; wait $server 2>/dev/null || true
 }
 POLICY='"version_policy": {"all": {}}, "labels": {"stable": 1, "next": 2}, "traffic": {"stable": 100}'

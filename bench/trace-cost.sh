@@ -6,24 +6,14 @@
 #   npm run build && bench/trace-cost.sh
 set -eu
 cd "$(dirname "$0")/.."
-BASE=$(npx tsx -e "import { modelBasePath, MODELS } from './bench/models.ts'; modelBasePath(MODELS[0]).then((p) => process.stdout.write(p))")
-npx tsx -e "import { predictBody, MODELS } from './bench/models.ts'; process.stdout.write(predictBody(MODELS[0]))" > /tmp/edgeserve-trace-body.json
-cat > /tmp/edgeserve-trace-post.lua <<'LUA'
-wrk.method = "POST"
-local f = io.open("/tmp/edgeserve-trace-body.json", "r"); wrk.body = f:read("*a"); f:close()
-wrk.headers["content-type"] = "application/json"
-LUA
+. bench/wrk-small.sh
 node bench/otlp-sink.mjs 4318 & SINK=$!
 trap 'kill $SINK 2>/dev/null' EXIT
 ENDPOINT=OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:4318/v1/traces
 run() {
   local label=$1; shift
   env "$@" node dist/node/main.mjs --model_name=m --model_base_path="$BASE" --rest_api_port=8611 --port=0 > /dev/null 2>&1 & local server=$!
-  for _ in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:8611/v1/models/m && break; sleep 0.1; done
-  wrk -t1 -c32 -d2s -s /tmp/edgeserve-trace-post.lua http://127.0.0.1:8611/v1/models/m:predict > /dev/null
-  for c in 1 32; do
-    echo "$label, $c callers: $(wrk -t1 -c$c -d3s -s /tmp/edgeserve-trace-post.lua http://127.0.0.1:8611/v1/models/m:predict | awk '/Requests\/sec/ {print $2}') req/s"
-  done
+  measure 8611 "$label"
   kill $server; wait $server 2>/dev/null || true
 }
 for _ in 1 2; do

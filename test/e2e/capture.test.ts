@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replay } from '../../cli/replay.ts';
-import { graph } from '../fixtures/onnx-writer.ts';
+import { affineModel } from '../fixtures/onnx-writer.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
 
 // model.json "capture" on the real server: sampled requests (here all) and every failure written
@@ -13,20 +13,7 @@ let dir: string;
 let server: ServerProcess;
 const SKY = readFileSync('docs/examples/sky.jpg');
 
-/** y = 0.5x + b: half_plus_two's graph with another bias (b = 2 is the original). */
-const halfPlus = (bias: number) =>
-  graph({
-    inputs: [{ name: 'x', dtype: 'float32', dims: ['batch', 1] }],
-    outputs: [{ name: 'y', dtype: 'float32', dims: ['batch', 1] }],
-    initializers: [
-      { name: 'half', dtype: 'float32', dims: [], data: [0.5] },
-      { name: 'b', dtype: 'float32', dims: [], data: [bias] },
-    ],
-    nodes: [
-      { op: 'Mul', inputs: ['x', 'half'], outputs: ['h'] },
-      { op: 'Add', inputs: ['h', 'b'], outputs: ['y'] },
-    ],
-  });
+const halfPlus = (bias: number) => affineModel(0.5, bias);
 
 const captured = (model: string) => {
   const root = join(dir, model, 'captures');

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graph } from '../fixtures/onnx-writer.ts';
+import { affineModel } from '../fixtures/onnx-writer.ts';
 import { series } from '../support/batching-shapes.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
 
@@ -12,19 +12,7 @@ import { startServer, type ServerProcess } from './server-process.ts';
 let dir: string;
 let server: ServerProcess;
 
-const halfPlus = (bias: number) =>
-  graph({
-    inputs: [{ name: 'x', dtype: 'float32', dims: ['batch', 1] }],
-    outputs: [{ name: 'y', dtype: 'float32', dims: ['batch', 1] }],
-    initializers: [
-      { name: 'half', dtype: 'float32', dims: [], data: [0.5] },
-      { name: 'b', dtype: 'float32', dims: [], data: [bias] },
-    ],
-    nodes: [
-      { op: 'Mul', inputs: ['x', 'half'], outputs: ['h'] },
-      { op: 'Add', inputs: ['h', 'b'], outputs: ['y'] },
-    ],
-  });
+const halfPlus = (bias: number) => affineModel(0.5, bias);
 
 function model(name: string, shadowBias: number): string {
   for (const [version, bias] of [[1, 2], [2, shadowBias]]) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initOf, runOipConformance } from '../conformance/oip-run.ts';
 import { pathOf, runConformance } from '../conformance/run.ts';
-import { graph, largeModel } from '../fixtures/onnx-writer.ts';
+import { affineModel, largeModel } from '../fixtures/onnx-writer.ts';
 import { AUDIO, OCR_IMAGE, OCR_TEXT, realChainModels } from '../fixtures/real-chains.ts';
 import { putExampleRepository, putVersion } from './r2-repository.ts';
 import { buildBundle, startWorker, type WorkerUnderTest } from './worker-harness.ts';
@@ -241,12 +241,7 @@ describe('Cloudflare Worker: shadow traffic (model.json "shadow")', () => {
   it("runs requests again on the shadow label's version in their waitUntil, and reports that it differs", async () => {
     const shadowing = await startWorker(bundle.dir);
     try {
-      const changed = graph({
-        inputs: [{ name: 'x', dtype: 'float32', dims: ['batch', 1] }],
-        outputs: [{ name: 'y', dtype: 'float32', dims: ['batch', 1] }],
-        initializers: [{ name: 'b', dtype: 'float32', dims: [], data: [3] }],
-        nodes: [{ op: 'Add', inputs: ['x', 'b'], outputs: ['y'] }],
-      });
+      const changed = affineModel(1, 3);
       await putVersion(shadowing.put, 'm/1', { 'model.onnx': HALF_PLUS_TWO });
       await putVersion(shadowing.put, 'm/2', { 'model.onnx': changed });
       await shadowing.put('m/model.json', JSON.stringify({ version_policy: { all: {} }, labels: { stable: 1, next: 2 }, traffic: { stable: 100 }, shadow: { label: 'next' } }));
