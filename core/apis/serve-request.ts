@@ -18,7 +18,10 @@ import type { Capture } from '../capture/capture.ts';
  * - the request counter and latency, labelled model, version, api, status;
  * - for a call that ran inputs on a version (call.ran.inference), the rollback guard's count (any
  *   failed answer but a client's 499; the guard compares versions) and, when a traffic label chose
- *   the version, the per-label series.
+ *   the version, the per-label series;
+ * - the request log's entry and the trace (core/trace: spans are recorded only when one of them
+ *   will read them; whether a trace is sampled is decided as the request starts);
+ * - model.json's capture of the request (core/capture), for a call that ran inputs.
  * Model names the manager does not serve share one "(unknown)" series, so callers cannot grow the
  * metrics without bound.
  */
@@ -85,9 +88,9 @@ export async function serveRequest<A>(
 ): Promise<A> {
   const started = recorder.now();
   const call: ApiCall = { timeLeft: deadlineAfter(start.timeoutMs), signal: start.signal, routingKey: start.routingKey, model: start.model ?? '' };
-  // Spans are recorded only for a consumer: the request log's timings, or a sampled trace.
   let ids: RequestIdentity | undefined;
   const identity = () => (ids ??= start.identity?.() ?? {});
+  // Spans are recorded only for a consumer: the request log's timings, or a sampled trace.
   const parent = recorder.traces && parseTraceparent(identity().traceparent, identity().tracestate);
   const sampled = recorder.traces?.sampled(parent) === true;
   const traced = recorder.requestLog !== undefined || sampled;
