@@ -28,7 +28,7 @@ export function readCapture(value: unknown, where: string): CaptureSettings {
   const rate = doc.sample_rate ?? 0;
   if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new ConfigError(`${where}: sample_rate must be a number from 0 to 1`);
   const flag = (key: string) => {
-    const v = doc[key] ?? true;
+    const v = doc[key] === undefined ? true : doc[key];
     if (typeof v !== 'boolean') throw new ConfigError(`${where}: ${key} must be true or false`);
     return v;
   };

@@ -91,6 +91,74 @@ describe('capture', () => {
     expect(only.outputs).toBeUndefined();
   });
 
+  it('keeps a success only when the random draw is under sample_rate', async () => {
+    const { capture, writes } = setup();
+    // random() is 0.5 in setup: 0.5 keeps nothing, a hair more keeps it.
+    capture.offer(entry({ requestId: 'under' }), readCapture({ sample_rate: 0.5 }, 'w'), '/m');
+    capture.offer(entry({ requestId: 'over' }), readCapture({ sample_rate: 0.5000001 }, 'w'), '/m');
+    await capture.flush();
+    expect(writes[0].text.trim().split('\n').map((l) => JSON.parse(l).request_id)).toEqual(['over']);
+  });
+
+  it('holds a record that fills the buffer exactly, and counts only the sides and names it keeps', async () => {
+    // 256 bytes of record plus the 4-byte input and the 4-byte output.
+    const exact = setup(256 + 8);
+    exact.capture.offer(entry(), all, '/m');
+    await exact.capture.flush();
+    expect(exact.count('written')).toBe(1);
+    const inputsOnly = setup(256 + 4);
+    inputsOnly.capture.offer(entry(), readCapture({ sample_rate: 1, outputs: false }, 'w'), '/m');
+    inputsOnly.capture.offer(entry({ inputs: { x: f32([1]), big: f32(new Array(100).fill(0)) } }), readCapture({ sample_rate: 1, names: ['x'] }, 'w'), '/n');
+    await inputsOnly.capture.flush();
+    expect([inputsOnly.count('written'), inputsOnly.count('dropped')]).toEqual([1, 1]);
+    const strings = setup(256 + 3);
+    strings.capture.offer(entry({ inputs: { s: { dtype: 'string', dims: [2], data: ['ab', 'c'] } }, outputs: {} }), all, '/m');
+    strings.capture.offer(entry({ inputs: { s: { dtype: 'string', dims: [2], data: ['ab', 'cd'] } }, outputs: {} }), all, '/m');
+    await strings.capture.flush();
+    expect([strings.count('written'), strings.count('dropped')]).toEqual([1, 1]);
+  });
+
+  it('flushes by itself flushAfterMs after the first record it holds, once', async () => {
+    const writes: string[] = [];
+    const timers: { fn: () => void; ms: number }[] = [];
+    const capture = createCapture({ sink: { write: async (_, key) => void writes.push(key) }, flushAfterMs: 250, setTimer: (fn, ms) => (timers.push({ fn, ms }), () => {}) });
+    capture.offer(entry(), all, '/m');
+    capture.offer(entry(), all, '/m');
+    expect(timers.map((t) => t.ms)).toEqual([250]);
+    timers[0].fn();
+    await new Promise((done) => setTimeout(done, 0));
+    expect(writes).toHaveLength(1);
+  });
+
+  it('writes every record of a large flush, in order, a slice at a time', async () => {
+    const { capture, writes } = setup();
+    for (let i = 0; i < 150; i++) capture.offer(entry({ requestId: `r${i}` }), all, '/m');
+    await capture.flush();
+    expect(writes[0].text.trim().split('\n').map((l) => JSON.parse(l).request_id)).toEqual(Array.from({ length: 150 }, (_, i) => `r${i}`));
+  });
+
+  it("records the label and the error, a tensor's shape, false booleans, and text strings as text", () => {
+    const line = JSON.parse(
+      captureLine(
+        entry({
+          label: 'canary',
+          status: 400,
+          error: { code: 'INVALID_ARGUMENT', message: 'bad x' },
+          inputs: { x: f32([1, 2, 3, 4, 5, 6], [2, 3]), flags: { dtype: 'bool', dims: [2], data: Uint8Array.of(0, 1) }, text: { dtype: 'string', dims: [1], data: ['héllo'] } },
+        }),
+        all,
+        Date.UTC(2026, 0, 2),
+      ),
+    );
+    expect(line).toMatchObject({ time: '2026-01-02T00:00:00.000Z', label: 'canary', status: 400, error_code: 'INVALID_ARGUMENT', error: 'bad x', version: 3, api: 'predict', model: 'm' });
+    expect(line.request.inputs).toEqual({ x: [[1, 2, 3], [4, 5, 6]], flags: [false, true], text: ['héllo'] });
+    const bare = JSON.parse(captureLine(entry({ inputs: {}, outputs: {} }), all, 0));
+    expect(bare).not.toHaveProperty('request');
+    expect(bare).not.toHaveProperty('outputs');
+    expect(bare).not.toHaveProperty('label');
+    expect(bare).not.toHaveProperty('error_code');
+  });
+
   it('refuses a capture setting it cannot honour, naming it', () => {
     expect(() => readCapture({ sample_rate: 2 }, 'm/model.json: capture')).toThrow('m/model.json: capture: sample_rate must be a number from 0 to 1');
     expect(() => readCapture({ rate: 1 }, 'w')).toThrow('w: unknown key "rate"');
