@@ -257,17 +257,26 @@ describe('batcher scheduling', () => {
     const registry = new Registry();
     const { servable, runs } = fakeServable({ manual: true });
     const batcher = createBatcher(params({ maxBatchSize: 4, allowedBatchSizes: [4] }), { ...clock, metrics: batchingMetrics(registry) });
+    // Enqueued at 1 ms, not 0: a wait is the run's start minus the arrival.
+    await clock.advance(1);
     const all = [batcher.run(servable, rows([1])), batcher.run(servable, rows([2])), batcher.run(servable, rows([3]))];
     await clock.advance(2);
     runs[0].release();
     await settle();
     runs[1].release();
     await Promise.all(all);
+    const failed = batcher.run(servable, rows([4]));
+    await settle();
+    runs[2].fail(new Error('boom'));
+    await expect(failed).rejects.toMatchObject({ code: 'INTERNAL' });
     const text = registry.render();
-    expect(text).toContain('edgeserve_batch_runs_total{model="m",version="1"} 2');
+    // The first batch ran 2 ms, the second none; the failed one none either.
+    expect(text).toContain('edgeserve_batch_run_latency_seconds_sum{model="m",version="1"} 0.002');
+    expect(text).toContain('edgeserve_batch_requests_total{model="m",version="1",outcome="error"} 1');
+    expect(text).toContain('edgeserve_batch_runs_total{model="m",version="1"} 3');
     expect(text).toContain('edgeserve_batch_requests_total{model="m",version="1",outcome="ok"} 3');
-    expect(text).toContain('edgeserve_batch_size_bucket{model="m",version="1",le="4"} 2');
-    expect(text).toContain('edgeserve_batch_padding_rows_total{model="m",version="1"} 5');
+    expect(text).toContain('edgeserve_batch_size_bucket{model="m",version="1",le="4"} 3');
+    expect(text).toContain('edgeserve_batch_padding_rows_total{model="m",version="1"} 8');
     expect(text).toContain('edgeserve_batch_queueing_latency_seconds_sum{model="m",version="1"} 0.004');
   });
 });
