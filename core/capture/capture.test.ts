@@ -100,22 +100,22 @@ describe('capture', () => {
     expect(writes[0].text.trim().split('\n').map((l) => JSON.parse(l).request_id)).toEqual(['over']);
   });
 
-  it('holds a record that fills the buffer exactly, and counts only the sides and names it keeps', async () => {
-    // 256 bytes of record plus the 4-byte input and the 4-byte output.
-    const exact = setup(256 + 8);
-    exact.capture.offer(entry(), all, '/m');
-    await exact.capture.flush();
-    expect(exact.count('written')).toBe(1);
-    const inputsOnly = setup(256 + 4);
-    inputsOnly.capture.offer(entry(), readCapture({ sample_rate: 1, outputs: false }, 'w'), '/m');
-    inputsOnly.capture.offer(entry({ inputs: { x: f32([1]), big: f32(new Array(100).fill(0)) } }), readCapture({ sample_rate: 1, names: ['x'] }, 'w'), '/n');
-    await inputsOnly.capture.flush();
-    expect([inputsOnly.count('written'), inputsOnly.count('dropped')]).toEqual([1, 1]);
-    const strings = setup(256 + 3);
-    strings.capture.offer(entry({ inputs: { s: { dtype: 'string', dims: [2], data: ['ab', 'c'] } }, outputs: {} }), all, '/m');
-    strings.capture.offer(entry({ inputs: { s: { dtype: 'string', dims: [2], data: ['ab', 'cd'] } }, outputs: {} }), all, '/m');
-    await strings.capture.flush();
-    expect([strings.count('written'), strings.count('dropped')]).toEqual([1, 1]);
+  it('holds a record that fills the buffer exactly, counting only the sides, names and characters it keeps', async () => {
+    // A record is 256 bytes plus what it keeps: held at exactly its size, dropped one byte short.
+    const fits = async (limit: number, e: CaptureEntry, settings = all) => {
+      const s = setup(limit);
+      s.capture.offer(e, settings, '/m');
+      await s.capture.flush();
+      return s.count('written') === 1;
+    };
+    const cases: [CaptureEntry, ReturnType<typeof readCapture>, number][] = [
+      [entry(), all, 256 + 8],
+      [entry(), readCapture({ sample_rate: 1, outputs: false }, 'w'), 256 + 4],
+      [entry(), readCapture({ sample_rate: 1, inputs: false }, 'w'), 256 + 4],
+      [entry({ inputs: { x: f32([1]), big: f32(new Array(100).fill(0)) } }), readCapture({ sample_rate: 1, names: ['x', 'y'] }, 'w'), 256 + 8],
+      [entry({ inputs: { s: { dtype: 'string', dims: [2], data: ['ab', 'c'] } }, outputs: {} }), all, 256 + 3],
+    ];
+    for (const [e, settings, size] of cases) expect([await fits(size, e, settings), await fits(size - 1, e, settings)]).toEqual([true, false]);
   });
 
   it('flushes by itself flushAfterMs after the first record it holds, once', async () => {
