@@ -118,6 +118,45 @@ describe('batcher scheduling', () => {
     expect(outValues(await second)).toEqual([20]);
   });
 
+  it('closes the open batch for a request that does not fit it (no splitting), and fills the new one', async () => {
+    const clock = new FakeClock();
+    const { servable, runs, rowsPerRun } = fakeServable({ manual: true });
+    const batcher = createBatcher(params({ maxBatchSize: 4 }), clock);
+    const busy = batcher.run(servable, rows([0]));
+    // While the runner is busy: 3 rows open a batch; 2 more do not fit it (3 + 2 > 4) and open
+    // another; the last row joins that one, not the closed first.
+    const rest = [batcher.run(servable, rows([1, 2, 3])), batcher.run(servable, rows([4, 5])), batcher.run(servable, rows([6]))];
+    await settle();
+    runs[0].release();
+    await busy;
+    await settle();
+    runs[1].release();
+    await settle();
+    runs[2].release();
+    expect((await Promise.all(rest)).map(outValues)).toEqual([[10, 20, 30], [40, 50], [60]]);
+    expect(rowsPerRun()).toEqual([1, 3, 3]);
+  });
+
+  it("counts a waiting batch's timeout from the previous run's end when that is later than its first row", async () => {
+    const clock = new FakeClock();
+    const { servable, runs, rowsPerRun } = fakeServable({ manual: true });
+    const batcher = createBatcher(params({ batchTimeoutMicros: 5000 }), clock);
+    const first = batcher.run(servable, rows([1]));
+    const second = batcher.run(servable, rows([2]));
+    await settle();
+    // The first run takes 4 ms; the second's row arrived at 0. Counted from its arrival it would be
+    // due at 5 ms; from the run's end (4 ms) it is due at 9 ms, giving the first run's caller time to come back.
+    await clock.advance(4);
+    runs[0].release();
+    await first;
+    await clock.advance(4);
+    expect(rowsPerRun()).toEqual([1]);
+    await clock.advance(1);
+    expect(rowsPerRun()).toEqual([1, 1]);
+    runs[1].release();
+    await second;
+  });
+
   it('runs sequential requests at once however long the timeout (concurrency 1)', async () => {
     const clock = new FakeClock();
     const { servable, rowsPerRun } = fakeServable();
