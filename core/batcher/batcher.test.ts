@@ -5,6 +5,7 @@ import { FakeClock, fakeServable, outValues, params, rows, settle } from '../tes
 import { batchingMetrics } from './metrics.ts';
 import { pollPark } from './wait.ts';
 import { rootSpan, type SpanRecord } from '../trace/spans.ts';
+import { RunAbort } from '../deadline.ts';
 
 describe('batcher scheduling', () => {
   it('runs a request on an idle queue at once, on its own tensors, whatever the timeout', async () => {
@@ -155,6 +156,31 @@ describe('batcher scheduling', () => {
     expect(rowsPerRun()).toEqual([1, 1]);
     runs[1].release();
     await second;
+  });
+
+  it("forgets a cancelled request's rows: the callers that came back alone run at once", async () => {
+    const clock = new FakeClock();
+    const { servable, runs, rowsPerRun } = fakeServable({ manual: true });
+    const batcher = createBatcher(params({ batchTimeoutMicros: 5000 }), clock);
+    const a = batcher.run(servable, rows([1]));
+    const abort = new RunAbort();
+    const b = batcher.run(servable, rows([2]), { signal: abort });
+    await settle();
+    abort.abort();
+    await expect(b).rejects.toMatchObject({ code: 'CANCELLED' });
+    runs[0].release();
+    await a;
+    // Idle past the timeout: the demand is forgotten; then one caller, and one more as it returns.
+    await clock.advance(6);
+    const c = batcher.run(servable, rows([3]));
+    await settle();
+    runs[1].release();
+    await c;
+    void batcher.run(servable, rows([4]));
+    await settle();
+    // The run before saw one row, so one row is all the next batch waits for.
+    expect(rowsPerRun()).toEqual([1, 1, 1]);
+    runs[2].release();
   });
 
   it('runs sequential requests at once however long the timeout (concurrency 1)', async () => {
