@@ -5,6 +5,7 @@ import { parseWarmup, type WarmupRequest } from '../core/manager/warmup.ts';
 import { decodeInputs, readPredictBody } from '../core/tensor/json/decode.ts';
 import { parseJson } from '../core/tensor/json/parse.ts';
 import type { Tensor } from '../core/tensor/tensor.ts';
+import { nestedArrays } from '../core/tensor/nested.ts';
 import { onnxruntimeNode } from '../runtime/node/onnxruntime-node.ts';
 import { UsageError } from './args.ts';
 
@@ -48,11 +49,6 @@ export async function prepareWarmup(modelFile: string, warmupFile: string, golde
 
 /** A tensor's values as nested JSON arrays of its shape (int64 as numbers, bool as true/false). */
 function nested(t: Tensor): unknown {
-  const flat = Array.from(t.data as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : t.dtype === 'bool' ? v === 1 : v));
-  const build = (depth: number, offset: number): unknown => {
-    if (depth === t.dims.length) return flat[offset];
-    const stride = t.dims.slice(depth + 1).reduce((a, b) => a * b, 1);
-    return Array.from({ length: t.dims[depth] }, (_, i) => build(depth + 1, offset + i * stride));
-  };
-  return build(0, 0);
+  const data = t.data as ArrayLike<unknown>;
+  return nestedArrays(t, (i) => (typeof data[i] === 'bigint' ? Number(data[i]) : t.dtype === 'bool' ? data[i] === 1 : data[i]));
 }

@@ -1,6 +1,7 @@
 import type { SetTimer } from '../clock.ts';
 import type { Counter } from '../metrics/registry.ts';
 import type { Tensor, TensorSpec } from '../tensor/tensor.ts';
+import { nestedArrays } from '../tensor/nested.ts';
 import type { CaptureSettings } from './capture-settings.ts';
 
 /**
@@ -102,8 +103,8 @@ export function createCapture(deps: CaptureDeps): Capture {
     await Promise.all(
       batches.map(async ([location, held]) => {
         const model = held[0].entry.model;
-        const time = now();
-        const key = `captures/${new Date(time).toISOString().slice(0, 10)}/${new Date(time).toISOString().replace(/[:.]/g, '-')}-${Math.floor(random() * 0xffffff).toString(16).padStart(6, '0')}.jsonl`;
+        const iso = new Date(now()).toISOString();
+        const key = `captures/${iso.slice(0, 10)}/${iso.replace(/[:.]/g, '-')}-${Math.floor(random() * 0xffffff).toString(16).padStart(6, '0')}.jsonl`;
         try {
           // Encoded a slice at a time, yielding between slices: a second's records at full rate
           // took 300 ms in one go (bench/results/2026-12-07-capture.md), stalling the requests behind it.
@@ -169,16 +170,10 @@ const BIGINT_STRING = /"\\u0000int64:(-?\d+)"/g;
 /** A tensor as nested arrays of its shape: bytes as {"b64"}, bool as true/false, int64 as bigint. */
 function nestedValue(t: Tensor, bytes: boolean): unknown {
   const data = t.data as ArrayLike<unknown>;
-  const value = (i: number): unknown => {
+  return nestedArrays(t, (i) => {
     const v = data[i];
     if (t.dtype === 'string') return bytes ? { b64: btoa(v as string) } : v;
     if (t.dtype === 'bool') return v === 1 || v === true;
     return v;
-  };
-  const build = (depth: number, offset: number): unknown => {
-    if (depth === t.dims.length) return value(offset);
-    const stride = t.dims.slice(depth + 1).reduce((a, b) => a * b, 1);
-    return Array.from({ length: t.dims[depth] }, (_, i) => build(depth + 1, offset + i * stride));
-  };
-  return build(0, 0);
+  });
 }

@@ -3,7 +3,8 @@ import type { TraceContext, TraceExport } from '../../core/trace/trace-export.ts
 /** Environment variables, or a Worker's env (whose bindings are not all strings). */
 type Env = Record<string, unknown>;
 
-const text = (env: Env, name: string) => (typeof env[name] === 'string' ? (env[name] as string) : undefined);
+/** An environment variable's value, when it is a string (a Worker's env also holds bindings). */
+export const envText = (env: Env, name: string) => (typeof env[name] === 'string' ? (env[name] as string) : undefined);
 
 /**
  * Whether OpenTelemetry's standard variables ask for traces: an OTLP endpoint is set
@@ -11,15 +12,15 @@ const text = (env: Env, name: string) => (typeof env[name] === 'string' ? (env[n
  * OTEL_SDK_DISABLED=true nor OTEL_TRACES_EXPORTER=none turns them off.
  */
 export function tracingConfigured(env: Env): boolean {
-  const endpoint = text(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') || text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
-  return Boolean(endpoint) && text(env, 'OTEL_SDK_DISABLED')?.trim().toLowerCase() !== 'true' && text(env, 'OTEL_TRACES_EXPORTER')?.trim().toLowerCase() !== 'none';
+  const endpoint = envText(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') || envText(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  return Boolean(endpoint) && envText(env, 'OTEL_SDK_DISABLED')?.trim().toLowerCase() !== 'true' && envText(env, 'OTEL_TRACES_EXPORTER')?.trim().toLowerCase() !== 'none';
 }
 
 /** The signal's own endpoint as given, else the base endpoint's /v1/traces (the OTLP exporter specification's rule). */
 export function tracesUrl(env: Env): string {
-  const own = text(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const own = envText(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
   if (own) return own;
-  return `${(text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? '').replace(/\/+$/, '')}/v1/traces`;
+  return `${(envText(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? '').replace(/\/+$/, '')}/v1/traces`;
 }
 
 /**
@@ -33,8 +34,8 @@ export function samplerFrom(env: Env, random: () => number = Math.random): (pare
 }
 
 function samplingFrom(env: Env): { parentBased: boolean; ratio: number } {
-  const name = (text(env, 'OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on').trim().toLowerCase();
-  const arg = text(env, 'OTEL_TRACES_SAMPLER_ARG')?.trim();
+  const name = (envText(env, 'OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on').trim().toLowerCase();
+  const arg = envText(env, 'OTEL_TRACES_SAMPLER_ARG')?.trim();
   const given = arg ? Number(arg) : 1;
   const root = name.replace(/^parentbased_/, '');
   const ratio = root === 'always_off' ? 0 : root === 'traceidratio' && given >= 0 && given <= 1 ? given : 1;
