@@ -9,7 +9,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // The tests' own S3 clients, on Node 20: the SDK's notice that later releases need Node 22
-    // (runtime/node/s3-client.ts says why the server turns it off too).
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // (runtime/node/s3-client.ts says why the server turns it off too). The tests' own onnxruntime
+    // sessions: no telemetry, so no /tmp/mat-debug-<pid>.log per worker (runtime/node/onnxruntime-node.ts).
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ORT_DISABLE_TELEMETRY: '1' },
   },
 });
