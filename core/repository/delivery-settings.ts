@@ -46,7 +46,7 @@ export function readWarmupOptions(value: unknown, where: string): number {
   for (const key of Object.keys(obj)) {
     if (key !== 'num_request_iterations') throw new ConfigError(`${where}: unknown field "${key}" (expected one of: num_request_iterations)`);
   }
-  const n = obj.num_request_iterations ?? 1;
+  const n = obj.num_request_iterations === undefined ? 1 : obj.num_request_iterations;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw new ConfigError(`${where}.num_request_iterations: must be a positive integer, got ${JSON.stringify(n)}`);
   return n;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../config/config-error.ts';
 import { childLocation, entryName, keyUnder, objectUrl, parseObjectUrl } from './object-url.ts';
 
 describe('object URLs', () => {
@@ -7,6 +8,20 @@ describe('object URLs', () => {
     expect(parseObjectUrl('s3://my.bucket-1')).toEqual({ scheme: 's3', bucket: 'my.bucket-1', prefix: '' });
     expect(objectUrl(parseObjectUrl('s3://b/p/m'))).toBe('s3://b/p/m');
     expect(objectUrl(parseObjectUrl('s3://b'))).toBe('s3://b');
+  });
+
+  it('drops repeated slashes around the prefix', () => {
+    expect(parseObjectUrl('s3://b//p/m')).toEqual({ scheme: 's3', bucket: 'b', prefix: 'p/m' });
+    expect(parseObjectUrl('s3://b/p/m//')).toEqual({ scheme: 's3', bucket: 'b', prefix: 'p/m' });
+    expect(parseObjectUrl('s3://b///')).toEqual({ scheme: 's3', bucket: 'b', prefix: '' });
+  });
+
+  it.each([
+    ['s3://-b/m', '"s3://-b/m": invalid bucket name "-b"'],
+    ['s3://b!/m', '"s3://b!/m": invalid bucket name "b!"'],
+    ['s3://my bucket/m', '"s3://my bucket/m": invalid bucket name "my bucket"'],
+  ])('refuses the bucket name in %s, wherever the bad character is', (url, message) => {
+    expect(() => parseObjectUrl(url)).toThrow(new ConfigError(message));
   });
 
   it.each([
@@ -37,5 +52,12 @@ describe('object URLs', () => {
     expect(entryName('p/m/', 'p/m/model.json')).toBe('model.json');
     expect(entryName('p/m/', 'p/m2/1/')).toBeNull();
     expect(entryName('p/m/', 'p/m/')).toBeNull();
+  });
+
+  it('ignores keys outside the listed prefix and keys more than one level below it', () => {
+    expect(entryName('p/m/', 'q/n/1/')).toBeNull(); // as long as the prefix, but another folder
+    expect(entryName('p/m/', 'p/m/1/model.onnx')).toBeNull();
+    expect(entryName('', '1/model.onnx')).toBeNull();
+    expect(entryName('', '1/')).toBe('1');
   });
 });

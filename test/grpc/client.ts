@@ -11,6 +11,8 @@ export interface GrpcClient {
   call<T = any>(service: 'prediction' | 'model' | 'health' | 'oip', method: string, request: object, options?: CallOptions): Promise<T>;
   /** The first message of a server stream (health Watch). */
   first<T = any>(service: 'health', method: string, request: object): Promise<T>;
+  /** A health Watch stream, read one message at a time (next() rejects once the stream has ended). */
+  watch<T = any>(request: object): { next(): Promise<T> };
   close(): void;
 }
 
@@ -48,6 +50,17 @@ export function grpcClient(address: string): GrpcClient {
           if (err.code !== grpc.status.CANCELLED) reject(err);
         });
       });
+    },
+    watch(request) {
+      const stream = clients.health.Watch.call(clients.health, request) as grpc.ClientReadableStream<any>;
+      const queue: any[] = [];
+      const waiting: { resolve: (m: any) => void; reject: (e: Error) => void }[] = [];
+      stream.on('data', (msg) => (waiting.length ? waiting.shift()!.resolve(msg) : queue.push(msg)));
+      stream.on('error', () => {});
+      stream.once('close', () => waiting.splice(0).forEach((w) => w.reject(new Error('the Watch stream ended'))));
+      return {
+        next: () => (queue.length ? Promise.resolve(queue.shift()) : stream.closed ? Promise.reject(new Error('the Watch stream ended')) : new Promise((resolve, reject) => waiting.push({ resolve, reject }))),
+      };
     },
     close() {
       for (const c of Object.values(clients)) c.close();

@@ -1,10 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { RequestLogEntry } from '../../../core/apis/request-log.ts';
 import type { Backend } from '../../../core/backend/backend.ts';
 import { singleModelConfig } from '../../../core/config/model-config.ts';
 import { MemorySource } from '../../../core/repository/memory-source.ts';
 import { createService, type Service, type ServiceSettings } from '../../../core/service/create-service.ts';
 import { grpcClient, grpcError, Status, type GrpcClient } from '../../../test/grpc/client.ts';
+import { chooseLabel, routingPoint } from '../../../core/version/traffic.ts';
 import { startGrpcServer, timeLeftMs, type RunningGrpcServer } from './grpc-server.ts';
 
 // The gRPC listener in this process, over loopback, on the service's ApiHost with in-memory storage
@@ -32,26 +33,38 @@ const settings: ServiceSettings = {
   requestLog: { mode: 'all', sampleRate: 1 },
 };
 
-let service: Service;
-let server: RunningGrpcServer;
-let client: GrpcClient;
 const logs: string[] = [];
 const entries: RequestLogEntry[] = [];
 
-beforeAll(async () => {
-  const source = new MemorySource('mem:/m').put('1/model.onnx', 'model');
-  service = createService(settings, {
-    models: { configs: [singleModelConfig('m', source.location)], sourceAt: () => source },
+/** Model "m" (version 1), and "split": versions 1 and 2 behind labels a and b, traffic 50/50. */
+function startService(over: Partial<ServiceSettings> = {}): Service {
+  const m = new MemorySource('mem:/m').put('1/model.onnx', 'model');
+  const split = new MemorySource('mem:/split').put('1/model.onnx', 'model').put('2/model.onnx', 'model')
+    .put('model.json', JSON.stringify({ labels: { a: 1, b: 2 }, traffic: { a: 50, b: 50 } }));
+  return createService({ ...settings, ...over }, {
+    models: { configs: [singleModelConfig('m', m.location), singleModelConfig('split', split.location)], sourceAt: (at) => (at === m.location ? m : split) },
     backend,
     writeRequestLog: (entry) => entries.push(entry),
   });
-  server = await startGrpcServer(service.host, { host: '127.0.0.1', port: 0, log: (m) => logs.push(m) });
-  client = grpcClient(server.address);
-});
+}
+
+// Started inside the first test that needs it (not in beforeAll), so that `npm run mutate` sees
+// the listener's start-up as covered by a test, and a broken start-up fails tests.
+let started: Promise<{ service: Service; server: RunningGrpcServer; client: GrpcClient }> | null = null;
+function listener() {
+  started ??= (async () => {
+    const service = startService();
+    const server = await startGrpcServer(service.host, { host: '127.0.0.1', port: 0, log: (m) => logs.push(m) });
+    return { service, server, client: grpcClient(server.address) };
+  })();
+  return started;
+}
 afterAll(async () => {
-  client?.close();
-  await server?.close();
-  service?.close();
+  if (!started) return;
+  const { service, server, client } = await started;
+  client.close();
+  await server.close();
+  service.close();
 });
 afterEach(() => {
   logs.length = 0;
@@ -61,18 +74,20 @@ afterEach(() => {
 const floats = (values: number[]) => ({ dtype: 1, tensor_shape: { dim: [{ size: values.length }, { size: 1 }] }, float_val: values });
 const predictRequest = (values: number[]) => ({ model_spec: { name: 'm' }, inputs: { x: floats(values) } });
 const withKey = (authorization: string, extra: Record<string, string> = {}) => ({ metadata: { authorization, ...extra } });
-const metricsText = async () => (await service.fetch(new Request('http://edge/monitoring/prometheus/metrics', { headers: { authorization: 'Bearer k1' } }))).text();
+const metricsText = async (service: Service) => (await service.fetch(new Request('http://edge/monitoring/prometheus/metrics', { headers: { authorization: 'Bearer k1' } }))).text();
 
 describe('startGrpcServer', () => {
   it('answers a call that carries a valid key, counted under api grpc_<method> with status 200', async () => {
+    const { client, service } = await listener();
     const res = await client.call('prediction', 'Predict', predictRequest([1, 2]), withKey('Bearer k2'));
     expect(res.outputs.y.float_val).toEqual([2, 3]);
     expect(res.model_spec).toMatchObject({ name: 'm', version: { value: 1n } });
-    expect(await metricsText()).toMatch(/edgeserve_requests_total\{model="m",version="1",api="grpc_predict",status="200"\} 1\b/);
+    expect(await metricsText(service)).toMatch(/edgeserve_requests_total\{model="m",version="1",api="grpc_predict",status="200"\} 1\b/);
   });
 
   for (const authorization of ['Bearer wrong', 'Bearer k1x', 'Bearer k', 'k1', '']) {
     it(`refuses ${JSON.stringify(authorization)} as UNAUTHENTICATED on Predict, GetModelStatus and OIP's ModelInfer`, async () => {
+    const { client } = await listener();
       const options = authorization ? withKey(authorization) : {};
       const refused = { code: Status.UNAUTHENTICATED, details: 'Missing or invalid API key' };
       expect(await grpcError(client.call('prediction', 'Predict', predictRequest([1]), options))).toEqual(refused);
@@ -84,16 +99,20 @@ describe('startGrpcServer', () => {
   }
 
   it('answers health checks without a key: SERVING while it is up', async () => {
+    const { client } = await listener();
     expect(await client.call('health', 'Check', { service: '' })).toEqual({ status: 1 });
     expect(await client.call('health', 'Check', { service: 'tensorflow.serving.PredictionService' })).toEqual({ status: 1 });
   });
 
   it('answers a model error with its canonical code, counted under the HTTP status it maps to', async () => {
+    const { client } = await listener();
     expect(await grpcError(client.call('prediction', 'Predict', { ...predictRequest([1]), model_spec: { name: 'nope' } }, withKey('Bearer k1')))).toMatchObject({ code: Status.NOT_FOUND });
     expect(entries).toMatchObject([{ api: 'grpc_predict', model: 'nope', status: 404, error_code: 'NOT_FOUND' }]);
+    expect(logs).toEqual([]);
   });
 
   it('answers an unexpected error INTERNAL "Internal error" and logs it once, naming the method', async () => {
+    const { client } = await listener();
     expect(await grpcError(client.call('prediction', 'Predict', predictRequest([13]), withKey('Bearer k1')))).toEqual({ code: Status.INTERNAL, details: 'Internal error' });
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatch(/^edgeserve: unexpected gRPC predict error: .*the backend broke/);
@@ -101,18 +120,21 @@ describe('startGrpcServer', () => {
   });
 
   it("refuses a message over the body limit as RESOURCE_EXHAUSTED before it reaches the model", async () => {
+    const { client } = await listener();
     const err = await grpcError(client.call('prediction', 'Predict', predictRequest(Array.from({ length: 2000 }, () => 1)), withKey('Bearer k1')));
     expect(err.code).toBe(Status.RESOURCE_EXHAUSTED);
     expect(entries).toEqual([]);
   });
 
   it("logs the client's x-request-id and traceparent with the call", async () => {
+    const { client } = await listener();
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     await client.call('prediction', 'Predict', predictRequest([1]), withKey('Bearer k1', { 'x-request-id': 'req-7', traceparent: `00-${traceId}-00f067aa0ba902b7-01` }));
     expect(entries).toMatchObject([{ request_id: 'req-7', api: 'grpc_predict', status: 200, trace_id: traceId }]);
   });
 
   it("holds a call to the client's deadline, not the server's default, and counts it 504", async () => {
+    const { client } = await listener();
     let release!: () => void;
     gate = new Promise((resolve) => (release = resolve));
     try {
@@ -126,7 +148,60 @@ describe('startGrpcServer', () => {
     }
   });
 
+  it('names every TF Serving method in the metrics the way REST names its API', async () => {
+    const { client } = await listener();
+    const key = withKey('Bearer k1');
+    await client.call('prediction', 'GetModelMetadata', { model_spec: { name: 'm' }, metadata_field: ['signature_def'] }, key);
+    await grpcError(client.call('prediction', 'Classify', { model_spec: { name: 'm' }, input: {} }, key));
+    await grpcError(client.call('prediction', 'Regress', { model_spec: { name: 'm' }, input: {} }, key));
+    expect(entries.map((e) => e.api)).toEqual(['grpc_metadata', 'grpc_classify', 'grpc_regress']);
+  });
+
+  it("routes by the client's x-edgeserve-routing-key metadata: one key, one label", async () => {
+    const { client } = await listener();
+    const split = (meta: Record<string, string> = {}, spec: object = {}) =>
+      client.call('prediction', 'Predict', { model_spec: { name: 'split', ...spec }, inputs: { x: floats([1]) } }, withKey('Bearer k1', meta));
+    // Both labels loaded first: only ready labels enter the split.
+    await split({}, { version_label: 'a' });
+    await split({}, { version_label: 'b' });
+    const weights = { a: 50, b: 50 };
+    const versions = { a: 1n, b: 2n } as Record<string, bigint>;
+    const keys = ['user-1', 'user-2', 'user-3', 'user-4', 'user-5', 'user-6', 'user-7', 'user-8'];
+    const expected = keys.map((k) => versions[chooseLabel(weights, () => true, routingPoint(k))!]);
+    expect(new Set(expected).size).toBe(2);
+    const got = [];
+    for (const k of keys) got.push((await split({ 'x-edgeserve-routing-key': k })).model_spec.version.value);
+    expect(got).toEqual(expected);
+  });
+
+  it('with no API keys set, takes calls with or without one; logs to stdout by default; stops taking calls once closed', async () => {
+    const service = startService({ apiKeys: [] });
+    const printed = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const server = await startGrpcServer(service.host, { host: '127.0.0.1', port: 0 });
+    const client = grpcClient(server.address);
+    try {
+      expect(server.address).toBe(`127.0.0.1:${server.port}`);
+      for (const options of [{}, withKey('Bearer anything')]) {
+        expect((await client.call('prediction', 'Predict', predictRequest([1]), options)).outputs.y.float_val).toEqual([2]);
+      }
+      await grpcError(client.call('prediction', 'Predict', predictRequest([13])));
+      expect(printed.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^edgeserve: unexpected gRPC predict error: /)]);
+      const watch = client.watch({ service: '' });
+      expect(await watch.next()).toEqual({ status: 1 });
+      await server.close();
+      // A Watch learns NOT_SERVING before its stream ends.
+      expect(await watch.next()).toEqual({ status: 2 });
+      expect((await grpcError(client.call('prediction', 'Predict', predictRequest([1])))).code).toBe(Status.UNAVAILABLE);
+    } finally {
+      printed.mockRestore();
+      client.close();
+      await server.close();
+      service.close();
+    }
+  });
+
   it('says which address it could not bind', async () => {
+    const { service, server } = await listener();
     await expect(startGrpcServer(service.host, { host: '127.0.0.1', port: server.port })).rejects.toThrow(`gRPC cannot listen on 127.0.0.1:${server.port}: `);
   });
 });
