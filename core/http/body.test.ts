@@ -39,6 +39,15 @@ describe('readBodyText / readBodyBytes', () => {
     await expect(readBodyText(request(truncated, 'gzip'), 1024)).rejects.toMatchObject({ message: 'Request body is not valid gzip' });
   });
 
+  it('a client stream that fails is INVALID_ARGUMENT with a fixed message; the stream error is kept as cause', async () => {
+    const failure = new Error('socket hang up');
+    const body = new ReadableStream<Uint8Array>({ pull: (c) => c.error(failure) });
+    const req = fromFetch(new Request('http://x/v1/models/m:predict', { method: 'POST', body, duplex: 'half' } as RequestInit));
+    const err = await readBodyBytes(req, 1024).catch((e) => e);
+    expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', message: 'Could not read the request body' });
+    expect(err.cause).toBe(failure);
+  });
+
   it('other encodings are read as they are (not decoded)', async () => {
     expect(await readBodyText(request('plain', 'identity'), 1024)).toBe('plain');
     expect(await readBodyText(request('plain', 'br'), 1024)).toBe('plain');

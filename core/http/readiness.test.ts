@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { serveOnLoopback } from '../../test/support/loopback.ts';
 import type { Backend } from '../backend/backend.ts';
 import { ServingError } from '../errors.ts';
-import { config, deferred } from '../testing/fake-manager.ts';
+import { config, deferred, setup } from '../testing/fake-manager.ts';
+import { Catalog } from '../manager/catalog.ts';
 import { Manager } from '../manager/manager.ts';
 import { MemorySource } from '../repository/memory-source.ts';
 import { createService } from '../service/create-service.ts';
@@ -128,5 +129,35 @@ describe('/readyz', () => {
       expect(((await res.json()) as { error: string }).error, path).toMatch(/^Servable not found for request: (Latest\(m\)|Specific\(m, 1\)): version 1 failed to load: Could not load the model as ONNX: protobuf parsing failed$/);
     }
     service.close();
+  });
+
+  it('is 503 for a model listed whose version has not loaded yet', async () => {
+    const source = new MemorySource().put('1/model.onnx', 'm');
+    const manager = new Manager([{ config: config(), source }], { backend: gatedBackend(Promise.resolve()), cacheBytes: 1 << 20, pollIntervalMs: -1 });
+    await manager.status('m'); // lists the model; nothing loads it
+    const res = readinessBody(manager);
+    expect([res.status, JSON.parse(String(res.body))]).toEqual([503, { ready: false, models: [{ name: 'm', versions: [{ version: 1, state: 'START' }], error: 'no version loaded yet' }] }]);
+  });
+
+  it('is 503 naming a repository root that holds no models (a mistyped MODEL_BASE_PATH)', async () => {
+    const manager = new Manager([], { backend: gatedBackend(Promise.resolve()), cacheBytes: 1 << 20, pollIntervalMs: -1 });
+    await new Catalog({ root: new MemorySource('r2://MODELS'), sourceFor: (name) => new MemorySource(`r2://MODELS/${name}`), manager, pollIntervalMs: -1 }).refresh();
+    const res = readinessBody(manager);
+    expect([res.status, JSON.parse(String(res.body))]).toEqual([
+      503,
+      { ready: false, error: 'no models found at r2://MODELS: it does not exist or is empty (each model is a folder there, holding numbered version folders)', models: [] },
+    ]);
+  });
+
+  it('stays 200 and names a version the rollback guard pulled from the traffic split', async () => {
+    const modelJson = JSON.stringify({ labels: { stable: 1, canary: 2 }, traffic: { stable: 90, canary: 10 }, rollback: { max_error_rate: 0.2, min_requests: 10 } });
+    const { manager } = setup({ '1/model.onnx': 'model-1', '2/model.onnx': 'model-2', 'model.json': modelJson }, {}, { random: () => 0.5 });
+    await manager.preload();
+    for (let i = 0; i < 10; i++) manager.recordOutcome('m', 2, true);
+    const res = readinessBody(manager);
+    expect([res.status, JSON.parse(String(res.body))]).toEqual([
+      200,
+      { ready: true, models: [{ name: 'm', versions: [{ version: 2, state: 'AVAILABLE', pulled: true }, { version: 1, state: 'AVAILABLE' }] }] },
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../test/fixtures/onnx-writer.ts';
+import { unavailable } from '../errors.ts';
 import { deferred, setup } from '../testing/fake-manager.ts';
 
 // model.json "traffic" and "rollback" through the manager: fake source and backend, an injected
@@ -67,6 +68,50 @@ describe('weighted traffic between labels', () => {
   it('a cold model waits for its heaviest label', async () => {
     const t = setup({ '1/model.onnx': 'model-1', '2/model.onnx': 'model-2', 'model.json': modelJson() }, {}, { random: () => 0 });
     expect(await route(t)).toEqual({ version: 1, label: 'stable' });
+  });
+
+  it('does not load a canary that failed for good again, however many requests are split', async () => {
+    const t = await twoVersions({}, { '2/model.onnx': 'not onnx' });
+    for (let i = 0; i < 20; i++) await route(t);
+    await t.settle();
+    expect(t.backend.loads.filter((text) => text === 'not onnx')).toHaveLength(1);
+  });
+
+  it('splits a request whose routing key is empty at random, like one without a key', async () => {
+    const t = setup({ '1/model.onnx': 'model-1', '2/model.onnx': 'model-2', 'model.json': modelJson() }, {}, { random: () => 0 });
+    await t.manager.preload();
+    // random() = 0 picks canary (first by name); the empty key's own point would pick stable.
+    expect(await route(t, { routingKey: '' })).toEqual({ version: 2, label: 'canary' });
+  });
+
+  it('a cold model whose heaviest label fails to load is answered by the next label', async () => {
+    const t = setup({ '1/model.onnx': 'broken-1', '2/model.onnx': 'model-2', 'model.json': modelJson() }, {}, { random: () => 0.99 });
+    expect(await route(t)).toEqual({ version: 2, label: 'canary' });
+  });
+
+  it('a cold model fails the request with the storage fault that stops its heaviest label loading', async () => {
+    const t = setup({ '1/model.onnx': 'model-1', '2/model.onnx': 'model-2', 'model.json': modelJson() }, {}, { random: () => 0.99 });
+    const read = t.source.read.bind(t.source);
+    t.source.read = async (path) => {
+      if (path.startsWith('1/')) throw unavailable('Cannot read memory:/1/model.onnx: ECONNRESET');
+      return read(path);
+    };
+    await expect(t.manager.acquire('m')).rejects.toMatchObject({ code: 'UNAVAILABLE', message: 'Cannot read memory:/1/model.onnx: ECONNRESET' });
+  });
+
+  it('a cold model whose every version fails to load answers with the last load error', async () => {
+    const t = setup({ '1/model.onnx': 'broken-1', '2/model.onnx': 'broken-2', 'model.json': modelJson() }, {}, { random: () => 0 });
+    await expect(t.manager.acquire('m')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'Could not load the model as ONNX: broken-2' });
+  });
+
+  it('a cold model whose labelled versions fail falls back to "latest" when another version can serve', async () => {
+    const t = setup({ '1/model.onnx': 'broken-1', '2/model.onnx': 'broken-2', '3/model.onnx': 'model-3', 'model.json': modelJson() }, {}, { random: () => 0 });
+    expect(await route(t)).toEqual({ version: 3, label: undefined });
+  });
+
+  it('falls back to "latest" when no traffic label names a version in storage', async () => {
+    const t = setup({ '1/model.onnx': 'model-1', 'model.json': modelJson({ labels: { stable: 7, canary: 8 } }) }, {}, { random: () => 0 });
+    expect(await route(t)).toEqual({ version: 1, label: undefined });
   });
 
   it('without traffic, "latest" stands', async () => {

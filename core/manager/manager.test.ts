@@ -44,6 +44,43 @@ describe('Manager', () => {
       [1, 'END'],
     ]);
   });
+  it('reports a listed version that no request has loaded yet as START', async () => {
+    const { manager } = setup({ '1/model.onnx': 'model-1' });
+    expect(await manager.status('m')).toEqual([{ version: 1, state: 'START', error: null }]);
+  });
+  it('answers "latest" from the highest warm version while a newer one loads, not from an older warm one', async () => {
+    const { source, clock, settle, versionOf } = setup({ '1/model.onnx': 'model-1' }, { versionPolicy: { kind: 'all' } });
+    expect(await versionOf()).toBe(1);
+    for (const v of [2, 3]) {
+      source.put(`${v}/model.onnx`, `model-${v}`);
+      clock.ms += 1000; // the listing is stale: revalidated in the background
+      expect(await versionOf()).toBe(v - 1);
+      await settle(); // the listing finds v
+      expect(await versionOf()).toBe(v - 1); // v loads in the background; v - 1 answers meanwhile
+      await settle();
+    }
+    expect(await versionOf()).toBe(3);
+  });
+  it('serves an older version again once the newer one that replaced it is deleted from storage', async () => {
+    const { source, clock, settle, versionOf, manager } = setup({ '1/model.onnx': 'model-1' });
+    expect(await versionOf()).toBe(1);
+    source.put('2/model.onnx', 'model-2');
+    clock.ms = 1000;
+    await versionOf();
+    await settle();
+    expect(await versionOf()).toBe(1);
+    await settle();
+    expect(await versionOf()).toBe(2);
+    await settle();
+    expect((await manager.status('m', 1))[0].state).toBe('END'); // unloaded: it left the policy
+    source.files.delete('2/model.onnx'); // a bad release rolled back by deleting it
+    clock.ms = 2000;
+    await versionOf();
+    await settle();
+    await versionOf();
+    await settle();
+    expect(await versionOf()).toBe(1);
+  });
   it('marks a version that fails to load END with its error and falls back to the previous one', async () => {
     const { versionOf, manager } = setup({ '1/model.onnx': 'model-1', '2/model.onnx': 'not onnx' }, {
       versionPolicy: { kind: 'all' },

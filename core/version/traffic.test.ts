@@ -33,6 +33,15 @@ describe('chooseLabel', () => {
     expect(chooseLabel({}, all, 0.5)).toBeNull();
   });
 
+  it('sends a point at the very top of the range to the last label, even when the weights\' sum rounds up', () => {
+    // 0.1 + 0.2 + 0.3 sums to 0.6000000000000001: subtracting each weight leaves a tiny remainder.
+    expect(chooseLabel({ a: 0.1, b: 0.2, c: 0.3 }, all, 0.9999999999999999)).toBe('c');
+  });
+
+  it('never sends a request to a label with weight 0, even at the top of the range', () => {
+    expect(chooseLabel({ a: 0.1, b: 0.2, c: 0.3, z: 0 }, all, 0.9999999999999999)).toBe('c');
+  });
+
   it('does not depend on the order model.json lists labels in', () => {
     for (const p of [0, 0.05, 0.3, 0.95]) expect(chooseLabel({ stable: 90, canary: 10 }, all, p)).toBe(chooseLabel({ canary: 10, stable: 90 }, all, p));
   });
@@ -54,5 +63,10 @@ describe('routingPoint', () => {
 describe('byWeight', () => {
   it('orders labels with weight, heaviest first', () => {
     expect(byWeight({ canary: 10, stable: 90, off: 0 })).toEqual(['stable', 'canary']);
+  });
+
+  it('orders labels of equal weight by name, whatever order model.json lists them in', () => {
+    expect(byWeight({ a: 50, b: 50 })).toEqual(['a', 'b']);
+    expect(byWeight({ b: 50, a: 50 })).toEqual(['a', 'b']);
   });
 });
