@@ -84,6 +84,33 @@ describe('batcher failures', () => {
     expect(outValues(await kept)).toEqual([20]);
   });
 
+  it('counts each request once, by how it ended: cancelled while its batch ran, failed with the run, or ok', async () => {
+    const clock = new FakeClock();
+    const registry = new Registry();
+    const { servable, runs } = fakeServable({ manual: true });
+    const batcher = createBatcher(params(), { ...clock, metrics: batchingMetrics(registry) });
+    const gone = new AbortController();
+    const left = code(batcher.run(servable, rows([1]), { signal: gone.signal }));
+    await settle();
+    gone.abort();
+    runs[0].release();
+    expect(await left).toBe('CANCELLED: The request was cancelled before its batch ran');
+    const failed = code(batcher.run(servable, rows([2])));
+    await settle();
+    runs[1].fail(new ServingError('INTERNAL', 'boom'));
+    expect(await failed).toBe('INTERNAL: boom');
+    const ok = batcher.run(servable, rows([3]));
+    await settle();
+    runs[2].release();
+    await ok;
+    const counted = registry.render().split('\n').filter((l) => l.startsWith('edgeserve_batch_requests_total{'));
+    expect(counted).toEqual([
+      'edgeserve_batch_requests_total{model="m",version="1",outcome="cancelled"} 1',
+      'edgeserve_batch_requests_total{model="m",version="1",outcome="error"} 1',
+      'edgeserve_batch_requests_total{model="m",version="1",outcome="ok"} 1',
+    ]);
+  });
+
   it('never runs a batch whose members all went away', async () => {
     const clock = new FakeClock();
     const { servable, runs } = fakeServable({ manual: true });

@@ -4,7 +4,7 @@ import { createBatcher } from './batcher.ts';
 import { FakeClock, fakeServable, outValues, params, rows, settle } from '../testing/fake-batching.ts';
 import { batchingMetrics } from './metrics.ts';
 import { pollPark } from './wait.ts';
-import { rootSpan, type SpanRecord } from '../trace/spans.ts';
+import { childSpan, endSpan, rootSpan, type SpanRecord } from '../trace/spans.ts';
 import { RunAbort } from '../deadline.ts';
 
 describe('batcher scheduling', () => {
@@ -60,6 +60,28 @@ describe('batcher scheduling', () => {
     expect(spans(laterSpan)).toEqual([
       { name: 'queue', startMs: 0, endMs: 3, attributes: {} },
       { name: 'run', startMs: 3, endMs: 5, attributes: { batch_size: 2 } },
+    ]);
+  });
+
+  it('records one queue span for a request split across batches, and a run span per batch', async () => {
+    const clock = new FakeClock();
+    const { servable, runs } = fakeServable({ manual: true });
+    const batcher = createBatcher(params({ maxBatchSize: 4, maxExecutionBatchSize: 2, enableLargeBatchSplitting: true }), clock);
+    const span = rootSpan('predict', 0);
+    endSpan(childSpan(span, 'decode', 0), 0); // what the request did before it queued
+    const split = batcher.run(servable, rows([1, 2, 3]), { span });
+    await settle();
+    await clock.advance(2);
+    runs[0].release();
+    await settle();
+    await clock.advance(1);
+    runs[1].release();
+    expect(outValues(await split)).toEqual([10, 20, 30]);
+    expect(span.children.map(({ name, startMs, endMs, attributes }) => ({ name, startMs, endMs, attributes }))).toEqual([
+      { name: 'decode', startMs: 0, endMs: 0, attributes: {} },
+      { name: 'queue', startMs: 0, endMs: 0, attributes: {} },
+      { name: 'run', startMs: 0, endMs: 2, attributes: { batch_size: 2 } },
+      { name: 'run', startMs: 2, endMs: 3, attributes: { batch_size: 1 } },
     ]);
   });
 
