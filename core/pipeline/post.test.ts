@@ -243,3 +243,23 @@ describe('nms: shapes, batches, limits and overlaps', () => {
     expect(run(f32([1, 2], [0.9, 0.8]), boxes([5, 5, 5, 5], [5, 5, 5, 5])).count).toBe(2);
   });
 });
+
+describe('output steps refuse what they cannot read, as INVALID_ARGUMENT', () => {
+  const nmsStep = { op: 'nms' as const, boxes: 'boxes', iou: 0.5, scoreThreshold: 0, maxDetections: 2, names: { boxes: 'b', scores: 's', count: 'n' } };
+  const boxes: Tensor = { dtype: 'float32', dims: [1, 1, 4], data: Float32Array.of(0, 0, 1, 1) };
+
+  it('argmax over rows without a class: no answer of a shape its data cannot fill', () => {
+    expect(servingErrorMessage(() => runOutputStep({ op: 'argmax' }, { dtype: 'float32', dims: [2, 0], data: new Float32Array(0) }, null, 'o'))).toBe(
+      'o: expects at least one class, got [2, 0]',
+    );
+  });
+
+  it('ctc_greedy and nms over integer scores, naming the dtype (never a TypeError)', () => {
+    const ints: Tensor = { dtype: 'int64', dims: [1, 1, 2], data: BigInt64Array.of(1n, 2n) };
+    expect(servingErrorMessage(() => runOutputStep({ op: 'ctc_greedy', blank: 0, characters: ['a'], scores: 's' }, ints, null, 'o'))).toBe('o: expects float scores, got int64');
+    expect(servingErrorMessage(() => runOutputStep(nmsStep, ints, null, 'o', { boxes }))).toBe('o: expects float scores, got int64');
+    const intBoxes: Tensor = { dtype: 'int64', dims: [1, 1, 4], data: BigInt64Array.of(0n, 0n, 1n, 1n) };
+    const floats: Tensor = { dtype: 'float32', dims: [1, 1, 2], data: Float32Array.of(0.1, 0.9) };
+    expect(servingErrorMessage(() => runOutputStep(nmsStep, floats, null, 'o', { boxes: intBoxes }))).toBe('o: expects [batch, boxes, 4] float boxes in boxes, got int64');
+  });
+});

@@ -51,6 +51,7 @@ export function runOutputStep(step: OutputStep, input: Tensor, labels: string[] 
     case 'threshold':
       return { value: { dtype: 'bool', dims: input.dims, data: Uint8Array.from(rows.values.flat(), (v) => (v >= step.value ? 1 : 0)) } };
     case 'argmax': {
+      if (rows.width === 0) throw invalidArgument(`${where}: expects at least one class, got [${input.dims.join(', ')}]`);
       const names = rows.values.map((r) => className(best(r, 1)[0], labels));
       return { value: { dtype: 'string', dims: rows.batchDims, data: names } };
     }
@@ -77,12 +78,18 @@ function join(separator: string, t: Tensor, where: string): StepResult {
   return { value: { dtype: 'string', dims, data } };
 }
 
+/** The tensor's values when they are floats; anything else is refused, naming `what` (scores, boxes). */
+function floats(t: Tensor, where: string, what = 'float scores'): Float32Array | Float64Array {
+  if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) throw invalidArgument(`${where}: expects ${what}, got ${t.dtype}`);
+  return t.data;
+}
+
 function floatRows(t: Tensor, where: string): { values: number[][]; width: number; batchDims: number[] } {
-  if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) throw invalidArgument(`${where}: expects float scores, got ${t.dtype}`);
+  const data = floats(t, where);
   if (t.dims.length === 0) throw invalidArgument(`${where}: expects scores with a class axis, got a scalar`);
   const width = t.dims[t.dims.length - 1];
   const values: number[][] = [];
-  for (let i = 0; i + width <= t.data.length && width > 0; i += width) values.push(Array.from(t.data.subarray(i, i + width)));
+  for (let i = 0; i + width <= data.length && width > 0; i += width) values.push(Array.from(data.subarray(i, i + width)));
   return { values, width, batchDims: t.dims.slice(0, -1) };
 }
 
@@ -111,7 +118,7 @@ const className = (index: number, labels: string[] | null) => labels?.[index] ??
 function ctcGreedy(step: Extract<OutputStep, { op: 'ctc_greedy' }>, t: Tensor, where: string): StepResult {
   if (t.dims.length !== 3) throw invalidArgument(`${where}: expects [batch, steps, classes] probabilities, got [${t.dims.join(', ')}]`);
   const [batch, steps, classes] = t.dims;
-  const data = t.data as Float32Array;
+  const data = floats(t, where);
   const texts: string[] = [];
   const scores = new Float32Array(batch);
   for (let b = 0; b < batch; b++) {
@@ -143,8 +150,8 @@ function nms(step: Extract<OutputStep, { op: 'nms' }>, scores: Tensor, boxes: Te
   const [batch, n] = boxes.dims;
   const classes = scores.dims.length === 3 ? scores.dims[2] : 1;
   if (scores.dims[0] !== batch || scores.dims[1] !== n) throw invalidArgument(`${where}: ${n} boxes but scores of shape [${scores.dims.join(', ')}]`);
-  const s = scores.data as Float32Array;
-  const b = boxes.data as Float32Array;
+  const s = floats(scores, where);
+  const b = floats(boxes, where, `[batch, boxes, 4] float boxes in ${step.boxes}`);
   const k = step.maxDetections;
   const outBoxes = new Float32Array(batch * k * 4);
   const outScores = new Float32Array(batch * k);
@@ -181,7 +188,7 @@ function nms(step: Extract<OutputStep, { op: 'nms' }>, scores: Tensor, boxes: Te
   };
 }
 
-function iou(b: Float32Array, i: number, j: number): number {
+function iou(b: Float32Array | Float64Array, i: number, j: number): number {
   const [ax1, ay1, ax2, ay2] = b.subarray(i * 4, i * 4 + 4);
   const [bx1, by1, bx2, by2] = b.subarray(j * 4, j * 4 + 4);
   const w = Math.max(0, Math.min(ax2, bx2) - Math.max(ax1, bx1));
