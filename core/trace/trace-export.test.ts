@@ -37,3 +37,17 @@ describe('spans', () => {
     expect(t).toBe(4);
   });
 });
+
+describe('parseTraceparent: the whole header or nothing', () => {
+  const id = '4bf92f3577b34da6a3ce929d0e0e4736';
+  it('refuses text before or after the four fields (a version 00 header has no fifth)', () => {
+    expect(parseTraceparent(`x00-${id}-00f067aa0ba902b7-01`)).toBeUndefined();
+    expect(parseTraceparent(`00-${id}-00f067aa0ba902b7-01x`)).toBeUndefined();
+  });
+
+  it('takes ids that end in zeros; only all-zero ids are invalid', () => {
+    expect(parseTraceparent(`00-${id.slice(0, 28)}0000-00f067aa0ba90000-01`)).toMatchObject({ traceId: `${id.slice(0, 28)}0000`, spanId: '00f067aa0ba90000' });
+    expect(parseTraceparent(`00-${'0'.repeat(32)}-00f067aa0ba902b7-01`)).toBeUndefined();
+    expect(parseTraceparent(`00-${id}-${'0'.repeat(16)}-01`)).toBeUndefined();
+  });
+});
