@@ -224,6 +224,8 @@ describe('TensorProto wire details', () => {
     ['double_val as fixed32', DT.double, fixed32Field(6, 3), lenField(6, doubles([1, 2])), new Float64Array([1, 2])],
     ['int_val as fixed32', DT.int32, fixed32Field(7, 3), lenField(7, [1, 2]), new Int32Array([1, 2])],
     ['int_val as fixed64', DT.int32, fixed64Field(7, 3), lenField(7, [1, 2]), new Int32Array([1, 2])],
+    ['float_val as a varint', DT.float, varintField(5, 3), lenField(5, floats32([1, 2])), new Float32Array([1, 2])],
+    ['double_val as a varint', DT.double, varintField(6, 3), lenField(6, doubles([1, 2])), new Float64Array([1, 2])],
   ])('skips %s', (_, dtype, junk, values, data) => {
     expect(fromBytes(tensorProto(dtype, [2], [...junk, ...values])).data).toEqual(data);
   });
@@ -378,5 +380,17 @@ describe('Tensor -> TensorProto details', () => {
   it('writes any nonzero bool byte as true', () => {
     const bytes = encode({ dtype: 'bool', dims: [3], data: new Uint8Array([0, 1, 200]) });
     expect(decodeMessage<{ bool_val: boolean[] }>(TensorProto, bytes).bool_val).toEqual([false, true, true]);
+  });
+});
+
+describe('readTensorProto: what a sender cut short or mistyped', () => {
+  it('says a 64-bit varint cut off by the end of the message is truncated', () => {
+    expect(wireErrorIn([...tag(10, VARINT), 0x80])).toBe('int64_val: truncated message');
+    expect(wireErrorIn([...tag(17, VARINT), 0xff, 0xff, 0xff, 0xff, 0xff])).toBe('uint64_val: truncated message');
+  });
+
+  it('skips string_val sent as a varint, as protobuf skips a field of another wire type', () => {
+    const bytes = tensorProto(DT.string, [1], [...varintField(8, 3), ...lenField(8, text('cat'))]);
+    expect(fromBytes(bytes).data).toEqual(['cat']);
   });
 });

@@ -118,16 +118,20 @@ function readField(r: WireReader, msg: TensorProtoMsg, field: number, type: numb
     const content = r.bytes();
     msg.content = content.byteLength > 0 ? content : null;
   } else if (field >= 5 && field <= 17 && field !== 14 && field !== 15) {
-    let list = msg.values.get(field);
-    if (!list) msg.values.set(field, (list = []));
+    // A typed field's values: packed (length-delimited, or string_val's bytes) or one at a time in
+    // the field's own wire type. Any other wire type is an unknown field, skipped as protobuf does.
+    const varints = field !== 8 && !FIXED32_FIELDS.has(field) && !FIXED64_FIELDS.has(field);
+    let value: Uint8Array | number | bigint;
     if (type === LENGTH_DELIMITED) {
-      const run = r.bytes();
-      if (field !== 8 && !FIXED32_FIELDS.has(field) && !FIXED64_FIELDS.has(field)) checkVarints(run);
-      list.push(run);
-    } else if (type === VARINT) list.push(BIG_FIELDS.has(field) ? r.uint64() : r.uint32());
-    else if (type === FIXED32 && FIXED32_FIELDS.has(field)) list.push(r.float());
-    else if (type === FIXED64 && FIXED64_FIELDS.has(field)) list.push(r.double());
-    else r.skip(type);
+      value = r.bytes();
+      if (varints) checkVarints(value);
+    } else if (type === VARINT && varints) value = BIG_FIELDS.has(field) ? r.uint64() : r.uint32();
+    else if (type === FIXED32 && FIXED32_FIELDS.has(field)) value = r.float();
+    else if (type === FIXED64 && FIXED64_FIELDS.has(field)) value = r.double();
+    else return r.skip(type);
+    const list = msg.values.get(field);
+    if (list) list.push(value);
+    else msg.values.set(field, [value]);
   } else r.skip(type);
 }
 

@@ -116,6 +116,8 @@ export class WireReader {
       hi = (hi | ((b & 0x7f) << (i * 7 + 3))) >>> 0;
       if (b < 0x80) return this.big(lo, hi);
     }
+    // A varint cut off by the end of the message reads as continuation bytes: say it was cut off.
+    this.check(0);
     throw new WireError('varint longer than 10 bytes');
   }
 
