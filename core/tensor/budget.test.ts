@@ -13,6 +13,11 @@ describe('shapeFitsSignature', () => {
     expect(servingErrorMessage(() => shapeFitsSignature('x', [21], spec([-1, 3])))).toBe("input x: tensor_shape [21] has rank 1; the signature's [-1,3] has rank 2");
   });
 
+  it('holds a fixed dim of 0 to 0: only -1 is dynamic', () => {
+    expect(() => shapeFitsSignature('x', [0, 3], spec([0, 3]))).not.toThrow();
+    expect(servingErrorMessage(() => shapeFitsSignature('x', [5, 3], spec([0, 3])))).toBe("input x: tensor_shape [5,3] does not match the signature's [0,3]");
+  });
+
   it('does not check an input whose rank is unknown, and holds a scalar to rank 0', () => {
     expect(() => shapeFitsSignature('x', [1, 2, 3], spec(null))).not.toThrow();
     expect(() => shapeFitsSignature('x', [], spec([]))).not.toThrow();
@@ -28,6 +33,19 @@ describe('TensorBudget', () => {
       'input b: tensor_shape [3,3] needs 72 bytes; one request may allocate 100 bytes in all (80 taken by other inputs) (--max_tensor_bytes)',
     );
     budget.charge('c', 'int8', [20]);
+  });
+
+  it('takes a tensor exactly at the limit and refuses one byte more, naming no other inputs when there are none', () => {
+    expect(() => new TensorBudget(40).charge('a', 'float32', [2, 5])).not.toThrow();
+    expect(servingErrorMessage(() => new TensorBudget(39).charge('a', 'float32', [2, 5]))).toBe(
+      'input a: tensor_shape [2,5] needs 40 bytes; one request may allocate 39 bytes in all (--max_tensor_bytes)',
+    );
+    const budget = new TensorBudget(41);
+    budget.charge('a', 'float32', [2, 5]);
+    budget.charge('b', 'uint8', [1]);
+    expect(servingErrorMessage(() => budget.charge('c', 'bool', [1]))).toBe(
+      'input c: tensor_shape [1] needs 1 bytes; one request may allocate 41 bytes in all (41 taken by other inputs) (--max_tensor_bytes)',
+    );
   });
 
   it('refuses shapes whose size overflows, and counts strings and unknown dtypes 16 bytes each', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TensorBudget } from '../budget.ts';
 import { decodeInputs, readPredictBody } from './decode.ts';
 import { parseJson } from './parse.ts';
 import type { DType, Tensor, TensorSpec } from '../tensor.ts';
@@ -186,6 +187,19 @@ describe('decodeInputs: columnar format', () => {
     expect(decodeError(`{"inputs": ${inputs}}`, x)).toBe(message);
   });
 
+  it('charges every input to the tensor budget before allocating it', () => {
+    const body = (text: string) => readPredictBody(parseJson(text));
+    const one = { inputs: [spec('x', 'float64')], outputs: [] };
+    const two = { inputs: [spec('a', 'int32'), spec('b', 'int8')], outputs: [] };
+    expect(decodeInputs(body('{"inputs": [1, 2]}'), one, new TensorBudget(16)).x.dims).toEqual([2]);
+    expect(failure(() => decodeInputs(body('{"inputs": [1, 2, 3]}'), one, new TensorBudget(16)))).toBe(
+      'input x: tensor_shape [3] needs 24 bytes; one request may allocate 16 bytes in all (--max_tensor_bytes)',
+    );
+    expect(failure(() => decodeInputs(body('{"inputs": {"a": [1, 2], "b": [1, 2, 3]}}'), two, new TensorBudget(10)))).toBe(
+      'input b: tensor_shape [3] needs 3 bytes; one request may allocate 10 bytes in all (8 taken by other inputs) (--max_tensor_bytes)',
+    );
+  });
+
   it('does not allocate the shape claimed by first elements before checking the value', () => {
     // First elements claim [20000, 20000, 20000] (8e12 values); the rest of the value is scalars.
     const level = (inner: string) => `[${inner}${',1'.repeat(19999)}]`;
@@ -245,6 +259,43 @@ describe('decodeInputs: leaf conversions', () => {
     expect(oneError('uint8', '5000000000')).toBe('JSON Value: 5000000000 Type: Number is not of expected type: uint8');
   });
 
+  it('rejects integers one past either end of each range', () => {
+    expect(oneError('int8', '128')).toBe('JSON Value: 128 is out of range for type: int8');
+    expect(oneError('int8', '-129')).toBe('JSON Value: -129 is out of range for type: int8');
+    expect(oneError('int16', '32768')).toBe('JSON Value: 32768 is out of range for type: int16');
+    expect(oneError('int16', '-32769')).toBe('JSON Value: -32769 is out of range for type: int16');
+    expect(oneError('uint8', '256')).toBe('JSON Value: 256 is out of range for type: uint8');
+    expect(oneError('int32', '-2147483649')).toBe('JSON Value: -2147483649 Type: Number is not of expected type: int32');
+    expect(oneError('uint32', '4294967296')).toBe('JSON Value: 4294967296 Type: Number is not of expected type: uint32');
+    expect(oneError('int64', '-9223372036854775809')).toBe(
+      'JSON Value: -9223372036854775809 Type: Number is not of expected type: int64',
+    );
+    expect(oneError('uint64', '18446744073709551616')).toBe(
+      'JSON Value: 18446744073709551616 Type: Number is not of expected type: uint64',
+    );
+  });
+
+  it('refuses decimals for every integer type, as a type error', () => {
+    for (const dtype of ['int8', 'int32', 'uint32', 'int64', 'uint64'] as DType[]) {
+      expect(oneError(dtype, '1.5')).toBe(`JSON Value: 1.5 Type: Number is not of expected type: ${dtype}`);
+    }
+  });
+
+  it.each([
+    ['float32', '1, 2'],
+    ['float16', '1, 2'],
+    ['int8', '1, 2'],
+    ['int32', '1, 2'],
+    ['int64', '1, 2'],
+    ['uint64', '1, 2'],
+    ['bool', 'true, false'],
+    ['string', '"a", {"b64": "Yg=="}'],
+  ] as [DType, string][])('reports a ragged %s value as ragged', (dtype, row) => {
+    expect(oneError(dtype, `[${row}], [${row.split(',')[0]}]`)).toBe(
+      'Encountered list at unexpected size: 1 at level: 1 expected size: 2',
+    );
+  });
+
   it('takes only true/false for bool', () => {
     expect(one('bool', 'true, false')).toEqual(new Uint8Array([1, 0]));
     expect(oneError('bool', '1')).toBe('JSON Value: 1 Type: Number is not of expected type: bool');
@@ -263,6 +314,12 @@ describe('decodeInputs: leaf conversions', () => {
     );
     expect(oneError('string', '{"b64": 1}')).toBe('JSON Value: {"b64":1} not formatted correctly for base64 data');
     expect(oneError('string', '123')).toBe('JSON Value: 123 Type: Number is not of expected type: string');
+  });
+
+  it('keeps the bytes of a bytes input: base64 decoded, plain strings as UTF-8, never read as UTF-8', () => {
+    const bytes = (values: string) => decode(`{"inputs": [${values}]}`, { name: 'img', dtype: 'string', dims: null, bytes: true });
+    expect(bytes('{"b64": "/0E="}, "\u00e9"').img.data).toEqual(['\u00ffA', '\u00c3\u00a9']);
+    expect(failure(() => bytes('{"b64": "/0E"}, {"b64": "a*b="}'))).toBe('Unable to base64 decode');
   });
 
   it('renders numbers in messages as TF does', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { floatToHalf, formatFloat32, formatFloat64, halfToFloat } from './float-format.ts';
+import { floatToHalf, formatFloat32, formatFloat64, halfToFloat, roundTrips6 } from './float-format.ts';
 
 // Expected strings were checked against C printf semantics (Python's %-formatting: correctly
 // rounded, exact ties to even), applying TF Serving's algorithm (docs/tf-serving-compat.md 9.2).
@@ -43,6 +43,20 @@ describe('formatFloat32', () => {
   ])('%d -> %s', (x, text) => {
     expect(formatFloat32(x)).toBe(text);
   });
+
+  // Beyond 1e27 and below 1e-17 the 6-digit check cannot be done in doubles, so these take the
+  // exact path; a 10th digit of 5 is settled by exact comparison with the true value.
+  it.each([
+    [4.728608095307907e35, '4.7286081e+35'], // true value above ...0950: rounds up
+    [1.0855050352651226e32, '1.08550504e+32'], // above the tie: up
+    [5.203816354827893e30, '5.20381635e+30'], // below the tie: down
+    [1.5781364845713367e34, '1.57813648e+34'], // below the tie: down
+    [1e30, '1e+30'],
+    [1e-20, '1e-20'],
+    [4.203895392974451e-45, '4.2039e-45'],
+  ])('very large and very small floats: %d -> %s', (x, text) => {
+    expect(formatFloat32(x)).toBe(text);
+  });
 });
 
 describe('formatFloat64', () => {
@@ -68,6 +82,61 @@ describe('formatFloat64', () => {
   ])('%d -> %s', (x, text) => {
     expect(formatFloat64(x)).toBe(text);
   });
+
+  it('writes positive zero without a sign', () => {
+    expect(formatFloat64(0)).toBe('0.0');
+  });
+
+  it.each([
+    [0.3, '0.3'], // 0.29999999999999998890: rounding carries into the first digit
+    [0.7, '0.7'],
+    [100, '100.0'],
+    [123456, '123456.0'],
+    [999999, '999999.0'],
+    [1e5, '100000.0'],
+    [1e6, '1e+06'], // exponent 6 = precision: exponent form
+    [1e10, '1e+10'], // two-digit exponents get no leading zero
+    [1e-10, '1e-10'],
+    [1.5e-5, '1.5e-05'],
+    [0.0001, '0.0001'],
+    [2.5e-7, '2.5e-07'],
+  ])('switches between fixed and exponent form as %%.6g does: %d -> %s', (x, text) => {
+    expect(formatFloat64(x)).toBe(text);
+  });
+
+  // The 18th digit of these is 5: whether the 17-digit text rounds up depends on the exact value.
+  it.each([
+    [4.941017e-318, '4.9410171263339296e-318'], // subnormal, above the tie: up
+    [4.941294e-318, '4.9412938030956006e-318'], // subnormal, below the tie: down
+    [3.414166674843953e18, '3.4141666748439532e+18'], // above 2^53, above the tie: up
+    [9.026105120454587e33, '9.0261051204545869e+33'], // up
+    [8.280658401754302e26, '8.2806584017543017e+26'], // below the tie: down
+    [3.2642496783546906e23, '3.2642496783546906e+23'], // down
+  ])('settles a 17-digit near-tie exactly: %d -> %s', (x, text) => {
+    expect(formatFloat64(x)).toBe(text);
+  });
+});
+
+describe('roundTrips6', () => {
+  it('says whether m x 10^k reads back as the float32', () => {
+    expect(roundTrips6(1, 0, 1)).toBe(true);
+    expect(roundTrips6(100000, -5, 1)).toBe(true);
+    expect(roundTrips6(100000, -6, Math.fround(0.1))).toBe(true); // 0.1 is not a float32, but its nearest one reads back
+    expect(roundTrips6(100001, -6, Math.fround(0.1))).toBe(false);
+    expect(roundTrips6(2, 0, 1)).toBe(false);
+  });
+
+  it('works out exponents up to 22 either way, and leaves larger ones to the exact path (null)', () => {
+    expect(roundTrips6(1, 22, Math.fround(1e22))).toBe(true);
+    expect(roundTrips6(1, -22, Math.fround(1e-22))).toBe(true);
+    expect(roundTrips6(1, 23, Math.fround(1e23))).toBeNull();
+    expect(roundTrips6(1, -23, Math.fround(1e-23))).toBeNull();
+  });
+
+  it('leaves a decimal exactly halfway between two floats to the exact path (null)', () => {
+    expect(roundTrips6(16777217, 0, 16777216)).toBeNull(); // between 16777216 and 16777218
+    expect(roundTrips6(16777217, 0, 16777218)).toBeNull();
+  });
 });
 
 describe('float16', () => {
@@ -92,6 +161,16 @@ describe('float16', () => {
     expect(halfToFloat(0xfc00)).toBe(-Infinity);
     expect(halfToFloat(0x7e00)).toBeNaN();
     expect(Object.is(halfToFloat(0x8000), -0)).toBe(true);
+  });
+
+  it.each([
+    [0.12499999999999999, 0x3000],
+    [7.999999999999999, 0x4800],
+    [1023.9999999999999, 0x6400],
+    [32767.999999999996, 0x7800],
+    [65535.99999999999, 0x7c00],
+  ])('rounds the double just below a power of two up to it: %d -> %i', (x, h) => {
+    expect(floatToHalf(x)).toBe(h);
   });
 
   it('round-trips every half value', () => {
