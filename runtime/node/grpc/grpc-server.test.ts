@@ -1,4 +1,4 @@
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RequestLogEntry } from '../../../core/apis/request-log.ts';
 import type { Backend } from '../../../core/backend/backend.ts';
 import { singleModelConfig } from '../../../core/config/model-config.ts';
@@ -48,25 +48,21 @@ function startService(over: Partial<ServiceSettings> = {}): Service {
   });
 }
 
-// Started inside the first test that needs it (not in beforeAll), so that `npm run mutate` sees
-// the listener's start-up as covered by a test, and a broken start-up fails tests.
-let started: Promise<{ service: Service; server: RunningGrpcServer; client: GrpcClient }> | null = null;
-function listener() {
-  started ??= (async () => {
-    const service = startService();
-    const server = await startGrpcServer(service.host, { host: '127.0.0.1', port: 0, log: (m) => logs.push(m) });
-    return { service, server, client: grpcClient(server.address) };
-  })();
-  return started;
+// A fresh service and listener per test, started inside the test (not in beforeAll): `npm run mutate`
+// then sees each test cover the listener's start-up, so a mutant there runs every test it affects.
+const running: { service: Service; server: RunningGrpcServer; client: GrpcClient }[] = [];
+async function listener() {
+  const service = startService();
+  const server = await startGrpcServer(service.host, { host: '127.0.0.1', port: 0, log: (m) => logs.push(m) });
+  running.push({ service, server, client: grpcClient(server.address) });
+  return running[running.length - 1];
 }
-afterAll(async () => {
-  if (!started) return;
-  const { service, server, client } = await started;
-  client.close();
-  await server.close();
-  service.close();
-});
-afterEach(() => {
+afterEach(async () => {
+  for (const { service, server, client } of running.splice(0)) {
+    client.close();
+    await server.close();
+    service.close();
+  }
   logs.length = 0;
   entries.length = 0;
 });
@@ -202,7 +198,14 @@ describe('startGrpcServer', () => {
 
   it('says which address it could not bind', async () => {
     const { service, server } = await listener();
-    await expect(startGrpcServer(service.host, { host: '127.0.0.1', port: server.port })).rejects.toThrow(`gRPC cannot listen on 127.0.0.1:${server.port}: `);
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await expect(startGrpcServer(service.host, { host: '127.0.0.1', port: server.port })).rejects.toThrow(`gRPC cannot listen on 127.0.0.1:${server.port}: `);
+      // One line says it (the error above); grpc-js's own "No address added" is not printed beside it.
+      expect(printed.mock.calls.filter((c) => /No address added/.test(String(c[0])))).toEqual([]);
+    } finally {
+      printed.mockRestore();
+    }
   });
 });
 
