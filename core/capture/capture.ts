@@ -173,7 +173,7 @@ function nestedValue(t: Tensor, bytes: boolean): unknown {
   return nestedArrays(t, (i) => {
     const v = data[i];
     if (t.dtype === 'string') return bytes ? { b64: btoa(v as string) } : v;
-    if (t.dtype === 'bool') return v === 1 || v === true;
+    if (t.dtype === 'bool') return v === 1;
     return v;
   });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../test/support/thrown.ts';
 import { EmptyBodyError, parseModelPath } from './path.ts';
 
 const bad = (method: string, path: string) => () => parseModelPath(method, path);
@@ -23,7 +24,7 @@ describe('parseModelPath: the REST URL grammar', () => {
   it('versions: leading zeros are the number; past 2^53 saturate; past int64 are an empty-body 400', () => {
     expect(parseModelPath('GET', '/v1/models/m/versions/0001')).toMatchObject({ version: 1 });
     expect(parseModelPath('GET', '/v1/models/m/versions/9223372036854775807')).toMatchObject({ version: Number.MAX_SAFE_INTEGER });
-    expect(bad('GET', '/v1/models/m/versions/9223372036854775808')).toThrow(EmptyBodyError);
+    expect(thrown(bad('GET', '/v1/models/m/versions/9223372036854775808'), EmptyBodyError).message).toBe('Failed to convert version: 9223372036854775808 to numeric.');
     expect(bad('GET', '/v1/models/m/versions/-1')).toThrow('Malformed request: GET /v1/models/m/versions/-1');
     expect(bad('GET', '/v1/models/m/versions/1x')).toThrow('Malformed request');
   });
@@ -41,7 +42,7 @@ describe('parseModelPath: the REST URL grammar', () => {
     expect(parseModelPath('GET', '/v1/models/a+b/labels/x%20y')).toEqual({ api: 'status', model: 'a+b', label: 'x y' });
     expect(parseModelPath('GET', '/v1/models/caf%C3%A9')).toMatchObject({ model: 'café' });
     expect(parseModelPath('GET', '/v1/models/100%zz')).toMatchObject({ model: '100%zz' });
-    expect(bad('GET', '/v1/models/%FF')).toThrow(EmptyBodyError);
+    expect(thrown(bad('GET', '/v1/models/%FF'), EmptyBodyError).message).toBe('Invalid percent-encoding in model name or label');
   });
 
   it('bad paths and methods are INVALID_ARGUMENT', () => {
@@ -50,6 +51,9 @@ describe('parseModelPath: the REST URL grammar', () => {
     expect(bad('POST', '/v1/models/m:explain')).toThrow('Malformed request');
     expect(bad('GET', '/v1/models/m:predict')).toThrow('Malformed request');
     expect(bad('PUT', '/v1/models/m:predict')).toThrow('Malformed request: PUT /v1/models/m:predict');
+    // Only GET reads status paths: PUT and DELETE on one are malformed too.
+    expect(bad('PUT', '/v1/models/m')).toThrow('Malformed request: PUT /v1/models/m');
+    expect(bad('DELETE', '/v1/models/m/versions/1')).toThrow('Malformed request: DELETE /v1/models/m/versions/1');
     expect(bad('GET', '/v1/models/m/versions/1/labels/x')).toThrow('Malformed request');
     expect(bad('GET', '/v1/models/m/extra')).toThrow('Malformed request');
     expect(bad('GET', '/v2/models/m')).toThrow('Malformed request');

@@ -133,7 +133,11 @@ describe('rollback guard', () => {
     expect(t.manager.readiness()[0].versions[0].pulled).toBe(false);
     t.manager.recordOutcome('m', 2, true);
     expect(t.manager.readiness()[0].versions[0].pulled).toBe(true);
-    expect(logs.filter((l) => l.includes('rolled back label canary (version 2)'))).toHaveLength(1);
+    // The operator's line says what was pulled, on what counts, and what still reaches it.
+    expect(logs.filter((l) => l.includes('rolled back'))).toEqual([
+      'model m: rolled back label canary (version 2) on this instance: 10 failed in 10 requests (100.0%), against 0.0% on the other labels ' +
+        '(0 in 0): more than 20.0% worse; its traffic goes to the other labels, pinned requests still reach it',
+    ]);
     for (let i = 0; i < 10; i++) t.manager.recordOutcome('m', 2, true);
     expect(logs.filter((l) => l.includes('rolled back'))).toHaveLength(1); // pulled once: no second log line
     for (let i = 0; i < 300; i++) expect((await route(t)).version).toBe(1);

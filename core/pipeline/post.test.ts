@@ -83,6 +83,13 @@ describe('join', () => {
     expect(runOutputStep({ op: 'join', separator: '\n' }, lines, null, 'output text, step 1 (join)').value).toEqual({ dtype: 'string', dims: [2], data: ['a\nb\nc', 'd\n\nf'] });
     expect(runOutputStep({ op: 'join', separator: ' ' }, { dtype: 'string', dims: [0], data: [] }, null, 'w').value).toEqual({ dtype: 'string', dims: [], data: [''] });
   });
+
+  it('refuses numbers and a scalar string: there is no axis of strings to join', () => {
+    expect(servingErrorMessage(() => runOutputStep({ op: 'join', separator: '' }, { dtype: 'float32', dims: [1, 2], data: Float32Array.of(1, 2) }, null, 'output text, step 1 (join)'))).toBe(
+      'output text, step 1 (join): expects strings along an axis, got float32 [1, 2]',
+    );
+    expect(servingErrorMessage(() => runOutputStep({ op: 'join', separator: '' }, { dtype: 'string', dims: [], data: ['a'] }, null, 'w'))).toBe('w: expects strings along an axis, got string []');
+  });
 });
 
 describe('score steps: shapes and arithmetic', () => {

@@ -39,7 +39,7 @@ function setup(options: { warm?: number | null; share?: number; now?: () => numb
   const settle = async () => {
     for (let i = 0; i < 20; i++) await Promise.resolve();
   };
-  return { shadow, runs, timers, released, acquired, outcome, logs, settle };
+  return { shadow, runs, timers, released, acquired, outcome, logs, settle, metrics: () => registry.render() };
 }
 
 describe('shadow runs', () => {
@@ -61,11 +61,14 @@ describe('shadow runs', () => {
     expect([cold.outcome('skipped'), cold.timers.length]).toEqual([1, 0]);
     await cold.settle();
     expect(cold.acquired).toEqual(['next', 'released']);
+    expect(cold.metrics()).toContain('edgeserve_shadow_requests_total{model="m",version="",outcome="skipped"} 1'); // no version was leased
 
     const busy = setup();
     busy.shadow.offer('m', 1, { x: f32(1) }, { y: f32(2.5) });
     busy.shadow.offer('m', 1, { x: f32(1) }, { y: f32(2.5) });
     expect([busy.outcome('skipped'), busy.timers.length, busy.released]).toEqual([1, 1, [2]]);
+    await busy.settle();
+    expect(busy.acquired).toEqual([]); // warm already: nothing to load
 
     const same = setup({ warm: 1 });
     same.shadow.offer('m', 1, { x: f32(1) }, { y: f32(2.5) });
