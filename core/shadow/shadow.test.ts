@@ -55,6 +55,18 @@ describe('shadow runs', () => {
     expect(s.logs).toEqual(['model m: shadow version 2 (label next) differs from version 1: y max abs difference 0.500']);
   });
 
+  it('name every differing output, in the log line and in the difference histogram', async () => {
+    const s = setup();
+    s.shadow.offer('m', 1, { x: f32(1) }, { y: f32(2.5), z: f32(1) });
+    s.timers.shift()!();
+    await s.settle();
+    s.runs.shift()!({ y: f32(3), z: f32(3) });
+    await s.settle();
+    expect(s.logs).toEqual(['model m: shadow version 2 (label next) differs from version 1: y max abs difference 0.500, z max abs difference 2.00']);
+    const counts = s.metrics().split('\n').filter((l) => l.startsWith('edgeserve_shadow_max_abs_difference_count'));
+    expect(counts).toEqual(['edgeserve_shadow_max_abs_difference_count{model="m",version="2",output="y"} 1', 'edgeserve_shadow_max_abs_difference_count{model="m",version="2",output="z"} 1']);
+  });
+
   it('skip (counted) a cold shadow, loading it meanwhile, and a second run while one is in flight; nothing when the label is the serving version', async () => {
     const cold = setup({ warm: null });
     cold.shadow.offer('m', 1, { x: f32(1) }, { y: f32(2.5) });
