@@ -114,6 +114,18 @@ describe('weighted traffic between labels', () => {
     expect(await route(t)).toEqual({ version: 1, label: undefined });
   });
 
+  it('a label whose version left storage drops out of the split: no answer from it and no reload', async () => {
+    const t = await twoVersions();
+    t.source.files.delete('2/model.onnx'); // the canary withdrawn by deleting it
+    t.clock.ms += 1000;
+    await route(t);
+    await t.settle(); // the listing that no longer finds v2
+    const loads = t.backend.loads.length;
+    for (let i = 0; i < 100; i++) expect(await route(t)).toEqual({ version: 1, label: 'stable' });
+    await t.settle();
+    expect(t.backend.loads.length).toBe(loads);
+  });
+
   it('without traffic, "latest" stands', async () => {
     const t = await twoVersions({ traffic: undefined });
     expect(await route(t)).toEqual({ version: 2, label: undefined });

@@ -131,7 +131,7 @@ export async function readVersion(source: ModelSource, dir: string, { checkSize,
   const local = disk && external.length === 0 ? source.localPath?.(`${dir}/${MODEL_FILE}`) : null;
   if (local) return { ...files, path: local, externalData: [] };
   if (external.length === 0) return files;
-  if (onDisk) files.path = await disk.place(source, dir, [manifest?.files.find((f) => f.path === MODEL_FILE) ?? { path: MODEL_FILE }, ...external]);
+  if (onDisk) files.path = await disk.place(source, dir, [modelEntry ?? { path: MODEL_FILE }, ...external]);
   files.externalData = external.map((f) => {
     const bytes = data.get(f.path);
     return { path: f.path, size: f.size ?? bytes?.byteLength ?? 0, ...(bytes && { data: bytes }) };

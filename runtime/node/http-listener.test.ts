@@ -79,6 +79,31 @@ describe('httpListener', () => {
     }
   });
 
+  it('fails the body read when the client goes away mid-body, and keeps serving', async () => {
+    let failed!: (err: unknown) => void;
+    const bodyError = new Promise<unknown>((resolve) => (failed = resolve));
+    let started!: () => void;
+    const reading = new Promise<void>((resolve) => (started = resolve));
+    const url = await serve(async (req) => {
+      if (req.pathname === '/next') return { status: 200, headers: {}, body: 'ok' };
+      started();
+      try {
+        await req.body(1000);
+      } catch (err) {
+        failed(err);
+      }
+      return { status: 400, headers: {}, body: '' };
+    });
+    const client = httpRequest(url, { method: 'POST', headers: { 'content-length': '100' } });
+    client.on('error', () => {});
+    client.write('only ten b');
+    await reading;
+    client.destroy();
+    expect(await bodyError).toMatchObject({ message: 'aborted' });
+    const next = await fetch(`${url}/next`);
+    expect([next.status, await next.text()]).toEqual([200, 'ok']);
+  });
+
   it('answers HEAD with the headers only', async () => {
     const url = await serve(async () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"a": 1}' }));
     const res = await fetch(url, { method: 'HEAD' });

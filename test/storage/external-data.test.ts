@@ -171,6 +171,18 @@ describe('a large single-file model on the Node disk tier (split into its graph 
     expect((await readVersion(store, '1', { disk: tier })).path).toBeUndefined();
   });
 
+  it('finds model.onnx wherever the manifest lists it', async () => {
+    const labels = new TextEncoder().encode('a\nb\nc\nd\n');
+    const source = new MemorySource('s3://b/listed', true)
+      .put('1/labels.txt', labels)
+      .put('1/model.onnx', single)
+      .put('1/manifest.json', manifest([['labels.txt', labels], ['model.onnx', single]]));
+    const got = await readVersion(source, '1', { disk: nodeDiskTier({ root: mkdtempSync(join(root, 's-')) }), splitMinBytes: 1024 });
+    expect(got.path).toMatch(/\/1\/split\/model\.onnx$/);
+    expect(got.labels).toEqual(['a', 'b', 'c', 'd']);
+    expect(await answer(got.path!)).toEqual(await answer(single));
+  });
+
   it("from a local folder without a manifest: split beside the tier's other folders, the folder itself untouched", async () => {
     const base = mkdtempSync(join(root, 'single-'));
     mkdirSync(join(base, '1'));
