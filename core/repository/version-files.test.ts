@@ -40,6 +40,12 @@ describe('readVersion: the manifest', () => {
     expect(await refusal(readVersion(source, '1'))).toEqual({ code: 'FAILED_PRECONDITION', message: 'Version 1 of s3://b/m has no manifest.json; it is incomplete' });
   });
 
+  it('names the manifest it cannot read: DATA_LOSS', async () => {
+    const { source } = await version({ 'model.onnx': 'graph' }, { manifest: false });
+    source.put('1/manifest.json', '{"files": [');
+    expect(await refusal(readVersion(source, '1'))).toEqual({ code: 'DATA_LOSS', message: 's3://b/m/1/manifest.json is not valid JSON' });
+  });
+
   it('serves a folder without one where the source allows it, reading the optional files by name', async () => {
     const { source } = await version({ 'model.onnx': 'graph', 'labels.txt': 'cat\ndog\n', 'warmup.json': '[]', 'assets.extra/tf_serving_warmup_requests': 'tf' }, { manifest: false });
     const files = await readVersion(source, '1');
