@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { servingErrorMessage } from '../../../test/support/thrown.ts';
-import { decodeBase64Object, INT_RANGES } from './leaf.ts';
+import { decodeBase64Object, INT_RANGES, leafWriter } from './leaf.ts';
 import type { JsonObject } from './value.ts';
 
 const b64 = (text: string): JsonObject => new Map([['b64', text]]);
@@ -30,5 +30,16 @@ describe('decodeBase64Object', () => {
   it('refuses invalid base64 with INVALID_ARGUMENT in both modes', () => {
     expect(servingErrorMessage(() => decodeBase64Object(b64('a*b=')))).toBe('Unable to base64 decode');
     expect(servingErrorMessage(() => decodeBase64Object(b64('a*b='), true))).toBe('Unable to base64 decode');
+  });
+});
+
+describe('int64 and uint64 leaves', () => {
+  it('take integer literals only: a numeric string, a fraction or a bool is the wrong type, as in TF Serving', () => {
+    for (const dtype of ['int64', 'uint64'] as const) {
+      const write = (v: unknown) => () => leafWriter(dtype)(v as never, dtype === 'int64' ? new BigInt64Array(1) : new BigUint64Array(1), 0);
+      expect(servingErrorMessage(write('12'))).toBe(`JSON Value: "12" Type: String is not of expected type: ${dtype}`);
+      expect(servingErrorMessage(write(1.5))).toBe(`JSON Value: 1.5 Type: Number is not of expected type: ${dtype}`);
+      expect(servingErrorMessage(write(true))).toBe(`JSON Value: true Type: True is not of expected type: ${dtype}`);
+    }
   });
 });
