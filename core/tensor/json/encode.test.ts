@@ -68,8 +68,13 @@ describe('encodeJsonPredictResponse: several outputs', () => {
   });
 
   it('treats a missing or inconsistent output tensor as an internal error', () => {
-    expect(failure(() => encodeJsonPredictResponse('row', outputs, ['a', 'zz'])).code).toBe('INTERNAL');
-    expect(failure(() => encodeJsonPredictResponse('row', { a: f32([3], [1]) }, ['a'])).code).toBe('INTERNAL');
+    expect(failure(() => encodeJsonPredictResponse('row', outputs, ['a', 'zz']))).toMatchObject({ code: 'INTERNAL', message: 'The model returned no output named zz' });
+    expect(failure(() => encodeJsonPredictResponse('row', { a: f32([3, 2], [1]) }, ['a']))).toMatchObject({ code: 'INTERNAL', message: 'Output a has 1 values for shape [3,2]' });
+  });
+
+  it('holds a zero batch to every output: one of 0 rows and one of 3 disagree', () => {
+    const mixed = failure(() => encodeJsonPredictResponse('row', { a: f32([0, 2], []), b: f32([3], [1, 2, 3]) }, ['a', 'b']));
+    expect(mixed.message).toBe('Tensor name: b has inconsistent batch size: 3 expecting: 0');
   });
 });
 

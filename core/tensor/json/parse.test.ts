@@ -153,3 +153,65 @@ describe('parseJson errors (rapidjson wording, byte offsets)', () => {
     expect(parseError('[{"a":'.repeat(50000))).toMatch(/^JSON Parse error: Nesting is deeper than the limit of 1000 levels\./);
   });
 });
+
+// Edges mutation testing found unpinned (docs/mutation.md): each case fails on a one-token change
+// of parse.ts or lexer.ts.
+describe('parseJson at its edges', () => {
+  it('calls a stray closing token, separator or NUL at the root an empty document', () => {
+    for (const text of ['}', ',', ':', '\u0000']) expect(parseError(text)).toBe('JSON Parse error: The document is empty. at offset: 0');
+  });
+
+  it('needs a digit right after a point or an exponent mark, not any character below "9"', () => {
+    expect(parseError('[1.,2]')).toBe('JSON Parse error: Miss fraction part in number. at offset: 3');
+    expect(parseError('[1e,2]')).toBe('JSON Parse error: Miss exponent in number. at offset: 3');
+  });
+
+  it('takes exponents up to 308 past the fraction, refuses beyond, whatever the mantissa', () => {
+    expect(parseJson('[1e308]')).toEqual([new JsonDouble(1e308)]);
+    expect(parseJson('[1.5e307]')).toEqual([new JsonDouble(1.5e307)]);
+    expect(parseError('[0e400]')).toBe('JSON Parse error: Number too big to be stored in double. at offset: 1');
+    expect(parseError(`[${'9'.repeat(400)}.5]`)).toBe('JSON Parse error: Number too big to be stored in double. at offset: 1');
+  });
+
+  it('reads NaN as three letters: "inity" may follow Inf only', () => {
+    expect(parseError('[NaNinity]')).toBe("JSON Parse error: Missing a comma or ']' after an array element. at offset: 4");
+  });
+
+  it('counts nesting, not siblings: many closed arrays side by side stay at depth 2', () => {
+    const siblings = `[${'[],'.repeat(MAX_DEPTH + 500)}[]]`;
+    expect((parseJson(siblings) as unknown[]).length).toBe(MAX_DEPTH + 501);
+  });
+
+  it('counts error offsets in UTF-8 bytes at each width boundary', () => {
+    const offsetAfter = (s: string) => parseError(`["${s}", x]`);
+    expect(offsetAfter('\u007f')).toBe('JSON Parse error: Invalid value. at offset: 6');
+    expect(offsetAfter('\u0080')).toBe('JSON Parse error: Invalid value. at offset: 7');
+    expect(offsetAfter('\u07ff')).toBe('JSON Parse error: Invalid value. at offset: 7');
+    expect(offsetAfter('\u0800')).toBe('JSON Parse error: Invalid value. at offset: 8');
+    expect(offsetAfter('€')).toBe('JSON Parse error: Invalid value. at offset: 8');
+    expect(offsetAfter('\u{10000}')).toBe('JSON Parse error: Invalid value. at offset: 9');
+    expect(offsetAfter('\u{10FFFF}')).toBe('JSON Parse error: Invalid value. at offset: 9');
+  });
+
+  it('refuses raw control characters in strings, before and after an escape; a space is text', () => {
+    expect(parseError('["\u001f"]')).toBe('JSON Parse error: Invalid encoding in string. at offset: 2');
+    expect(parseError('["\\n\u0001"]')).toBe('JSON Parse error: Invalid encoding in string. at offset: 4');
+    expect(parseJson('["\\n "]')).toEqual(['\n ']);
+    // NUL and the end of the text read as a missing closing quote, as in rapidjson.
+    expect(parseError('["a\u0000"]')).toBe('JSON Parse error: Missing a closing quotation mark in string. at offset: 3');
+    expect(parseError('["\\n')).toBe('JSON Parse error: Missing a closing quotation mark in string. at offset: 4');
+    expect(parseError('["\\na\u0000"]')).toBe('JSON Parse error: Missing a closing quotation mark in string. at offset: 5');
+  });
+
+  it('reads \\u escapes: hex digits a-f in both cases, surrogates only as a high-low pair', () => {
+    expect(parseJson('"\\u00aA\\u00fF\\u0a0F"')).toBe('\u00aa\u00ff\u0a0f');
+    expect(parseJson('"\\ud7ff\\ue000\\uffff"')).toBe('\ud7ff\ue000\uffff');
+    expect(parseJson('"\\ud800\\udc00\\udbff\\udfff"')).toBe('\u{10000}\u{10FFFF}');
+    for (const bad of ['\\u00g0', '\\u00G0', '\\u00`0', '\\u00/0', '\\u00:0']) {
+      expect(parseError(`"${bad}"`)).toBe('JSON Parse error: Incorrect hex digit after \\u escape in string. at offset: 1');
+    }
+    for (const bad of ['\\udfff', '\\udc00', '\\ud800\\ue000', '\\ud800\\udbff', '\\ud800Xudc00', '\\ud800\\tdc00', '\\udbff']) {
+      expect(parseError(`"${bad}"`)).toBe('JSON Parse error: The surrogate pair in string is invalid. at offset: 1');
+    }
+  });
+});
