@@ -126,6 +126,12 @@ describe('decodeInputs: row format', () => {
     expect(decodeError(text, spec('a'), spec('b'))).toBe(message);
   });
 
+  it('names the keys a row must have in sorted order, whatever the signature order', () => {
+    expect(decodeError('{"instances": [{"b": 1}]}', spec('b'), spec('a'))).toBe(
+      'Failed to process element: 0 of \'instances\' list. JSON object: {"b":1} keys must be equal to: a,b',
+    );
+  });
+
   it.each([
     ['[[1], {"x": 1}]', 'Expecting value/list but got object at item 1 of input list'],
     ['[[1, 2], [3]]', 'Expecting tensor size: 2 but got: 1'],

@@ -210,7 +210,7 @@ describe('parseJson at its edges', () => {
     for (const bad of ['\\u00g0', '\\u00G0', '\\u00`0', '\\u00/0', '\\u00:0']) {
       expect(parseError(`"${bad}"`)).toBe('JSON Parse error: Incorrect hex digit after \\u escape in string. at offset: 1');
     }
-    for (const bad of ['\\udfff', '\\udc00', '\\ud800\\ue000', '\\ud800\\udbff', '\\ud800Xudc00', '\\ud800\\tdc00', '\\udbff']) {
+    for (const bad of ['\\udfff', '\\udc00', '\\udc00\\udc00', '\\ud800\\ue000', '\\ud800\\udbff', '\\ud800Xudc00', '\\ud800\\tdc00', '\\udbff']) {
       expect(parseError(`"${bad}"`)).toBe('JSON Parse error: The surrogate pair in string is invalid. at offset: 1');
     }
   });
