@@ -204,6 +204,11 @@ describe('decodeInputs: columnar format', () => {
     expect(failure(() => decodeInputs(body('{"inputs": {"a": [1, 2], "b": [1, 2, 3]}}'), two, new TensorBudget(10)))).toBe(
       'input b: tensor_shape [3] needs 3 bytes; one request may allocate 10 bytes in all (8 taken by other inputs) (--max_tensor_bytes)',
     );
+    // Rows are charged as the batched tensor they make: two rows of two float64s are 32 bytes.
+    expect(decodeInputs(body('{"instances": [[1, 2], [3, 4]]}'), one, new TensorBudget(32)).x.dims).toEqual([2, 2]);
+    expect(failure(() => decodeInputs(body('{"instances": [[1, 2], [3, 4]]}'), one, new TensorBudget(31)))).toBe(
+      'input x: tensor_shape [2,2] needs 32 bytes; one request may allocate 31 bytes in all (--max_tensor_bytes)',
+    );
   });
 
   it('does not allocate the shape claimed by first elements before checking the value', () => {

@@ -13,7 +13,7 @@ import { allocate, elementCount, type Tensor, type TensorSpec } from '../tensor.
  * leaves straight into it. If any row is malformed, the exact TF algorithm is replayed without
  * writing, so the error reported is the one TF reports first, worded as TF words it.
  */
-export function decodeRows(instances: JsonValue[], specs: readonly TensorSpec[], budget?: TensorBudget): Record<string, Tensor> {
+export function decodeRows(instances: JsonValue[], specs: readonly TensorSpec[], budget: TensorBudget): Record<string, Tensor> {
   if (!(instances[0] instanceof Map) && specs.length > 1) {
     throw invalidArgument(
       'instances is a plain list, but expecting list of objects as multiple input tensors required as per tensorinfo_map',
@@ -32,7 +32,7 @@ export function decodeRows(instances: JsonValue[], specs: readonly TensorSpec[],
   // Only inputs the rows feed: plain rows feed the first input alone, even when there are more.
   for (const [name, dims] of rowDims) {
     const { dtype, bytes } = specs.find((s) => s.name === name) as TensorSpec;
-    budget?.charge(name, dtype, [batch, ...dims]);
+    budget.charge(name, dtype, [batch, ...dims]);
     tensors[name] = { dtype, dims: [batch, ...dims], data: allocate(dtype, batch * elementCount(dims)) };
     leaves.set(name, leafWriter(dtype, bytes));
   }
