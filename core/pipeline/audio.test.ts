@@ -152,6 +152,29 @@ describe('decodeWav: refusals', () => {
     expect(decode(wav({ rate: 44101 }, int16([1, 2])))).toHaveLength(1);
   });
 
+  it('needs both RIFF and WAVE in the first 12 bytes, and reads from there', () => {
+    const riff = (form: string, id = 'RIFF') => Uint8Array.from([...ascii(id), ...u32(4), ...ascii(form)]);
+    expect(refused(riff('AVI '))).toBe('input audio: not a WAV file (no RIFF/WAVE header)');
+    expect(refused(riff('WAVE', 'RIFX'))).toBe('input audio: not a WAV file (no RIFF/WAVE header)');
+    expect(refused(riff('WAVE').subarray(0, 11))).toBe('input audio: not a WAV file (no RIFF/WAVE header)');
+    expect(refused(riff('WAVE'))).toBe('input audio: the WAV has no fmt chunk');
+  });
+
+  it('takes the chunks in any order, and stops reading once it has both', () => {
+    const dataFirst = Uint8Array.from([...ascii('RIFF'), ...u32(4), ...ascii('WAVE'), ...chunk('data', int16([16384])), ...fmtChunk({})]);
+    expect(decode(dataFirst)).toEqual([0.5]);
+    // A broken chunk after fmt and data (a writer's trailing metadata) is never read.
+    const trailing = Uint8Array.from([...wav({}, int16([16384])), ...ascii('fmt '), ...u32(1000)]);
+    expect(decode(trailing)).toEqual([0.5]);
+  });
+
+  it('refuses an extensible fmt chunk too short for its subformat', () => {
+    const short = Uint8Array.from([...ascii('RIFF'), ...u32(4), ...ascii('WAVE'), ...chunk('fmt ', [...fmtChunk({}).slice(8, 24), ...new Array(8).fill(0)]), ...chunk('data', int16([1]))]);
+    short[20] = 0xfe;
+    short[21] = 0xff;
+    expect(refused(short)).toBe("input audio: the WAV's extensible fmt chunk is 24 bytes, under 40");
+  });
+
   it('answers INVALID_ARGUMENT, never a TypeError or RangeError, for hostile bytes (seeded fuzz)', () => {
     let seed = 0x5eed;
     const random = () => {

@@ -54,3 +54,35 @@ describe('text inputs', () => {
     expect(() => textTensors(texts('a'.repeat(8 * 64 + 1)), input())).toThrow("input text: 513 characters, over this model's limit of 512 (8 tokens)");
   });
 });
+
+describe('text inputs at their edges', () => {
+  it('refuses a missing or non-string input, and no examples, naming the input', () => {
+    expect(() => textTensors(undefined, input())).toThrow('input text: expects text (strings)');
+    expect(() => textTensors({ dtype: 'float32', dims: [1], data: Float32Array.of(1) }, input())).toThrow('input text: expects text (strings)');
+    expect(() => textTensors(texts(), input())).toThrow('input text: no text');
+  });
+
+  it('takes exactly max_length x 64 characters (then truncates to max_length tokens)', () => {
+    const out = textTensors(texts('a '.repeat(256)), input({ truncation: true }));
+    expect(out.input_ids.dims).toEqual([1, 8]);
+  });
+
+  it("pads to the longest example, not to max_length, unless asked; int64 ids stay int64, int32 rows each in their place", () => {
+    const longest = textTensors(texts('great', 'The movie'), input({ maxLength: 16 }));
+    expect(longest.input_ids.dims).toEqual([2, 4]);
+    expect(longest.input_ids.data).toBeInstanceOf(BigInt64Array);
+    const int32 = textTensors(texts('great', 'The movie'), input({ feeds: { ids: spec('input_ids', 'int32') } }));
+    expect(Array.from(int32.input_ids.data as Int32Array)).toEqual([2, 10, 3, 0, 2, 4, 5, 3]);
+  });
+
+  it('finds the pad token by its text, in either form of tokenizer_config.json, or in tokenizer.json', () => {
+    const json = readFileSync(join(DIR, 'tokenizer.json'));
+    const config = (pad: unknown) => new TextEncoder().encode(JSON.stringify({ pad_token: pad }));
+    expect(loadTokenizer(json, config('[SEP]')).padId).toBe(3);
+    expect(loadTokenizer(json, config({ content: '[SEP]' })).padId).toBe(3);
+    const withPadding = new TextEncoder().encode(JSON.stringify({ ...JSON.parse(json.toString()), padding: { pad_id: 1 } }));
+    expect(loadTokenizer(withPadding, undefined).padId).toBe(1);
+    expect(loadTokenizer(json, undefined).padId).toBe(0);
+  });
+});
+
