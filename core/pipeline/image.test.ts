@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { nodeImageCodecs } from '../../runtime/node/image-codecs.ts';
 import { servingErrorMessage } from '../../test/support/thrown.ts';
-import { decodeImage, imageHeader } from './image.ts';
+import { decodeImage, imageHeader, type DecodedImage, type ImageCodecs } from './image.ts';
 import { applyImageStep, writeTensorRow } from './image-steps.ts';
 import type { Pixels } from './resample.ts';
 
@@ -82,6 +83,236 @@ describe('images from callers', () => {
     const bomb = file('alpha.webp');
     bomb.set([0xff, 0x3f, 0x00, 0xff, 0x3f, 0x00], 24);
     await expect(decodeImage(bomb, { maxPixels: 1e6, orient: false, where: 'input image' }, codecs)).rejects.toThrow("input image: the webp is 16384 x 16384 pixels, over this model's limit of 1000000");
+  });
+});
+
+// Headers built byte by byte: each check in imageHeader on a buffer that differs from a good one in one place.
+const pngHeader = (width: number, height: number) => {
+  const b = new Uint8Array(24);
+  b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+  new DataView(b.buffer).setUint32(16, width);
+  new DataView(b.buffer).setUint32(20, height);
+  return b;
+};
+/** RIFF....WEBP, then a chunk with its fourcc; `body` is written from byte 20 (the chunk's payload). */
+const webpHeader = (fourcc: string, body: number[], length = 30) => {
+  const b = new Uint8Array(length);
+  b.set(new TextEncoder().encode(`RIFF....WEBP${fourcc}`));
+  new DataView(b.buffer).setUint32(4, length - 8, true);
+  b.set(body.slice(0, length - 20), 20);
+  return b;
+};
+const vp8 = (width: number, height: number) => webpHeader('VP8 ', [0, 0, 0, 0x9d, 0x01, 0x2a, width & 0xff, width >> 8, height & 0xff, height >> 8]);
+/** A start-of-frame segment as far as the size: marker, length 17, precision 8, height, width (big-endian). */
+const sof = (marker: number, height: number, width: number) => [0xff, marker, 0x00, 0x11, 0x08, height >> 8, height & 0xff, width >> 8, width & 0xff];
+const jpegOf = (...parts: number[][]) => Uint8Array.from([0xff, 0xd8, ...parts.flat()]);
+/** A good little JPEG header: SOI, an SOF0 declaring width x height, a few bytes, EOI. */
+const jpegHeader = (width: number, height: number) => jpegOf(sof(0xc0, height, width), [0x03, 0x01, 0x22, 0x00], [0xff, 0xd9]);
+const withByte = (b: Uint8Array, at: number, value: number) => {
+  const copy = b.slice();
+  copy[at] = value;
+  return copy;
+};
+
+// PNGs built in the test: signature, IHDR, PLTE when given, one IDAT of unfiltered rows, IEND.
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+const crc32 = (bytes: Uint8Array) => {
+  let c = 0xffffffff;
+  for (const v of bytes) c = crcTable[(c ^ v) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
+const pngChunk = (type: string, data: Uint8Array) => {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  out.set(new TextEncoder().encode(type), 4);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+};
+const pngFile = (o: { width: number; height: number; depth: 8 | 16; colorType: 0 | 2 | 3; rows: number[][]; palette?: number[][] }) => {
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, o.width);
+  new DataView(ihdr.buffer).setUint32(4, o.height);
+  ihdr.set([o.depth, o.colorType, 0, 0, 0], 8);
+  const raw: number[] = [];
+  for (const row of o.rows) {
+    raw.push(0); // filter: none
+    for (const v of row) raw.push(...(o.depth === 16 ? [v >> 8, v & 0xff] : [v]));
+  }
+  const parts = [
+    Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
+    pngChunk('IHDR', ihdr),
+    ...(o.palette ? [pngChunk('PLTE', Uint8Array.from(o.palette.flat()))] : []),
+    pngChunk('IDAT', new Uint8Array(deflateSync(Uint8Array.from(raw)))),
+    pngChunk('IEND', new Uint8Array(0)),
+  ];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
+};
+
+/** Codecs that decode nothing: they answer RGBA pixels of the size asked (or throw what they are given). */
+const rgba = (width: number, height: number): DecodedImage => ({ width, height, data: Uint8Array.from({ length: width * height * 4 }, (_, i) => (i * 7) & 0xff) });
+const fakeCodecs = (o: { maxPixels?: number; fail?: unknown } = {}): ImageCodecs => {
+  const answer = async (bytes: Uint8Array) => {
+    if (o.fail !== undefined) throw o.fail;
+    const header = imageHeader(bytes)!;
+    return rgba(header.width, header.height);
+  };
+  return { maxPixels: o.maxPixels, jpeg: (bytes) => answer(bytes), webp: answer };
+};
+const refusal = (bytes: Uint8Array, maxPixels: number, codecs: ImageCodecs) =>
+  decodeImage(bytes, { maxPixels, orient: false, where: 'input image' }, codecs).then(
+    (p) => `decoded ${p.width} x ${p.height}`,
+    (e) => servingErrorMessage(() => { throw e; }),
+  );
+
+describe('imageHeader', () => {
+  it('reads a PNG size from IHDR, and takes a buffer that differs in one signature byte, or is under 24 bytes, for no image', () => {
+    const good = pngHeader(0x01020304, 0x0a0b0c0d);
+    expect(imageHeader(good)).toEqual({ format: 'png', width: 0x01020304, height: 0x0a0b0c0d });
+    for (const at of [0, 1, 2, 3, 12, 13]) expect(imageHeader(withByte(good, at, good[at] ^ 0x01)), `byte ${at}`).toBeNull();
+    expect(imageHeader(good.subarray(0, 23))).toBeNull();
+  });
+
+  it('reads a WebP size from its first chunk: VP8 (14 bits, scale bits dropped), VP8L (14 bits + 1), VP8X (24 bits + 1)', () => {
+    expect(imageHeader(vp8(0xc000 | 320, 0x4000 | 240))).toEqual({ format: 'webp', width: 320, height: 240 });
+    // VP8L: signature 0x2f, then width - 1 and height - 1 in 14 bits each, little-endian.
+    const bits = 299 | (199 << 14);
+    expect(imageHeader(webpHeader('VP8L', [0x2f, bits & 0xff, (bits >> 8) & 0xff, (bits >> 16) & 0xff, bits >>> 24]))).toEqual({ format: 'webp', width: 300, height: 200 });
+    expect(imageHeader(webpHeader('VP8X', [0, 0, 0, 0, 0x01, 0x02, 0x03, 0x04, 0x05, 0x00]))).toEqual({ format: 'webp', width: 0x030202, height: 0x0505 });
+  });
+
+  it('takes a WebP with a wrong RIFF, WEBP or chunk fourcc, wrong VP8 or VP8L magic bytes, or under 30 bytes, for no image', () => {
+    const lossy = vp8(320, 240);
+    for (const at of [0, 3, 8, 11, 12, 15, 23, 24, 25]) expect(imageHeader(withByte(lossy, at, lossy[at] ^ 0x01)), `byte ${at}`).toBeNull();
+    // The VP8 magic bytes alone do not make a VP8 chunk.
+    expect(imageHeader(webpHeader('VP9 ', [0, 0, 0, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00]))).toBeNull();
+    const lossless = webpHeader('VP8L', [0x2f, 0, 0, 0, 0]);
+    expect(imageHeader(lossless)).toEqual({ format: 'webp', width: 1, height: 1 });
+    expect(imageHeader(withByte(lossless, 20, 0x2e))).toBeNull();
+    expect(imageHeader(webpHeader('VP9L', [0x2f, 0, 0, 0, 0]))).toBeNull();
+    expect(imageHeader(webpHeader('VP8Y', [0, 0, 0, 0, 1, 0, 0, 1, 0, 0]))).toBeNull();
+    const extended = webpHeader('VP8X', [0, 0, 0, 0, 1, 0, 0, 1, 0, 0]);
+    expect(imageHeader(extended)).toEqual({ format: 'webp', width: 2, height: 2 });
+    expect(imageHeader(webpHeader('VP8X', [0, 0, 0, 0, 1, 0, 0, 1, 0, 0], 29))).toBeNull();
+  });
+
+  it('reads a JPEG size from its start-of-frame: height then width, big-endian', () => {
+    expect(imageHeader(jpegHeader(0x0304, 0x0102))).toEqual({ format: 'jpeg', width: 0x0304, height: 0x0102 });
+  });
+
+  it('takes bytes without the JPEG start-of-image, or under 4 bytes, for no image', () => {
+    const frame = sof(0xc0, 16, 16);
+    expect(imageHeader(Uint8Array.from([0x00, 0x00, ...frame]))).toBeNull();
+    expect(imageHeader(Uint8Array.from([0xff, 0x00, ...frame]))).toBeNull();
+    expect(imageHeader(Uint8Array.from([0x00, 0xd8, ...frame]))).toBeNull();
+    expect(imageHeader(Uint8Array.of(0xff, 0xd8, 0xff))).toBeNull();
+    expect(imageHeader(Uint8Array.of(0xff, 0xd8))).toBeNull();
+    expect(imageHeader(new Uint8Array(0))).toBeNull();
+  });
+
+  it('walks JPEG marker segments: fill bytes skipped, a byte other than 0xFF where a marker belongs is no image', () => {
+    expect(imageHeader(jpegOf([0xff, 0xff, 0xff], sof(0xc2, 20, 30)))).toEqual({ format: 'jpeg', width: 30, height: 20 });
+    expect(imageHeader(jpegOf([0xff, 0xe0, 0x00, 0x04, 0x4a, 0x46], [0xff, 0xff], sof(0xc0, 20, 30)))).toEqual({ format: 'jpeg', width: 30, height: 20 });
+    expect(imageHeader(jpegOf([0x00], sof(0xc0, 20, 30).slice(1)))).toBeNull();
+    expect(imageHeader(jpegOf([0xff, 0xe0, 0x00, 0x04, 0x4a, 0x46], [0x7f], sof(0xc0, 20, 30).slice(1)))).toBeNull();
+  });
+
+  it('takes every start-of-frame 0xC0-0xCF but DHT (0xC4), JPG (0xC8) and DAC (0xCC) for the frame; other markers are segments skipped', () => {
+    // The segment before the frame would declare 9 x 10 if it were taken for a frame; the frame after it declares 772 x 258.
+    const segment = (marker: number) => [0xff, marker, 0x00, 0x07, 0x08, 0x00, 0x09, 0x00, 0x0a];
+    for (let marker = 0xc0; marker <= 0xcf; marker++) {
+      const skipped = marker === 0xc4 || marker === 0xc8 || marker === 0xcc;
+      const want = skipped ? { width: 772, height: 258 } : { width: 10, height: 9 };
+      expect(imageHeader(jpegOf(segment(marker), sof(0xc0, 258, 772))), marker.toString(16)).toEqual({ format: 'jpeg', ...want });
+    }
+    for (const marker of [0x01, 0xbf, 0xd0, 0xdb, 0xe0, 0xe1, 0xfe]) {
+      expect(imageHeader(jpegOf(segment(marker), sof(0xc1, 258, 772))), marker.toString(16)).toEqual({ format: 'jpeg', width: 772, height: 258 });
+    }
+  });
+
+  it('takes a JPEG frame cut before its width (i + 9 > length) for no image, one that just holds it for the size', () => {
+    const whole = jpegOf(sof(0xc0, 0x0102, 0x0304));
+    expect(imageHeader(whole)).toEqual({ format: 'jpeg', width: 0x0304, height: 0x0102 });
+    expect(imageHeader(whole.subarray(0, whole.length - 1))).toBeNull();
+  });
+
+  it('takes a JPEG segment length under 2 for no image; an empty segment (length 2) is skipped', () => {
+    expect(imageHeader(jpegOf([0xff, 0xe0, 0x00, 0x02], sof(0xc0, 20, 30)))).toEqual({ format: 'jpeg', width: 30, height: 20 });
+    expect(imageHeader(jpegOf([0xff, 0xe0, 0x00, 0x01], sof(0xc0, 20, 30)))).toBeNull();
+    expect(imageHeader(jpegOf([0xff, 0xe0, 0x00, 0x00], sof(0xc0, 20, 30)))).toBeNull();
+  });
+});
+
+describe('decodeImage: what is refused before decoding, and how decoder failures are answered', () => {
+  it('refuses a header declaring width 0 or height 0, either alone', async () => {
+    expect(await refusal(jpegHeader(0, 5), 1e6, fakeCodecs())).toBe('input image: the jpeg declares 0 x 5 pixels');
+    expect(await refusal(jpegHeader(7, 0), 1e6, fakeCodecs())).toBe('input image: the jpeg declares 7 x 0 pixels');
+    expect(await refusal(pngHeader(0, 3), 1e6, fakeCodecs())).toBe('input image: the png declares 0 x 3 pixels');
+    expect(await refusal(pngHeader(3, 0), 1e6, fakeCodecs())).toBe('input image: the png declares 3 x 0 pixels');
+  });
+
+  it('lets through exactly maxPixels, and refuses one pixel row more', async () => {
+    expect(await refusal(jpegHeader(16, 16), 256, fakeCodecs())).toBe('decoded 16 x 16');
+    expect(await refusal(jpegHeader(16, 17), 256, fakeCodecs())).toBe("input image: the jpeg is 16 x 17 pixels, over this model's limit of 256");
+  });
+
+  it("names the target's limit when the codecs' own maxPixels is the lower, the model's otherwise", async () => {
+    expect(await refusal(jpegHeader(16, 16), 1000, fakeCodecs({ maxPixels: 200 }))).toBe("input image: the jpeg is 16 x 16 pixels, over this target's limit of 200");
+    expect(await refusal(jpegHeader(16, 16), 200, fakeCodecs({ maxPixels: 5000 }))).toBe("input image: the jpeg is 16 x 16 pixels, over this model's limit of 200");
+    expect(await refusal(jpegHeader(16, 16), 200, fakeCodecs({ maxPixels: 200 }))).toBe("input image: the jpeg is 16 x 16 pixels, over this model's limit of 200");
+    expect(await refusal(jpegHeader(16, 16), 256, fakeCodecs({ maxPixels: 256 }))).toBe('decoded 16 x 16');
+  });
+
+  it('looks for the JPEG end-of-image marker in the last 4096 bytes only', async () => {
+    const padded = (eoiAt: number) => {
+      const b = new Uint8Array(5000);
+      b.set(jpegOf(sof(0xc0, 4, 4)));
+      b.set([0xff, 0xd9], eoiAt);
+      return b;
+    };
+    expect(await refusal(padded(5000 - 4096), 1e6, fakeCodecs())).toBe('decoded 4 x 4');
+    expect(await refusal(padded(5000 - 4097), 1e6, fakeCodecs())).toBe('input image: the jpeg is truncated (no end-of-image marker)');
+    expect(await refusal(padded(4998), 1e6, fakeCodecs())).toBe('decoded 4 x 4');
+  });
+
+  it("drops the decoder's alpha channel", async () => {
+    const pixels = await decodeImage(jpegHeader(2, 1), { maxPixels: 100, orient: false, where: 'input image' }, fakeCodecs());
+    expect(Array.from(pixels.data)).toEqual([0, 7, 14, 28, 35, 42]);
+    expect(pixels.channels).toBe(3);
+  });
+
+  it('rethrows a decoder error that carries a code as is; any other becomes INVALID_ARGUMENT naming the input', async () => {
+    const exhausted = Object.assign(new Error('out of memory'), { code: 'RESOURCE_EXHAUSTED' });
+    await expect(decodeImage(jpegHeader(4, 4), { maxPixels: 1e6, orient: false, where: 'input image' }, fakeCodecs({ fail: exhausted }))).rejects.toBe(exhausted);
+    expect(await refusal(jpegHeader(4, 4), 1e6, fakeCodecs({ fail: new Error('bad Huffman code') }))).toBe('input image: the jpeg cannot be decoded (bad Huffman code)');
+    expect(await refusal(jpegHeader(4, 4), 1e6, fakeCodecs({ fail: 'abort(7)' }))).toBe('input image: the jpeg cannot be decoded (abort(7))');
+    const webp = webpHeader('VP8X', [0, 0, 0, 0, 3, 0, 0, 3, 0, 0]);
+    expect(await refusal(webp, 1e6, fakeCodecs({ fail: new Error('VP8_STATUS_BITSTREAM_ERROR') }))).toBe('input image: the webp cannot be decoded (VP8_STATUS_BITSTREAM_ERROR)');
+    expect(await refusal(webp, 1e6, fakeCodecs())).toBe('decoded 4 x 4');
+  });
+});
+
+describe('PNG pixels', () => {
+  it('cuts 16-bit samples to their high byte, as PIL does, grey replicated to three channels', async () => {
+    const rgb16 = pngFile({ width: 2, height: 1, depth: 16, colorType: 2, rows: [[0x1234, 0xabcd, 0x00ff, 0xff00, 0x8001, 0x7fff]] });
+    const pixels = await decodeImage(rgb16, { maxPixels: 100, orient: false, where: 'input image' }, fakeCodecs());
+    expect([pixels.width, pixels.height, pixels.channels]).toEqual([2, 1, 3]);
+    expect(Array.from(pixels.data)).toEqual([0x12, 0xab, 0x00, 0xff, 0x80, 0x7f]);
+    const grey16 = pngFile({ width: 2, height: 1, depth: 16, colorType: 0, rows: [[0x1234, 0xfe01]] });
+    expect(Array.from((await decodeImage(grey16, { maxPixels: 100, orient: false, where: 'input image' }, fakeCodecs())).data)).toEqual([0x12, 0x12, 0x12, 0xfe, 0xfe, 0xfe]);
+  });
+
+  it('expands a palette, an index missing from the palette giving black', async () => {
+    const indexed = pngFile({ width: 2, height: 2, depth: 8, colorType: 3, palette: [[10, 20, 30], [200, 100, 50]], rows: [[0, 1], [2, 1]] });
+    const pixels = await decodeImage(indexed, { maxPixels: 100, orient: false, where: 'input image' }, fakeCodecs());
+    expect(Array.from(pixels.data)).toEqual([10, 20, 30, 200, 100, 50, 0, 0, 0, 200, 100, 50]);
   });
 });
 
