@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { nodeImageCodecs } from '../../runtime/node/image-codecs.ts';
 import { servingErrorMessage } from '../../test/support/thrown.ts';
@@ -115,16 +115,6 @@ const withByte = (b: Uint8Array, at: number, value: number) => {
 };
 
 // PNGs built in the test: signature, IHDR, PLTE when given, one IDAT of unfiltered rows, IEND.
-const crcTable = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32 = (bytes: Uint8Array) => {
-  let c = 0xffffffff;
-  for (const v of bytes) c = crcTable[(c ^ v) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-};
 const pngChunk = (type: string, data: Uint8Array) => {
   const out = new Uint8Array(12 + data.length);
   const view = new DataView(out.buffer);
@@ -164,10 +154,11 @@ const fakeCodecs = (o: { maxPixels?: number; fail?: unknown } = {}): ImageCodecs
     const header = imageHeader(bytes)!;
     return rgba(header.width, header.height);
   };
-  return { maxPixels: o.maxPixels, jpeg: (bytes) => answer(bytes), webp: answer };
+  return { maxPixels: o.maxPixels, jpeg: answer, webp: answer };
 };
+const decodeWith = (bytes: Uint8Array, maxPixels: number, codecs: ImageCodecs) => decodeImage(bytes, { maxPixels, orient: false, where: 'input image' }, codecs);
 const refusal = (bytes: Uint8Array, maxPixels: number, codecs: ImageCodecs) =>
-  decodeImage(bytes, { maxPixels, orient: false, where: 'input image' }, codecs).then(
+  decodeWith(bytes, maxPixels, codecs).then(
     (p) => `decoded ${p.width} x ${p.height}`,
     (e) => servingErrorMessage(() => { throw e; }),
   );
@@ -283,14 +274,14 @@ describe('decodeImage: what is refused before decoding, and how decoder failures
   });
 
   it("drops the decoder's alpha channel", async () => {
-    const pixels = await decodeImage(jpegHeader(2, 1), { maxPixels: 100, orient: false, where: 'input image' }, fakeCodecs());
+    const pixels = await decodeWith(jpegHeader(2, 1), 100, fakeCodecs());
     expect(Array.from(pixels.data)).toEqual([0, 7, 14, 28, 35, 42]);
     expect(pixels.channels).toBe(3);
   });
 
   it('rethrows a decoder error that carries a code as is; any other becomes INVALID_ARGUMENT naming the input', async () => {
     const exhausted = Object.assign(new Error('out of memory'), { code: 'RESOURCE_EXHAUSTED' });
-    await expect(decodeImage(jpegHeader(4, 4), { maxPixels: 1e6, orient: false, where: 'input image' }, fakeCodecs({ fail: exhausted }))).rejects.toBe(exhausted);
+    await expect(decodeWith(jpegHeader(4, 4), 1e6, fakeCodecs({ fail: exhausted }))).rejects.toBe(exhausted);
     expect(await refusal(jpegHeader(4, 4), 1e6, fakeCodecs({ fail: new Error('bad Huffman code') }))).toBe('input image: the jpeg cannot be decoded (bad Huffman code)');
     expect(await refusal(jpegHeader(4, 4), 1e6, fakeCodecs({ fail: 'abort(7)' }))).toBe('input image: the jpeg cannot be decoded (abort(7))');
     const webp = webpHeader('VP8X', [0, 0, 0, 0, 3, 0, 0, 3, 0, 0]);
@@ -302,16 +293,16 @@ describe('decodeImage: what is refused before decoding, and how decoder failures
 describe('PNG pixels', () => {
   it('cuts 16-bit samples to their high byte, as PIL does, grey replicated to three channels', async () => {
     const rgb16 = pngFile({ width: 2, height: 1, depth: 16, colorType: 2, rows: [[0x1234, 0xabcd, 0x00ff, 0xff00, 0x8001, 0x7fff]] });
-    const pixels = await decodeImage(rgb16, { maxPixels: 100, orient: false, where: 'input image' }, fakeCodecs());
+    const pixels = await decodeWith(rgb16, 100, fakeCodecs());
     expect([pixels.width, pixels.height, pixels.channels]).toEqual([2, 1, 3]);
     expect(Array.from(pixels.data)).toEqual([0x12, 0xab, 0x00, 0xff, 0x80, 0x7f]);
     const grey16 = pngFile({ width: 2, height: 1, depth: 16, colorType: 0, rows: [[0x1234, 0xfe01]] });
-    expect(Array.from((await decodeImage(grey16, { maxPixels: 100, orient: false, where: 'input image' }, fakeCodecs())).data)).toEqual([0x12, 0x12, 0x12, 0xfe, 0xfe, 0xfe]);
+    expect(Array.from((await decodeWith(grey16, 100, fakeCodecs())).data)).toEqual([0x12, 0x12, 0x12, 0xfe, 0xfe, 0xfe]);
   });
 
   it('expands a palette, an index missing from the palette giving black', async () => {
     const indexed = pngFile({ width: 2, height: 2, depth: 8, colorType: 3, palette: [[10, 20, 30], [200, 100, 50]], rows: [[0, 1], [2, 1]] });
-    const pixels = await decodeImage(indexed, { maxPixels: 100, orient: false, where: 'input image' }, fakeCodecs());
+    const pixels = await decodeWith(indexed, 100, fakeCodecs());
     expect(Array.from(pixels.data)).toEqual([10, 20, 30, 200, 100, 50, 0, 0, 0, 200, 100, 50]);
   });
 });

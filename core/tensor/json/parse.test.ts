@@ -183,14 +183,10 @@ describe('parseJson at its edges', () => {
   });
 
   it('counts error offsets in UTF-8 bytes at each width boundary', () => {
-    const offsetAfter = (s: string) => parseError(`["${s}", x]`);
-    expect(offsetAfter('\u007f')).toBe('JSON Parse error: Invalid value. at offset: 6');
-    expect(offsetAfter('\u0080')).toBe('JSON Parse error: Invalid value. at offset: 7');
-    expect(offsetAfter('\u07ff')).toBe('JSON Parse error: Invalid value. at offset: 7');
-    expect(offsetAfter('\u0800')).toBe('JSON Parse error: Invalid value. at offset: 8');
-    expect(offsetAfter('€')).toBe('JSON Parse error: Invalid value. at offset: 8');
-    expect(offsetAfter('\u{10000}')).toBe('JSON Parse error: Invalid value. at offset: 9');
-    expect(offsetAfter('\u{10FFFF}')).toBe('JSON Parse error: Invalid value. at offset: 9');
+    // `["`, the character (1 to 4 bytes), `", ` and then the bad value.
+    for (const [char, offset] of [['\u007f', 6], ['\u0080', 7], ['\u07ff', 7], ['\u0800', 8], ['€', 8], ['\u{10000}', 9], ['\u{10FFFF}', 9]] as const) {
+      expect(parseError(`["${char}", x]`), `U+${char.codePointAt(0)!.toString(16)}`).toBe(`JSON Parse error: Invalid value. at offset: ${offset}`);
+    }
   });
 
   it('refuses raw control characters in strings, before and after an escape; a space is text', () => {
